@@ -1,0 +1,18 @@
+package reconnect
+
+import "errors"
+
+// Errors returned by Socket methods. Each names the WebSocket exception a
+// JavaScript caller should see.
+var (
+	// ErrInvalidCode: a close code other than 1000 or 3000–4999
+	// (InvalidAccessError).
+	ErrInvalidCode = errors.New("close code must be 1000 or in 3000-4999")
+	// ErrReasonTooLong: a close reason over 123 bytes of UTF-8 (SyntaxError).
+	ErrReasonTooLong = errors.New("close reason must be at most 123 bytes of UTF-8")
+	// ErrClosed: the Socket was closed with Close (InvalidStateError).
+	ErrClosed = errors.New("socket is closed")
+	// ErrOutboxFull: the outbox is at its message or byte limit; the message
+	// was not queued.
+	ErrOutboxFull = errors.New("outbox full")
+)

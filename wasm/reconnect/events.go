@@ -1,0 +1,95 @@
+package reconnect
+
+import "time"
+
+// State is where a Socket is in its life.
+type State int
+
+// The states of a Socket. Connecting is the first attempt; Reconnecting
+// covers both the wait before a later attempt and the attempt itself.
+const (
+	Connecting State = iota
+	Open
+	Reconnecting
+	Closing
+	Closed
+)
+
+func (s State) String() string {
+	switch s {
+	case Connecting:
+		return "connecting"
+	case Open:
+		return "open"
+	case Reconnecting:
+		return "reconnecting"
+	case Closing:
+		return "closing"
+	case Closed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// ReadyState maps s to the WebSocket readyState numbers: 0 CONNECTING,
+// 1 OPEN, 2 CLOSING, 3 CLOSED.
+func (s State) ReadyState() int {
+	switch s {
+	case Open:
+		return 1
+	case Closing:
+		return 2
+	case Closed:
+		return 3
+	}
+	return 0
+}
+
+// Event is one of OpenEvent, MessageEvent, CloseEvent, ErrorEvent,
+// ReconnectingEvent or StateEvent.
+type Event interface{ isEvent() }
+
+// OpenEvent: a connection opened.
+type OpenEvent struct {
+	Protocol, Extensions string
+	// Reconnected is true for every open after the first.
+	Reconnected bool
+	// Downtime is how long the Socket was without a connection before this
+	// open (zero for the first).
+	Downtime time.Duration
+}
+
+// MessageEvent: a message arrived.
+type MessageEvent struct{ Message Message }
+
+// CloseEvent: a connection (or an attempt) ended.
+type CloseEvent struct {
+	Code     int
+	Reason   string
+	WasClean bool
+	// WillReconnect tells whether another attempt follows.
+	WillReconnect bool
+}
+
+// ErrorEvent: something failed; a CloseEvent usually follows.
+type ErrorEvent struct{ Err error }
+
+// ReconnectingEvent: the Socket will try again after Delay.
+type ReconnectingEvent struct {
+	// Attempt counts attempts since the last stable connection, from 1.
+	Attempt int
+	Delay   time.Duration
+	// Code and Reason are those of the close that caused the attempt.
+	Code   int
+	Reason string
+}
+
+// StateEvent: the state changed.
+type StateEvent struct{ From, To State }
+
+func (OpenEvent) isEvent()         {}
+func (MessageEvent) isEvent()      {}
+func (CloseEvent) isEvent()        {}
+func (ErrorEvent) isEvent()        {}
+func (ReconnectingEvent) isEvent() {}
+func (StateEvent) isEvent()        {}

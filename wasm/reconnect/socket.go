@@ -1,0 +1,494 @@
+package reconnect
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Socket is one long-lived WebSocket that reconnects by itself until Close.
+//
+// All state lives under one mutex. Events are queued under it and delivered
+// after it is released, in order, by whichever caller finds delivery idle, so
+// Options.OnEvent may call back into the Socket (send from a message
+// listener, close from an error listener) without deadlock.
+type Socket struct {
+	url string
+	o   Options
+
+	mu    sync.Mutex
+	state State
+	// epoch names the current course of action: the open or opening
+	// connection, or the pending retry. Anything that abandons it increments
+	// epoch, and handlers and timers of an older epoch do nothing.
+	epoch     uint64
+	conn      Conn
+	connOpen  bool
+	attempt   int
+	everOpen  bool
+	downSince time.Time
+
+	protocol, extensions string
+
+	timers [timerCount]Timer
+	outbox outbox
+
+	pending  []Event
+	emitting bool
+}
+
+type timerKind int
+
+const (
+	retryTimer timerKind = iota
+	connectTimer
+	uptimeTimer
+	timerCount
+)
+
+// New returns a Socket for url and starts its first connection attempt.
+func New(url string, o Options) (*Socket, error) {
+	o = o.withDefaults()
+	if o.Transport == nil {
+		return nil, errNoTransport
+	}
+	s := &Socket{url: url, o: o}
+	s.outbox.maxCount = o.MaxQueuedMessages
+	s.outbox.maxBytes = o.MaxQueuedBytes
+	s.mu.Lock()
+	s.downSince = o.Clock.Now()
+	s.dial()
+	s.unlockAndEmit()
+	return s, nil
+}
+
+// URL is the address the Socket connects to.
+func (s *Socket) URL() string { return s.url }
+
+// State is the Socket's current state.
+func (s *Socket) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Protocol is the subprotocol the server selected on the current or last
+// connection.
+func (s *Socket) Protocol() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.protocol
+}
+
+// Extensions are the extensions the server selected on the current or last
+// connection.
+func (s *Socket) Extensions() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.extensions
+}
+
+// RetryCount is the number of attempts since the last connection that stayed
+// up for MinUptime.
+func (s *Socket) RetryCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempt
+}
+
+// BufferedAmount is the number of bytes accepted by Send but not yet written:
+// the outbox plus what the open connection still buffers.
+func (s *Socket) BufferedAmount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.outbox.bytes
+	if s.connOpen {
+		n += s.conn.BufferedAmount()
+	}
+	return n
+}
+
+// QueuedMessages is the number of messages waiting in the outbox.
+func (s *Socket) QueuedMessages() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outbox.len()
+}
+
+// Send writes m now if the Socket is open and nothing is queued before it,
+// and otherwise queues it for the next connection. It fails with
+// ErrOutboxFull when the outbox is at a limit and with ErrClosed after Close
+// or once the Socket gave up; in both cases m was not accepted.
+func (s *Socket) Send(m Message) error {
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if s.state == Closing || s.state == Closed {
+		return ErrClosed
+	}
+	if s.state == Open && s.outbox.len() == 0 {
+		if err := s.conn.Send(m); err == nil {
+			return nil
+		}
+		// The connection is going away and its close is on the way; keep
+		// the message for the next one.
+	}
+	return s.outbox.push(m)
+}
+
+// Pending is a place in the outbox held for a message whose bytes are not
+// known yet. Messages sent after it wait for it.
+type Pending struct {
+	s *Socket
+	e *outboxEntry
+}
+
+// Reserve holds a place for a message of about size bytes, counted against
+// the outbox limits from now on. Call Fill or Cancel on the result.
+func (s *Socket) Reserve(size int) (*Pending, error) {
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if s.state == Closing || s.state == Closed {
+		return nil, ErrClosed
+	}
+	e, err := s.outbox.reserve(size)
+	if err != nil {
+		return nil, err
+	}
+	return &Pending{s: s, e: e}, nil
+}
+
+// Fill gives the held place its message and sends what became sendable.
+func (p *Pending) Fill(m Message) {
+	s := p.s
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if !p.e.ready {
+		s.outbox.fill(p.e, m)
+		s.flush()
+	}
+}
+
+// Cancel gives the held place up; err, if not nil, is reported as an error
+// event so the loss is never silent.
+func (p *Pending) Cancel(err error) {
+	s := p.s
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if !p.e.ready {
+		s.outbox.remove(p.e)
+		if err != nil {
+			s.emit(ErrorEvent{Err: fmt.Errorf("failed to send message: %w", err)})
+		}
+		s.flush()
+	}
+}
+
+// ValidateClose checks a close code and reason as WebSocket.close does; code
+// 0 means none was given.
+func ValidateClose(code int, reason string) error {
+	if code != 0 && code != 1000 && (code < 3000 || code > 4999) {
+		return fmt.Errorf("%w, got %d", ErrInvalidCode, code)
+	}
+	if len(reason) > 123 {
+		return fmt.Errorf("%w, got %d bytes", ErrReasonTooLong, len(reason))
+	}
+	if !utf8.ValidString(reason) {
+		return errors.New("close reason must be valid UTF-8")
+	}
+	return nil
+}
+
+// Close stops the Socket for good: it closes the connection with code and
+// reason (code 0 means none) and makes no further attempts. Messages still
+// queued stay queued, so Reconnect delivers them. A final CloseEvent with
+// WillReconnect false follows.
+func (s *Socket) Close(code int, reason string) error {
+	if err := ValidateClose(code, reason); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	switch s.state {
+	case Closing, Closed:
+		return nil
+	case Open:
+		s.stopTimers()
+		s.setState(Closing)
+		if err := s.conn.Close(orNormal(code), reason); err != nil {
+			s.finish(1006, "", false)
+		}
+		return nil
+	}
+	// Connecting or waiting to retry: nothing open to close cleanly.
+	s.abandon()
+	if code == 0 {
+		code = 1005
+	}
+	s.finish(code, reason, false)
+	return nil
+}
+
+// Reconnect drops the current connection, if any, with code and reason and
+// connects again at once. It also revives a Socket that was closed or gave
+// up, resetting its attempt counter.
+func (s *Socket) Reconnect(code int, reason string) error {
+	if err := ValidateClose(code, reason); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	wasOpen := s.state == Open
+	if s.conn != nil {
+		s.conn.Close(orNormal(code), reason)
+	}
+	s.abandon()
+	if wasOpen {
+		if code == 0 {
+			code = 1005
+		}
+		s.emit(CloseEvent{Code: code, Reason: reason, WasClean: true, WillReconnect: true})
+		s.markDown()
+	}
+	s.attempt = 1
+	s.setState(s.attemptState())
+	s.emit(ReconnectingEvent{Attempt: 1, Code: code, Reason: reason})
+	s.dial()
+	return nil
+}
+
+// attemptState is the state while an attempt is waited for or made: the
+// first connection is Connecting, anything after it Reconnecting.
+func (s *Socket) attemptState() State {
+	if s.state == Reconnecting || s.everOpen {
+		return Reconnecting
+	}
+	return Connecting
+}
+
+func orNormal(code int) int {
+	if code == 0 {
+		return 1000
+	}
+	return code
+}
+
+// dial starts an attempt. Called with mu held.
+func (s *Socket) dial() {
+	s.epoch++
+	epoch := s.epoch
+	s.setState(s.attemptState())
+	conn, err := s.o.Transport.Dial(s.url, s.o.Protocols, &connHandler{s: s, epoch: epoch})
+	if err != nil {
+		s.emit(ErrorEvent{Err: fmt.Errorf("failed to dial %s: %w", s.url, err)})
+		s.dropped(1006, "", false)
+		return
+	}
+	s.conn, s.connOpen = conn, false
+	s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
+		if s.conn == conn && !s.connOpen {
+			conn.Close(1000, "connect timeout")
+			s.epoch++
+			s.conn = nil
+			s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: no answer within %v", s.url, s.o.ConnectTimeout)})
+			s.dropped(1006, "", false)
+		}
+	})
+}
+
+// dropped handles the end of a connection or attempt the Socket did not ask
+// for: a CloseEvent, then a retry or, past MaxRetries, the end.
+func (s *Socket) dropped(code int, reason string, wasClean bool) {
+	s.stopTimers()
+	s.epoch++
+	s.conn, s.connOpen = nil, false
+	if s.state == Open {
+		s.markDown()
+	}
+	if s.o.MaxRetries < 0 || (s.o.MaxRetries > 0 && s.attempt >= s.o.MaxRetries) {
+		s.finish(code, reason, wasClean)
+		return
+	}
+	s.emit(CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true})
+	s.attempt++
+	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
+	s.setState(Reconnecting)
+	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay, Code: code, Reason: reason})
+	s.setTimer(retryTimer, delay, s.dial)
+}
+
+// abandon forgets the current connection or pending retry.
+func (s *Socket) abandon() {
+	s.stopTimers()
+	s.epoch++
+	if s.conn != nil && !s.connOpen {
+		s.conn.Close(1000, "")
+	}
+	s.conn, s.connOpen = nil, false
+}
+
+// finish ends the Socket's life with a final CloseEvent.
+func (s *Socket) finish(code int, reason string, wasClean bool) {
+	s.stopTimers()
+	s.epoch++
+	s.conn, s.connOpen = nil, false
+	s.setState(Closed)
+	s.emit(CloseEvent{Code: code, Reason: reason, WasClean: wasClean})
+}
+
+func (s *Socket) markDown() { s.downSince = s.o.Clock.Now() }
+
+// flush writes queued messages, in order, while the connection is open.
+func (s *Socket) flush() {
+	if s.state != Open {
+		return
+	}
+	for {
+		e, ok := s.outbox.head()
+		if !ok {
+			return
+		}
+		if err := s.conn.Send(e.msg); err != nil {
+			return
+		}
+		s.outbox.pop()
+	}
+}
+
+func (s *Socket) setState(to State) {
+	if s.state == to {
+		return
+	}
+	from := s.state
+	s.state = to
+	s.emit(StateEvent{From: from, To: to})
+}
+
+// setTimer arms the timer of kind k to run f under mu, unless the epoch moved
+// on in the meantime.
+func (s *Socket) setTimer(k timerKind, d time.Duration, f func()) {
+	if t := s.timers[k]; t != nil {
+		t.Stop()
+	}
+	epoch := s.epoch
+	s.timers[k] = s.o.Clock.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.unlockAndEmit()
+		if s.epoch == epoch {
+			f()
+		}
+	})
+}
+
+func (s *Socket) stopTimers() {
+	for k, t := range s.timers {
+		if t != nil {
+			t.Stop()
+			s.timers[k] = nil
+		}
+	}
+}
+
+func (s *Socket) emit(e Event) { s.pending = append(s.pending, e) }
+
+// unlockAndEmit releases mu and delivers queued events, unless another
+// caller is already delivering: that caller will deliver them, in order.
+func (s *Socket) unlockAndEmit() {
+	if s.emitting || len(s.pending) == 0 || s.o.OnEvent == nil {
+		if s.o.OnEvent == nil {
+			s.pending = nil
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.emitting = true
+	defer func() {
+		s.emitting = false
+		s.mu.Unlock()
+	}()
+	for len(s.pending) > 0 {
+		events := s.pending
+		s.pending = nil
+		s.mu.Unlock()
+		for _, e := range events {
+			s.deliver(e)
+		}
+		s.mu.Lock()
+	}
+}
+
+// deliver calls OnEvent, containing a panic so that one bad listener cannot
+// stop delivery or leave the Socket locked.
+func (s *Socket) deliver(e Event) {
+	defer func() { _ = recover() }()
+	s.o.OnEvent(e)
+}
+
+// connHandler ties a Conn's reports to the epoch it was dialed in.
+type connHandler struct {
+	s     *Socket
+	epoch uint64
+}
+
+func (h *connHandler) OnOpen(protocol, extensions string) {
+	s := h.s
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if s.epoch != h.epoch || s.conn == nil {
+		return
+	}
+	if t := s.timers[connectTimer]; t != nil {
+		t.Stop()
+	}
+	s.connOpen = true
+	s.protocol, s.extensions = protocol, extensions
+	reconnected := s.everOpen
+	s.everOpen = true
+	downtime := time.Duration(0)
+	if reconnected {
+		downtime = s.o.Clock.Now().Sub(s.downSince)
+	}
+	s.setState(Open)
+	s.flush()
+	s.emit(OpenEvent{Protocol: protocol, Extensions: extensions, Reconnected: reconnected, Downtime: downtime})
+	s.setTimer(uptimeTimer, s.o.MinUptime, func() {
+		if s.state == Open {
+			s.attempt = 0
+		}
+	})
+}
+
+func (h *connHandler) OnMessage(m Message) {
+	s := h.s
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if s.epoch != h.epoch || (s.state != Open && s.state != Closing) {
+		return
+	}
+	s.emit(MessageEvent{Message: m})
+}
+
+func (h *connHandler) OnError(err error) {
+	s := h.s
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if s.epoch != h.epoch {
+		return
+	}
+	s.emit(ErrorEvent{Err: err})
+}
+
+func (h *connHandler) OnClose(code int, reason string, wasClean bool) {
+	s := h.s
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if s.epoch != h.epoch {
+		return
+	}
+	if s.state == Closing {
+		s.finish(code, reason, wasClean)
+		return
+	}
+	s.dropped(code, reason, wasClean)
+}

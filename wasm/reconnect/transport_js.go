@@ -1,0 +1,7 @@
+//go:build js
+
+package reconnect
+
+// In the browser there is no default: resock's JS bridge passes a Transport
+// over the browser's WebSocket.
+func defaultTransport() Transport { return nil }

@@ -1,0 +1,191 @@
+//go:build !js
+
+package reconnect
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/coder/websocket"
+)
+
+// WebSocketTransport dials with github.com/coder/websocket. It is the
+// default Transport outside the browser.
+type WebSocketTransport struct {
+	// HTTPClient and HTTPHeader are passed to websocket.Dial.
+	HTTPClient *http.Client
+	HTTPHeader http.Header
+	// ReadLimit is the largest message accepted. Default 16 MiB.
+	ReadLimit int64
+}
+
+// DefaultReadLimit is WebSocketTransport's default ReadLimit.
+const DefaultReadLimit = 16 << 20
+
+func defaultTransport() Transport { return WebSocketTransport{} }
+
+// Dial starts connecting in a goroutine and returns at once.
+func (t WebSocketTransport) Dial(url string, protocols []string, h ConnHandler) (Conn, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &nativeConn{h: h, cancel: cancel, wake: make(chan struct{}, 1)}
+	go c.run(ctx, t, url, protocols)
+	return c, nil
+}
+
+// nativeConn runs one connection: a reader goroutine that reports to the
+// handler, and a writer goroutine that drains the send queue in order.
+type nativeConn struct {
+	h      ConnHandler
+	cancel context.CancelFunc
+	wake   chan struct{}
+
+	mu       sync.Mutex
+	queue    []Message
+	buffered int
+	opened   bool
+	closing  bool
+	code     int
+	reason   string
+	// closedClean is set once our closing handshake got its answer.
+	closedClean bool
+}
+
+func (c *nativeConn) run(ctx context.Context, t WebSocketTransport, url string, protocols []string) {
+	defer c.cancel()
+	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{
+		HTTPClient:   t.HTTPClient,
+		HTTPHeader:   t.HTTPHeader,
+		Subprotocols: protocols,
+	})
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			c.h.OnError(err)
+		}
+		c.h.OnClose(1006, "", false)
+		return
+	}
+	limit := t.ReadLimit
+	if limit <= 0 {
+		limit = DefaultReadLimit
+	}
+	ws.SetReadLimit(limit)
+	c.mu.Lock()
+	c.opened = true
+	c.mu.Unlock()
+	c.h.OnOpen(ws.Subprotocol(), resp.Header.Get("Sec-WebSocket-Extensions"))
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.write(ctx, ws)
+	}()
+	for {
+		typ, data, err := ws.Read(ctx)
+		if err != nil {
+			c.cancel()
+			<-done
+			c.mu.Lock()
+			clean, code, reason := c.closedClean, c.code, c.reason
+			c.mu.Unlock()
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				c.h.OnClose(int(ce.Code), ce.Reason, true)
+			} else if clean {
+				c.h.OnClose(code, reason, true)
+			} else {
+				ws.CloseNow()
+				c.h.OnClose(1006, "", false)
+			}
+			return
+		}
+		c.h.OnMessage(Message{Binary: typ == websocket.MessageBinary, Data: data})
+	}
+}
+
+// write sends queued messages until the queue holds a close request or ctx
+// ends.
+func (c *nativeConn) write(ctx context.Context, ws *websocket.Conn) {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			closing, code, reason := c.closing, c.code, c.reason
+			c.mu.Unlock()
+			if closing {
+				// Close waits for the peer's answer while the reader,
+				// still running, receives it.
+				err := ws.Close(websocket.StatusCode(code), reason)
+				c.mu.Lock()
+				c.closedClean = err == nil
+				c.mu.Unlock()
+				return
+			}
+			select {
+			case <-c.wake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		m := c.queue[0]
+		c.queue[0] = Message{}
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+		typ := websocket.MessageText
+		if m.Binary {
+			typ = websocket.MessageBinary
+		}
+		err := ws.Write(ctx, typ, m.Data)
+		c.mu.Lock()
+		c.buffered -= len(m.Data)
+		c.mu.Unlock()
+		if err != nil {
+			ws.CloseNow()
+			return
+		}
+	}
+}
+
+func (c *nativeConn) Send(m Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return net.ErrClosed
+	}
+	c.queue = append(c.queue, m)
+	c.buffered += len(m.Data)
+	c.signal()
+	return nil
+}
+
+func (c *nativeConn) BufferedAmount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buffered
+}
+
+func (c *nativeConn) Close(code int, reason string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return nil
+	}
+	c.closing, c.code, c.reason = true, code, reason
+	if !c.opened {
+		c.cancel()
+	}
+	c.signal()
+	return nil
+}
+
+func (c *nativeConn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
