@@ -54,6 +54,11 @@ type OpenEvent struct {
 	Protocol, Extensions string
 	// Reconnected is true for every open after the first.
 	Reconnected bool
+	// Resumed is true, in resume mode, when the server still had the
+	// session, so nothing was lost. False means a fresh session: the
+	// client's unacknowledged messages were sent again, and what the server
+	// had sent on the old session is gone, so the page should resync.
+	Resumed bool
 	// Downtime is how long the Socket was without a connection before this
 	// open (zero for the first).
 	Downtime time.Duration

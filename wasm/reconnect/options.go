@@ -32,6 +32,28 @@ type Options struct {
 	MaxQueuedMessages int
 	// MaxQueuedBytes bounds the outbox by size. Default 8 MiB.
 	MaxQueuedBytes int
+	// Resume switches on resock.v1, the resume protocol (docs/PROTOCOL.md):
+	// every message is delivered exactly once and in order across
+	// reconnects, in both directions, while the server keeps the session.
+	// The server must speak it; one that does not is reported and the Socket
+	// closes. Default false: a plain WebSocket that any server accepts.
+	Resume bool
+	// MaxUnackedBytes bounds, in resume mode, the bytes sent but not yet
+	// acknowledged; past it messages wait in the outbox. Default 1 MiB.
+	MaxUnackedBytes int
+	// HeartbeatInterval is how long the Socket waits without hearing from
+	// the server before it probes the connection. Default 10 s. Resume mode
+	// always probes; plain mode only with HeartbeatMessage set.
+	HeartbeatInterval time.Duration
+	// HeartbeatTimeout is how long after a probe the Socket waits for any
+	// data before it declares the connection dead and replaces it.
+	// Default 5 s.
+	HeartbeatTimeout time.Duration
+	// HeartbeatMessage is, in plain mode, the text message sent as a probe.
+	HeartbeatMessage string
+	// HeartbeatExpect is, in plain mode, the text message that answers a
+	// probe; it is measured for the round-trip time and not delivered.
+	HeartbeatExpect string
 	// OnEvent receives every event, in order, never concurrently, and never
 	// while the Socket holds its lock, so it may call back into the Socket.
 	OnEvent func(Event)
@@ -48,9 +70,15 @@ const (
 	DefaultConnectTimeout    = 5 * time.Second
 	DefaultMaxQueuedMessages = 10000
 	DefaultMaxQueuedBytes    = 8 << 20
+	DefaultMaxUnackedBytes   = 1 << 20
+	DefaultHeartbeatInterval = 10 * time.Second
+	DefaultHeartbeatTimeout  = 5 * time.Second
 )
 
 var errNoTransport = errors.New("no transport: set Options.Transport")
+
+// heartbeats tells whether the Socket probes its connections.
+func (o Options) heartbeats() bool { return o.Resume || o.HeartbeatMessage != "" }
 
 func (o Options) withDefaults() Options {
 	if o.MinUptime <= 0 {
@@ -64,6 +92,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxQueuedBytes <= 0 {
 		o.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
+	if o.MaxUnackedBytes <= 0 {
+		o.MaxUnackedBytes = DefaultMaxUnackedBytes
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if o.HeartbeatTimeout <= 0 {
+		o.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/resock/resock/internal/wire"
 )
 
 // Socket is one long-lived WebSocket that reconnects by itself until Close.
@@ -35,6 +37,16 @@ type Socket struct {
 	timers [timerCount]Timer
 	outbox outbox
 
+	// sess is the resock.v1 session, in resume mode only.
+	sess *session
+	// retryAfter is the server's hint for the wait before the next attempt.
+	retryAfter time.Duration
+
+	lastHeard, pingSent time.Time
+	pingStamp           uint64
+	awaitingPong        bool
+	rtt                 time.Duration
+
 	pending  []Event
 	emitting bool
 }
@@ -45,6 +57,8 @@ const (
 	retryTimer timerKind = iota
 	connectTimer
 	uptimeTimer
+	ackTimer
+	heartbeatTimer
 	timerCount
 )
 
@@ -55,6 +69,10 @@ func New(url string, o Options) (*Socket, error) {
 		return nil, errNoTransport
 	}
 	s := &Socket{url: url, o: o}
+	if o.Resume {
+		s.sess = newSession()
+		s.o.Protocols = append(append([]string(nil), o.Protocols...), wire.Protocol)
+	}
 	s.outbox.maxCount = o.MaxQueuedMessages
 	s.outbox.maxBytes = o.MaxQueuedBytes
 	s.mu.Lock()
@@ -127,8 +145,8 @@ func (s *Socket) Send(m Message) error {
 	if s.state == Closing || s.state == Closed {
 		return ErrClosed
 	}
-	if s.state == Open && s.outbox.len() == 0 {
-		if err := s.conn.Send(m); err == nil {
+	if s.canSendNow(len(m.Data)) {
+		if err := s.writeData(m); err == nil {
 			return nil
 		}
 		// The connection is going away and its close is on the way; keep
@@ -240,6 +258,9 @@ func (s *Socket) Reconnect(code int, reason string) error {
 	s.mu.Lock()
 	defer s.unlockAndEmit()
 	wasOpen := s.state == Open
+	if code == 0 && s.sess != nil {
+		code = CloseReconnect
+	}
 	if s.conn != nil {
 		s.conn.Close(orNormal(code), reason)
 	}
@@ -313,6 +334,12 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 	s.emit(CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true})
 	s.attempt++
 	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
+	if s.retryAfter > 0 {
+		// The server said when to come back; jitter spreads the clients it
+		// said it to.
+		delay = s.retryAfter + time.Duration(s.o.Rand()*float64(s.o.Backoff.Bound(1)))
+		s.retryAfter = 0
+	}
 	s.setState(Reconnecting)
 	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay, Code: code, Reason: reason})
 	s.setTimer(retryTimer, delay, s.dial)
@@ -349,7 +376,10 @@ func (s *Socket) flush() {
 		if !ok {
 			return
 		}
-		if err := s.conn.Send(e.msg); err != nil {
+		if s.sess != nil && !s.sess.windowHas(len(e.msg.Data), s.o.MaxUnackedBytes) {
+			return
+		}
+		if err := s.writeData(e.msg); err != nil {
 			return
 		}
 		s.outbox.pop()
@@ -438,11 +468,22 @@ func (h *connHandler) OnOpen(protocol, extensions string) {
 	if s.epoch != h.epoch || s.conn == nil {
 		return
 	}
-	if t := s.timers[connectTimer]; t != nil {
-		t.Stop()
-	}
 	s.connOpen = true
 	s.protocol, s.extensions = protocol, extensions
+	if s.sess != nil {
+		s.openResume(protocol)
+		return
+	}
+	s.opened(false)
+}
+
+// opened makes the Socket open once a connection is usable: at once in plain
+// mode, after the handshake in resume mode.
+func (s *Socket) opened(resumed bool) {
+	if t := s.timers[connectTimer]; t != nil {
+		t.Stop()
+		s.timers[connectTimer] = nil
+	}
 	reconnected := s.everOpen
 	s.everOpen = true
 	downtime := time.Duration(0)
@@ -451,7 +492,8 @@ func (h *connHandler) OnOpen(protocol, extensions string) {
 	}
 	s.setState(Open)
 	s.flush()
-	s.emit(OpenEvent{Protocol: protocol, Extensions: extensions, Reconnected: reconnected, Downtime: downtime})
+	s.emit(OpenEvent{Protocol: s.protocol, Extensions: s.extensions, Reconnected: reconnected, Resumed: resumed, Downtime: downtime})
+	s.startHeartbeat()
 	s.setTimer(uptimeTimer, s.o.MinUptime, func() {
 		if s.state == Open {
 			s.attempt = 0
@@ -463,10 +505,20 @@ func (h *connHandler) OnMessage(m Message) {
 	s := h.s
 	s.mu.Lock()
 	defer s.unlockAndEmit()
-	if s.epoch != h.epoch || (s.state != Open && s.state != Closing) {
+	if s.epoch != h.epoch || !s.connOpen {
 		return
 	}
-	s.emit(MessageEvent{Message: m})
+	if s.o.heartbeats() {
+		s.lastHeard = s.o.Clock.Now()
+	}
+	switch {
+	case s.sess != nil:
+		s.receiveFrame(m)
+	case !m.Binary && s.o.HeartbeatExpect != "" && string(m.Data) == s.o.HeartbeatExpect:
+		s.pong(s.pingStamp)
+	default:
+		s.emit(MessageEvent{Message: m})
+	}
 }
 
 func (h *connHandler) OnError(err error) {

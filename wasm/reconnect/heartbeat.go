@@ -1,0 +1,73 @@
+package reconnect
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/resock/resock/internal/wire"
+)
+
+// startHeartbeat watches a connection that just opened: whenever the server
+// has been silent for HeartbeatInterval the Socket probes it, and if nothing
+// at all arrives within HeartbeatTimeout after the probe the connection is
+// declared dead. Only the time of the last arrival is recorded per message;
+// one timer does the rest.
+func (s *Socket) startHeartbeat() {
+	if !s.o.heartbeats() {
+		return
+	}
+	s.lastHeard = s.o.Clock.Now()
+	s.awaitingPong = false
+	s.setTimer(heartbeatTimer, s.o.HeartbeatInterval, s.heartbeatDue)
+}
+
+func (s *Socket) heartbeatDue() {
+	if s.state != Open {
+		return
+	}
+	now := s.o.Clock.Now()
+	if s.awaitingPong {
+		if !s.lastHeard.After(s.pingSent) {
+			s.dead(now.Sub(s.lastHeard))
+			return
+		}
+		s.awaitingPong = false
+	}
+	if idle := now.Sub(s.lastHeard); idle < s.o.HeartbeatInterval {
+		s.setTimer(heartbeatTimer, s.o.HeartbeatInterval-idle, s.heartbeatDue)
+		return
+	}
+	s.pingStamp++
+	var probe Message
+	if s.sess != nil {
+		probe = Message{Binary: true, Data: wire.AppendValue(nil, wire.TypePing, s.pingStamp)}
+	} else {
+		probe = Message{Data: []byte(s.o.HeartbeatMessage)}
+	}
+	s.pingSent, s.awaitingPong = now, true
+	s.conn.Send(probe)
+	s.setTimer(heartbeatTimer, s.o.HeartbeatTimeout, s.heartbeatDue)
+}
+
+// pong records the round-trip time of the probe with stamp.
+func (s *Socket) pong(stamp uint64) {
+	if s.awaitingPong && stamp == s.pingStamp {
+		s.rtt = s.o.Clock.Now().Sub(s.pingSent)
+	}
+}
+
+// dead replaces a connection that stopped delivering anything.
+func (s *Socket) dead(silent time.Duration) {
+	s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s is dead: nothing received for %v (heartbeat timeout)", s.url, silent.Round(time.Millisecond))})
+	if s.conn != nil {
+		s.conn.Close(CloseHeartbeatTimeout, "heartbeat timeout")
+	}
+	s.dropped(1006, "heartbeat timeout", false)
+}
+
+// RTT is the round-trip time measured by the last answered heartbeat, or 0.
+func (s *Socket) RTT() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rtt
+}

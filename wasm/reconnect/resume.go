@@ -1,0 +1,278 @@
+package reconnect
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/resock/resock/internal/wire"
+)
+
+// Acknowledgement policy of resock.v1: ack after this many data frames, when
+// the stream has been quiet this long, and at the latest this long after the
+// oldest unacknowledged frame arrived.
+const (
+	ackEvery = 64
+	ackQuiet = 10 * time.Millisecond
+	ackMax   = time.Second
+)
+
+// CloseReconnect is the code Reconnect closes with in resume mode when given
+// none, so that the server keeps the session for the next connection.
+const CloseReconnect = 4003
+
+// CloseHeartbeatTimeout is the code a connection declared dead is closed with.
+const CloseHeartbeatTimeout = 4002
+
+// ErrNoResume reports a server that does not speak resock.v1 although the
+// Socket asked for it.
+var ErrNoResume = errors.New("server does not speak " + wire.Protocol)
+
+// session is the client's side of a resock.v1 session.
+type session struct {
+	id, token wire.ID
+	client    wire.ID
+	// firstID is the message id of data frame 1 of this session.
+	firstID uint64
+
+	// received counts the server's data frames delivered in this session.
+	received uint64
+	// acked is how many of received the server was told about.
+	ackSent uint64
+	// sent counts our data frames; acked of them the server acknowledged;
+	// unacked holds frames acked+1 … sent.
+	sent, acked  uint64
+	unacked      []Message
+	unackedBytes int
+
+	handshaking bool
+	// oldestUnacked and lastData time the acknowledgement of received frames.
+	oldestUnacked, lastData time.Time
+}
+
+func newSession() *session {
+	s := &session{firstID: 1}
+	rand.Read(s.client[:])
+	return s
+}
+
+// hello is the frame that opens each connection.
+func (ss *session) hello() Message {
+	return Message{Binary: true, Data: wire.AppendHello(nil, wire.Hello{
+		Version:  wire.Version,
+		Session:  ss.id,
+		Token:    ss.token,
+		Received: ss.received,
+		Client:   ss.client,
+		FirstID:  ss.firstID + ss.acked,
+	})}
+}
+
+// windowHas reports whether a message of n bytes may be sent now.
+func (ss *session) windowHas(n, limit int) bool {
+	return len(ss.unacked) == 0 || ss.unackedBytes+n <= limit
+}
+
+func dataFrame(m Message) Message {
+	return Message{Binary: true, Data: wire.AppendData(make([]byte, 0, 1+len(m.Data)), m.Binary, m.Data)}
+}
+
+// release drops the frames the server acknowledged, up to received.
+func (ss *session) release(received uint64) error {
+	if received < ss.acked || received > ss.sent {
+		return fmt.Errorf("server acknowledged %d messages, but %d were sent and %d acknowledged before", received, ss.sent, ss.acked)
+	}
+	n := int(received - ss.acked)
+	for i := range n {
+		ss.unackedBytes -= len(ss.unacked[i].Data)
+		ss.unacked[i] = Message{}
+	}
+	ss.unacked = ss.unacked[n:]
+	if len(ss.unacked) == 0 {
+		ss.unacked = nil
+	}
+	ss.acked = received
+	return nil
+}
+
+// writeData sends m on the open connection: as a data frame in resume mode,
+// kept until acknowledged.
+func (s *Socket) writeData(m Message) error {
+	ss := s.sess
+	if ss == nil {
+		return s.conn.Send(m)
+	}
+	if err := s.conn.Send(dataFrame(m)); err != nil {
+		return err
+	}
+	ss.sent++
+	ss.unacked = append(ss.unacked, m)
+	ss.unackedBytes += len(m.Data)
+	return nil
+}
+
+// canSendNow reports whether a message of n bytes may skip the outbox.
+func (s *Socket) canSendNow(n int) bool {
+	if s.state != Open || s.outbox.len() != 0 {
+		return false
+	}
+	return s.sess == nil || s.sess.windowHas(n, s.o.MaxUnackedBytes)
+}
+
+// openResume starts the handshake on a connection that just opened.
+func (s *Socket) openResume(protocol string) {
+	if protocol != wire.Protocol {
+		what := "it selected no subprotocol"
+		if protocol != "" {
+			what = fmt.Sprintf("it selected %q", protocol)
+		}
+		s.misconfigured(fmt.Errorf("%w: %s", ErrNoResume, what))
+		return
+	}
+	s.sess.handshaking = true
+	if err := s.conn.Send(s.sess.hello()); err != nil {
+		s.protocolError(fmt.Errorf("failed to send hello: %w", err))
+	}
+}
+
+// receiveFrame handles one message of a resume-mode connection.
+func (s *Socket) receiveFrame(m Message) {
+	ss := s.sess
+	if !m.Binary {
+		err := fmt.Errorf("got a text message where a %s frame was due", wire.Protocol)
+		if ss.handshaking {
+			s.misconfigured(fmt.Errorf("%w: %v", ErrNoResume, err))
+		} else {
+			s.protocolError(err)
+		}
+		return
+	}
+	f, err := wire.Parse(m.Data)
+	if err != nil {
+		if ss.handshaking {
+			s.misconfigured(fmt.Errorf("%w: %v", ErrNoResume, err))
+		} else {
+			s.protocolError(err)
+		}
+		return
+	}
+	if ss.handshaking {
+		if f.Type != wire.TypeWelcome {
+			s.misconfigured(fmt.Errorf("%w: first frame was %s, not welcome", ErrNoResume, f.Type))
+			return
+		}
+		s.welcome(f.Welcome)
+		return
+	}
+	switch f.Type {
+	case wire.TypeText, wire.TypeBinary:
+		ss.received++
+		now := s.o.Clock.Now()
+		if ss.received-ss.ackSent == 1 {
+			ss.oldestUnacked = now
+		}
+		ss.lastData = now
+		s.emit(MessageEvent{Message: Message{Binary: f.Type == wire.TypeBinary, Data: f.Payload}})
+		if ss.received-ss.ackSent >= ackEvery {
+			s.sendAck()
+		} else if s.timers[ackTimer] == nil {
+			s.setTimer(ackTimer, ackQuiet, s.ackDue)
+		}
+	case wire.TypeAck:
+		if err := ss.release(f.Value); err != nil {
+			s.protocolError(err)
+			return
+		}
+		s.flush()
+	case wire.TypePing:
+		s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypePong, f.Value)})
+	case wire.TypePong:
+		s.pong(f.Value)
+	case wire.TypeRetryAfter:
+		s.retryAfter = time.Duration(min(f.Value, uint64(time.Hour/time.Millisecond))) * time.Millisecond
+	default:
+		s.protocolError(fmt.Errorf("unexpected %s frame", f.Type))
+	}
+}
+
+// welcome completes the handshake and resends what the server lacks.
+func (s *Socket) welcome(w wire.Welcome) {
+	ss := s.sess
+	ss.handshaking = false
+	resumed := w.Resumed && !ss.id.IsZero() && w.Session == ss.id
+	if w.Resumed && !resumed {
+		s.protocolError(errors.New("server resumed a session the client did not ask for"))
+		return
+	}
+	if resumed {
+		if err := ss.release(w.Received); err != nil {
+			// The server claims frames that were never sent: it cannot be
+			// trusted with this session, so the next connection starts a
+			// fresh one and resends everything unacknowledged.
+			ss.id, ss.token = wire.ID{}, wire.ID{}
+			s.protocolError(fmt.Errorf("invalid resume answer: %w", err))
+			return
+		}
+	} else {
+		ss.firstID += ss.acked
+		ss.id, ss.token = w.Session, w.Token
+		ss.received, ss.ackSent = 0, 0
+		ss.sent, ss.acked = uint64(len(ss.unacked)), 0
+	}
+	for _, m := range ss.unacked {
+		if err := s.conn.Send(dataFrame(m)); err != nil {
+			break
+		}
+	}
+	s.opened(resumed)
+}
+
+// ackDue sends an acknowledgement once the stream is quiet, or at the latest
+// ackMax after the oldest unacknowledged frame.
+func (s *Socket) ackDue() {
+	s.timers[ackTimer] = nil
+	ss := s.sess
+	if ss == nil || ss.received == ss.ackSent || s.conn == nil || !s.connOpen {
+		return
+	}
+	now := s.o.Clock.Now()
+	quietFor := now.Sub(ss.lastData)
+	waited := now.Sub(ss.oldestUnacked)
+	if quietFor < ackQuiet && waited < ackMax {
+		s.setTimer(ackTimer, min(ackQuiet-quietFor, ackMax-waited), s.ackDue)
+		return
+	}
+	s.sendAck()
+}
+
+func (s *Socket) sendAck() {
+	ss := s.sess
+	if err := s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, ss.received)}); err == nil {
+		ss.ackSent = ss.received
+	}
+	if t := s.timers[ackTimer]; t != nil && ss.ackSent == ss.received {
+		t.Stop()
+		s.timers[ackTimer] = nil
+	}
+}
+
+// protocolError drops a connection whose peer broke the protocol; the
+// Socket reconnects as after any drop.
+func (s *Socket) protocolError(err error) {
+	s.emit(ErrorEvent{Err: fmt.Errorf("%s protocol error: %w", wire.Protocol, err)})
+	if s.conn != nil {
+		s.conn.Close(1002, "protocol error")
+	}
+	s.dropped(1002, "protocol error", false)
+}
+
+// misconfigured stops the Socket for good: the server does not speak
+// resock.v1, and retrying would not change that.
+func (s *Socket) misconfigured(err error) {
+	s.emit(ErrorEvent{Err: err})
+	if s.conn != nil {
+		s.conn.Close(1002, "resock.v1 required")
+	}
+	s.finish(1002, "resock.v1 required", false)
+}

@@ -1,0 +1,392 @@
+package reconnect
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resock/resock/internal/wire"
+)
+
+// frames decodes what a fake connection was sent.
+func (c *fakeConn) frames(t *testing.T) []wire.Frame {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []wire.Frame
+	for _, m := range c.sent {
+		if !m.Binary {
+			t.Fatalf("resume mode sent a text message %q", m.Data)
+		}
+		f, err := wire.Parse(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// dataSent lists the payloads of the data frames c was sent.
+func (c *fakeConn) dataSent(t *testing.T) []string {
+	var out []string
+	for _, f := range c.frames(t) {
+		if f.Type == wire.TypeText || f.Type == wire.TypeBinary {
+			out = append(out, string(f.Payload))
+		}
+	}
+	return out
+}
+
+func (c *fakeConn) hello(t *testing.T) wire.Hello {
+	t.Helper()
+	fs := c.frames(t)
+	if len(fs) == 0 || fs[0].Type != wire.TypeHello {
+		t.Fatalf("first frame %+v, want hello", fs)
+	}
+	return fs[0].Hello
+}
+
+func (c *fakeConn) deliver(b []byte) { c.h.OnMessage(Message{Binary: true, Data: b}) }
+
+func (c *fakeConn) welcome(w wire.Welcome) { c.deliver(wire.AppendWelcome(nil, w)) }
+
+func (c *fakeConn) data(s string) { c.deliver(wire.AppendData(nil, false, []byte(s))) }
+
+func (c *fakeConn) ack(n uint64) { c.deliver(wire.AppendValue(nil, wire.TypeAck, n)) }
+
+func resumeHarness(t *testing.T, edit func(*Options)) *harness {
+	return newHarness(t, 0, func(o *Options) {
+		o.Resume = true
+		if edit != nil {
+			edit(o)
+		}
+	})
+}
+
+var sessA = wire.ID{1}
+
+func TestResumeOffersTheSubprotocolAndOpensAfterWelcome(t *testing.T) {
+	h := resumeHarness(t, func(o *Options) { o.Protocols = []string{"chat"} })
+	c := h.tr.Last(t)
+	if want := []string{"chat", wire.Protocol}; !reflect.DeepEqual(c.protocols, want) {
+		t.Fatalf("offered %q, want %q", c.protocols, want)
+	}
+	h.s.Send(text("early"))
+	c.h.OnOpen(wire.Protocol, "")
+	if got := h.s.State(); got != Connecting {
+		t.Fatalf("state before welcome = %v, want connecting", got)
+	}
+	hello := c.hello(t)
+	if !hello.Session.IsZero() || hello.Received != 0 || hello.FirstID != 1 || hello.Client.IsZero() {
+		t.Fatalf("first hello %+v", hello)
+	}
+	c.welcome(wire.Welcome{Session: sessA, Token: wire.ID{2}})
+	if got := h.s.State(); got != Open {
+		t.Fatalf("state after welcome = %v, want open", got)
+	}
+	if got := c.dataSent(t); !reflect.DeepEqual(got, []string{"early"}) {
+		t.Fatalf("data sent %q, want the queued message", got)
+	}
+	c.data("hi")
+	msgs := eventsOf[MessageEvent](h.rec)
+	if len(msgs) != 1 || string(msgs[0].Message.Data) != "hi" || msgs[0].Message.Binary {
+		t.Fatalf("messages %+v", msgs)
+	}
+}
+
+func TestResumeResendsExactlyWhatTheServerLacks(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA, Token: wire.ID{2}})
+	for i := range 5 {
+		h.s.Send(text(fmt.Sprint("m", i)))
+	}
+	c.data("s1")
+	c.data("s2")
+	c.ack(2) // the server has m0 and m1
+	c.drop(1006, "")
+	h.s.Send(text("m5")) // while down
+
+	h.clock.Advance(time.Second)
+	c2 := h.tr.Last(t)
+	c2.h.OnOpen(wire.Protocol, "")
+	hello := c2.hello(t)
+	if hello.Session != sessA || hello.Token != (wire.ID{2}) || hello.Received != 2 {
+		t.Fatalf("resume hello %+v, want session A with 2 received", hello)
+	}
+	c2.welcome(wire.Welcome{Resumed: true, Session: sessA, Received: 3}) // m2 had arrived too
+	if got, want := c2.dataSent(t), []string{"m3", "m4", "m5"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("resent %q, want %q", got, want)
+	}
+	opens := eventsOf[OpenEvent](h.rec)
+	if last := opens[len(opens)-1]; !last.Resumed || !last.Reconnected {
+		t.Fatalf("open %+v, want resumed", last)
+	}
+	c2.data("s3")
+	var got []string
+	for _, m := range eventsOf[MessageEvent](h.rec) {
+		got = append(got, string(m.Message.Data))
+	}
+	if want := []string{"s1", "s2", "s3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("page saw %q, want %q", got, want)
+	}
+}
+
+func TestFreshSessionResendsEverythingUnacknowledgedWithStableIDs(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA, Token: wire.ID{2}})
+	for i := range 4 {
+		h.s.Send(text(fmt.Sprint("m", i)))
+	}
+	c.ack(1)
+	c.drop(1012, "restart")
+	h.clock.Advance(time.Second)
+	c2 := h.tr.Last(t)
+	c2.h.OnOpen(wire.Protocol, "")
+	if hello := c2.hello(t); hello.FirstID != 2 {
+		t.Fatalf("hello.FirstID = %d, want 2 (m1 is the oldest unacknowledged)", hello.FirstID)
+	}
+	c2.welcome(wire.Welcome{Session: wire.ID{9}, Token: wire.ID{8}})
+	if got, want := c2.dataSent(t), []string{"m1", "m2", "m3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("resent %q, want %q", got, want)
+	}
+	opens := eventsOf[OpenEvent](h.rec)
+	if last := opens[len(opens)-1]; last.Resumed {
+		t.Fatalf("open %+v, want resumed false", last)
+	}
+	// The new session numbers from 1: an ack of 3 releases all three.
+	c2.ack(3)
+	c2.drop(1006, "")
+	h.clock.Advance(time.Second)
+	c3 := h.tr.Last(t)
+	c3.h.OnOpen(wire.Protocol, "")
+	if hello := c3.hello(t); hello.Session != (wire.ID{9}) || hello.FirstID != 5 {
+		t.Fatalf("hello %+v, want session 9 and next id 5", hello)
+	}
+}
+
+func TestAnImpossibleResumeAnswerIsRefused(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	h.s.Send(text("m0"))
+	c.drop(1006, "")
+	h.clock.Advance(time.Second)
+	c2 := h.tr.Last(t)
+	c2.h.OnOpen(wire.Protocol, "")
+	c2.welcome(wire.Welcome{Resumed: true, Session: sessA, Received: 7})
+	errs := eventsOf[ErrorEvent](h.rec)
+	if len(errs) != 1 || !strings.Contains(errs[0].Err.Error(), "invalid resume answer") {
+		t.Fatalf("errors %v, want an invalid resume answer", errs)
+	}
+	if closed, code := c2.Closed(); !closed || code != 1002 {
+		t.Fatalf("connection closed=%v code=%d, want 1002", closed, code)
+	}
+	h.clock.Advance(time.Second)
+	c3 := h.tr.Last(t)
+	c3.h.OnOpen(wire.Protocol, "")
+	if hello := c3.hello(t); !hello.Session.IsZero() {
+		t.Fatalf("hello after a bad resume %+v, want a fresh session", hello)
+	}
+	c3.welcome(wire.Welcome{Session: wire.ID{5}})
+	if got := c3.dataSent(t); !reflect.DeepEqual(got, []string{"m0"}) {
+		t.Fatalf("sent %q, want m0 kept through it all", got)
+	}
+}
+
+func TestAServerThatDoesNotSpeakResumeIsReportedAndFinal(t *testing.T) {
+	cases := map[string]func(c *fakeConn){
+		"no subprotocol":    func(c *fakeConn) { c.h.OnOpen("", "") },
+		"other subprotocol": func(c *fakeConn) { c.h.OnOpen("chat", "") },
+		"echoes hello back": func(c *fakeConn) {
+			c.h.OnOpen(wire.Protocol, "")
+			c.deliver(wire.AppendHello(nil, wire.Hello{Version: 1}))
+		},
+		"answers in text": func(c *fakeConn) {
+			c.h.OnOpen(wire.Protocol, "")
+			c.h.OnMessage(text("hello"))
+		},
+	}
+	for name, answer := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := resumeHarness(t, nil)
+			answer(h.tr.Last(t))
+			errs := eventsOf[ErrorEvent](h.rec)
+			if len(errs) != 1 || !errors.Is(errs[0].Err, ErrNoResume) {
+				t.Fatalf("errors %v, want ErrNoResume", errs)
+			}
+			h.clock.Advance(time.Hour)
+			if n, st := h.tr.Dials(), h.s.State(); n != 1 || st != Closed {
+				t.Fatalf("dials = %d, state = %v, want 1 and closed", n, st)
+			}
+		})
+	}
+}
+
+func TestUnackedBytesAreBoundedAndAcksReleaseThem(t *testing.T) {
+	h := resumeHarness(t, func(o *Options) { o.MaxUnackedBytes = 10 })
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	for _, m := range []string{"aaaa", "bbbb", "cccc", "dd"} {
+		if err := h.s.Send(text(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := c.dataSent(t); !reflect.DeepEqual(got, []string{"aaaa", "bbbb"}) {
+		t.Fatalf("sent %q, want only what fits in 10 unacknowledged bytes", got)
+	}
+	if got := h.s.QueuedMessages(); got != 2 {
+		t.Fatalf("queued %d, want 2", got)
+	}
+	c.ack(2)
+	if got := c.dataSent(t); !reflect.DeepEqual(got, []string{"aaaa", "bbbb", "cccc", "dd"}) {
+		t.Fatalf("sent %q after the ack", got)
+	}
+	c.ack(9)
+	errs := eventsOf[ErrorEvent](h.rec)
+	if len(errs) != 1 || !strings.Contains(errs[0].Err.Error(), "acknowledged 9") {
+		t.Fatalf("errors %v, want a protocol error for acking unsent messages", errs)
+	}
+}
+
+func TestReceiverAcksEvery64FramesAndWhenQuiet(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	acks := func() []uint64 {
+		var out []uint64
+		for _, f := range c.frames(t) {
+			if f.Type == wire.TypeAck {
+				out = append(out, f.Value)
+			}
+		}
+		return out
+	}
+	for i := range 70 {
+		c.data(fmt.Sprint(i))
+	}
+	if got := acks(); !reflect.DeepEqual(got, []uint64{64}) {
+		t.Fatalf("acks %v after 70 frames, want [64]", got)
+	}
+	h.clock.Advance(ackQuiet)
+	if got := acks(); !reflect.DeepEqual(got, []uint64{64, 70}) {
+		t.Fatalf("acks %v once quiet, want [64 70]", got)
+	}
+	// A steady trickle never goes quiet; the ack still comes within ackMax.
+	for range 200 {
+		c.data("x")
+		h.clock.Advance(ackQuiet / 2)
+		if n := len(acks()); n > 2 {
+			break
+		}
+	}
+	if got := acks(); len(got) < 3 || got[2] > 70+uint64(ackMax/(ackQuiet/2))+1 {
+		t.Fatalf("acks %v, want a third within ackMax of steady traffic", got)
+	}
+}
+
+func TestHeartbeatReplacesADeadConnection(t *testing.T) {
+	h := resumeHarness(t, func(o *Options) {
+		o.HeartbeatInterval = 10 * time.Second
+		o.HeartbeatTimeout = 5 * time.Second
+	})
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	pings := func(c *fakeConn) (out []uint64) {
+		for _, f := range c.frames(t) {
+			if f.Type == wire.TypePing {
+				out = append(out, f.Value)
+			}
+		}
+		return out
+	}
+	h.clock.Advance(6 * time.Second)
+	c.data("keeps it alive")
+	h.clock.Advance(9 * time.Second)
+	if n := len(pings(c)); n != 0 {
+		t.Fatalf("%d pings while the server was talking", n)
+	}
+	h.clock.Advance(time.Second)
+	p := pings(c)
+	if len(p) != 1 {
+		t.Fatalf("pings %v after 10s of silence, want 1", p)
+	}
+	h.clock.Advance(30 * time.Millisecond)
+	c.deliver(wire.AppendValue(nil, wire.TypePong, p[0]))
+	if rtt := h.s.RTT(); rtt != 30*time.Millisecond {
+		t.Fatalf("RTT = %v, want 30ms", rtt)
+	}
+	// Now the network blackholes: no close, no bytes.
+	h.clock.Advance(10*time.Second + 5*time.Second)
+	if closed, code := c.Closed(); !closed || code != CloseHeartbeatTimeout {
+		t.Fatalf("dead connection closed=%v code=%d, want %d", closed, code, CloseHeartbeatTimeout)
+	}
+	if got := h.s.State(); got != Reconnecting {
+		t.Fatalf("state %v, want reconnecting", got)
+	}
+	h.clock.Advance(time.Second)
+	if n := h.tr.Dials(); n != 2 {
+		t.Fatalf("dials %d, want a replacement", n)
+	}
+}
+
+func TestPlainHeartbeatUsesTheConfiguredMessages(t *testing.T) {
+	h := newHarness(t, 0, func(o *Options) {
+		o.HeartbeatMessage, o.HeartbeatExpect = "ping", "pong"
+		o.HeartbeatInterval, o.HeartbeatTimeout = time.Second, time.Second
+	})
+	c := h.tr.Last(t)
+	c.open()
+	h.clock.Advance(time.Second)
+	if got := c.Sent(); !reflect.DeepEqual(got, []string{"ping"}) {
+		t.Fatalf("sent %q, want a ping", got)
+	}
+	h.clock.Advance(20 * time.Millisecond)
+	c.h.OnMessage(text("pong"))
+	if msgs := eventsOf[MessageEvent](h.rec); len(msgs) != 0 {
+		t.Fatalf("the pong was delivered to the page: %+v", msgs)
+	}
+	if rtt := h.s.RTT(); rtt != 20*time.Millisecond {
+		t.Fatalf("RTT %v, want 20ms", rtt)
+	}
+	h.clock.Advance(2 * time.Second)
+	if closed, _ := c.Closed(); !closed {
+		t.Fatal("silent connection not replaced")
+	}
+}
+
+func TestPlainModeWithoutHeartbeatSendsNothingExtra(t *testing.T) {
+	h := newHarness(t, 0, nil)
+	c := h.tr.Last(t)
+	c.open()
+	h.clock.Advance(time.Hour)
+	if got := c.Sent(); len(got) != 0 {
+		t.Fatalf("sent %q on an idle plain connection", got)
+	}
+	if closed, _ := c.Closed(); closed {
+		t.Fatal("idle plain connection closed")
+	}
+}
+
+func TestReconnectInResumeModeKeepsTheSession(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	h.s.Reconnect(0, "")
+	if closed, code := c.Closed(); !closed || code != CloseReconnect {
+		t.Fatalf("closed=%v code=%d, want %d so the server keeps the session", closed, code, CloseReconnect)
+	}
+	h.s.Close(0, "")
+}
