@@ -1,0 +1,108 @@
+//go:build !js
+
+// Command resock-demo serves the resock demo: the whiteboard page, the resock
+// JavaScript and WebAssembly files, an echo endpoint, the whiteboard room and
+// the server's stats.
+//
+//	resock-demo [-addr 127.0.0.1:8080] [-origin host,...] [-demo demo] [-jsglue jsglue]
+//
+// On SIGINT or SIGTERM it closes every client with 1012 (service restart), so
+// reconnecting clients come back when it is started again, and exits within
+// 5 s.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/resock/resock/server"
+)
+
+// shutdownTimeout leaves room within the promised 5 s for the process to exit.
+const shutdownTimeout = 4 * time.Second
+
+func main() {
+	err := run()
+	if err != nil {
+		slog.Error("resock-demo failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	origins := flag.String("origin", "", "comma-separated extra origin patterns allowed to open WebSockets (the same origin always is)")
+	demoDir := flag.String("demo", "demo", "directory of the demo page")
+	jsglueDir := flag.String("jsglue", "jsglue", "directory of resock.js, resock.wasm and wasm_exec.js")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", flag.Args())
+	}
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+
+	d, _ := server.NewDemo(server.Options{
+		OriginPatterns: splitList(*origins),
+		Logger:         logger,
+	}, *demoDir, *jsglueDir)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("failed to listen: %w", err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- d.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("failed to serve: %w", err)
+	case <-ctx.Done():
+	}
+	// A second signal kills the process at once.
+	stop()
+	logger.Info("signal received, shutting down")
+
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = d.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Clients that did not answer the close in time were dropped: that
+		// is the deadline doing its job, not a failure.
+		logger.Warn("some clients did not close in time", "err", err)
+		err = nil
+	}
+	if serr := <-serveErr; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, fmt.Errorf("failed to serve: %w", serr))
+	}
+	if err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

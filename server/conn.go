@@ -1,0 +1,108 @@
+//go:build !js
+
+package server
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
+)
+
+// Conn is one client as an app sees it.
+//
+// A plain WebSocket client is one connection. A resock client that asked for
+// resume (resock.v1) is one session: its reads and writes survive reconnects,
+// every message is delivered once and in order, and the Conn ends only when
+// the client closes it, the app closes it, or the client stays away longer
+// than Options.SessionRetention.
+type Conn struct {
+	id         string
+	remoteAddr string
+	log        *slog.Logger
+
+	plain *wsConn
+	sess  *session
+}
+
+// Message is one message from a client.
+type Message struct {
+	Type websocket.MessageType
+	Data []byte
+	// ID is the message's stable id, for a client in resume mode; zero
+	// otherwise.
+	ID MessageID
+}
+
+// MessageID names a client message for good. When a session is lost (the
+// server restarted, or the client stayed away too long) the client sends its
+// unacknowledged messages again on a new session, with the same ids, so an
+// app that must not apply a message twice can recognise it.
+type MessageID struct {
+	// Client is random, fixed for the life of the client object.
+	Client wire.ID
+	// N counts the client's messages from 1.
+	N uint64
+}
+
+// IsZero reports whether id is unset.
+func (id MessageID) IsZero() bool { return id == MessageID{} }
+
+// ID returns the client's id: the connection's in plain mode, the session's
+// in resume mode. It appears in the logs and in Stats.
+func (c *Conn) ID() string { return c.id }
+
+// RemoteAddr returns the address of the client's first connection, as the
+// HTTP server saw it.
+func (c *Conn) RemoteAddr() string { return c.remoteAddr }
+
+// ctx is the app's context: done once the client is gone for good.
+func (c *Conn) ctx() context.Context {
+	if c.sess != nil {
+		return c.sess.ctx
+	}
+	return c.plain.ctx
+}
+
+// Resumable reports whether the client speaks resock.v1, so that this Conn
+// survives reconnects.
+func (c *Conn) Resumable() bool { return c.sess != nil }
+
+// Read returns the next message from the client. A ctx that ends only ends
+// this call. Once the client is gone for good, Read returns the error that
+// ended it (websocket.CloseStatus gives the close code).
+func (c *Conn) Read(ctx context.Context) (websocket.MessageType, []byte, error) {
+	m, err := c.ReadMessage(ctx)
+	return m.Type, m.Data, err
+}
+
+// ReadMessage is Read with the message's id.
+func (c *Conn) ReadMessage(ctx context.Context) (Message, error) {
+	if c.sess != nil {
+		return c.sess.read(ctx)
+	}
+	typ, data, err := c.plain.Read(ctx)
+	return Message{Type: typ, Data: data}, err
+}
+
+// Write sends one message to the client; safe for concurrent use. In resume
+// mode it returns once the message is in the session's buffer (it waits
+// while Options.MaxUnackedBytes are unacknowledged) and the session delivers
+// it, across reconnects; in plain mode it writes to the connection, and a
+// ctx that ends during the write closes it.
+func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, data []byte) error {
+	if c.sess != nil {
+		return c.sess.write(ctx, typ, data)
+	}
+	return c.plain.Write(ctx, typ, data)
+}
+
+// Close ends the client with code and reason (at most 123 bytes): in resume
+// mode the session too.
+func (c *Conn) Close(code websocket.StatusCode, reason string) error {
+	if c.sess != nil {
+		return c.sess.close(code, reason)
+	}
+	return c.plain.Close(code, reason)
+}

@@ -1,0 +1,80 @@
+//go:build !js
+
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Demo is the demo server as cmd/resock-demo runs it: one Server with the
+// static files at "/", Echo at /echo, the whiteboard Room at /ws and Stats at
+// /stats.
+//
+// Tests run the very same thing in-process: NewDemo, net.Listen, Serve; then
+// Shutdown, and a fresh NewDemo can Serve again on the same address.
+type Demo struct {
+	server *Server
+	room   *Room
+	http   *http.Server
+}
+
+// NewDemo returns the demo and its handler, which has all the routes. Serve
+// serves that handler; it can also be mounted elsewhere (an httptest.Server),
+// in which case Shutdown still closes the WebSocket clients.
+func NewDemo(o Options, demoDir, jsglueDir string) (*Demo, http.Handler) {
+	s := New(o)
+	room := NewRoom(DefaultHistory)
+	mux := http.NewServeMux()
+	mux.Handle("GET /echo", s.Handler(Echo))
+	mux.Handle("GET /ws", s.Handler(room.Serve))
+	mux.Handle("GET /stats", s.StatsHandler())
+	mux.Handle("/", Static(demoDir, jsglueDir))
+	d := &Demo{
+		server: s,
+		room:   room,
+		http: &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: 10 * time.Second,
+			// net/http's own errors (bad requests, panics) go to the same log.
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+		},
+	}
+	return d, mux
+}
+
+// Server returns the demo's Server, for its Stats.
+func (d *Demo) Server() *Server { return d.server }
+
+// Room returns the demo's whiteboard room.
+func (d *Demo) Room() *Room { return d.room }
+
+// Serve serves the demo on ln until Shutdown. Like http.Server.Serve, it
+// always returns a non-nil error: http.ErrServerClosed after Shutdown.
+func (d *Demo) Serve(ln net.Listener) error {
+	d.server.log.Info("serving the demo", "url", "http://"+ln.Addr().String())
+	return d.http.Serve(ln)
+}
+
+// Shutdown stops the listener and closes every WebSocket client with 1012
+// (service restart), waiting until they are gone or ctx is done; then
+// anything left is closed at once. It returns once the demo is completely
+// stopped, at the latest shortly after ctx is done.
+func (d *Demo) Shutdown(ctx context.Context) error {
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- d.http.Shutdown(ctx) }()
+	err := d.server.Shutdown(ctx)
+	httpErr := <-httpDone
+	if httpErr != nil {
+		httpErr = fmt.Errorf("failed to shut down the HTTP server: %w", httpErr)
+		if cerr := d.http.Close(); cerr != nil {
+			httpErr = errors.Join(httpErr, fmt.Errorf("failed to close the HTTP server: %w", cerr))
+		}
+	}
+	return errors.Join(err, httpErr)
+}

@@ -1,0 +1,106 @@
+//go:build !js
+
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// startDemo serves a Demo on addr and returns it with the address it got.
+func startDemo(t *testing.T, addr, demoDir, jsglueDir string) (*Demo, string, <-chan error) {
+	t.Helper()
+	logs := &logBuffer{}
+	d, _ := NewDemo(Options{Logger: newLogger(logs)}, demoDir, jsglueDir)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- d.Serve(ln) }()
+	return d, ln.Addr().String(), served
+}
+
+func stopDemo(t *testing.T, d *Demo, served <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("Serve returned %v, want http.ErrServerClosed", err)
+	}
+}
+
+func TestDemoServesAllRoutesAndRestartsOnTheSameAddress(t *testing.T) {
+	demoDir, jsglueDir, _ := staticDirs(t)
+	ctx := testCtx(t)
+
+	d, addr, served := startDemo(t, "127.0.0.1:0", demoDir, jsglueDir)
+	echo := dial(t, "ws://"+addr+"/echo", nil)
+	write(t, ctx, echo, websocket.MessageText, "ping")
+	if got := readText(t, ctx, echo); got != "ping" {
+		t.Fatalf("/echo answered %q", got)
+	}
+	board := dial(t, "ws://"+addr+"/ws", nil)
+	write(t, ctx, board, websocket.MessageText, "stroke")
+	waitUntil(t, 5*time.Second, func() bool { return d.Room().Clients() == 1 }, "the whiteboard client")
+
+	resp, err := http.Get("http://" + addr + "/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st Stats
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if err != nil || st.Clients != 2 {
+		t.Fatalf("/stats = %+v (%v), want 2 clients", st, err)
+	}
+	if _, body := get(t, "http://"+addr+"/", ""); string(body) != "<!doctype html><title>whiteboard</title>" {
+		t.Fatalf("/ served %q", body)
+	}
+
+	// Both clients read, so they answer the server's close frame.
+	ended := make(chan error, 2)
+	for _, c := range []*websocket.Conn{echo, board} {
+		go func() {
+			_, _, err := c.Read(ctx)
+			ended <- err
+		}()
+	}
+	stopDemo(t, d, served)
+	for range 2 {
+		if err := <-ended; websocket.CloseStatus(err) != websocket.StatusServiceRestart {
+			t.Fatalf("client ended with %v, want close code 1012", err)
+		}
+	}
+	if _, _, err := websocket.Dial(ctx, "ws://"+addr+"/echo", nil); err == nil {
+		t.Fatal("dialled the demo after Shutdown")
+	}
+
+	d2, addr2, served2 := startDemo(t, addr, demoDir, jsglueDir)
+	if addr2 != addr {
+		t.Fatalf("restarted on %s, want %s", addr2, addr)
+	}
+	again := dial(t, "ws://"+addr+"/echo", nil)
+	write(t, ctx, again, websocket.MessageText, "back")
+	if got := readText(t, ctx, again); got != "back" {
+		t.Fatalf("/echo after the restart answered %q", got)
+	}
+	go func() {
+		_, _, err := again.Read(ctx)
+		ended <- err
+	}()
+	stopDemo(t, d2, served2)
+	if err := <-ended; websocket.CloseStatus(err) != websocket.StatusServiceRestart {
+		t.Fatalf("client ended with %v, want close code 1012", err)
+	}
+}

@@ -1,0 +1,16 @@
+// Package server is resock's server side: a small WebSocket server library
+// built on github.com/coder/websocket, and the handlers of the demo.
+//
+// A Server accepts WebSocket connections through Handler, keeps a registry of
+// the connected clients (see Stats and StatsHandler), pings every client and
+// drops those that stop answering, enforces a read limit and an origin check,
+// and closes every client with 1012 (service restart) on Shutdown so that
+// reconnecting clients know to come back.
+//
+// Echo and Room are ready-made applications for Handler: an echo endpoint and
+// the shared whiteboard room with a bounded history. Static serves the demo
+// page and the resock JavaScript and WebAssembly files, and NewDemo wires all
+// of it together the way cmd/resock-demo serves it.
+//
+// See ExampleServer_Handler.
+package server

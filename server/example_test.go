@@ -1,0 +1,44 @@
+//go:build !js
+
+package server_test
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/resock/resock/server"
+)
+
+func ExampleServer_Handler() {
+	s := server.New(server.Options{})
+	room := server.NewRoom(0)
+
+	mux := http.NewServeMux()
+	mux.Handle("/echo", s.Handler(server.Echo))
+	mux.Handle("/ws", s.Handler(room.Serve))
+	mux.Handle("/stats", s.StatsHandler())
+	hs := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	go func() {
+		err := hs.ListenAndServe()
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Fatal(err)
+		}
+	}()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	<-ctx.Done()
+
+	// WebSocket connections are hijacked, so http.Server.Shutdown does not
+	// wait for them: close them first, with 1012 (service restart).
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	_ = s.Shutdown(ctx)
+	_ = hs.Shutdown(ctx)
+}

@@ -1,0 +1,229 @@
+//go:build !js
+
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if leaked := leakedGoroutines(10 * time.Second); leaked != "" {
+			fmt.Fprintf(os.Stderr, "goroutines leaked by the tests:\n\n%s\n", leaked)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// leakedGoroutines waits up to timeout for every goroutine the tests started
+// to end, and returns the stacks of those that did not.
+func leakedGoroutines(timeout time.Duration) string {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		leaked := otherGoroutines()
+		if len(leaked) == 0 {
+			return ""
+		}
+		if time.Now().After(deadline) {
+			return strings.Join(leaked, "\n\n")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// otherGoroutines returns the stacks of all goroutines but this one and
+// those the runtime and the testing package keep.
+func otherGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	stacks := strings.Split(string(buf), "\n\n")
+	var out []string
+	for _, g := range stacks[1:] { // stacks[0] is this goroutine
+		if isBackgroundGoroutine(g) {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+func isBackgroundGoroutine(stack string) bool {
+	for _, s := range []string{
+		"testing.(*M).",
+		"os/signal.signal_recv",
+		"os/signal.loop",
+		"runtime.ensureSigM",
+	} {
+		if strings.Contains(stack, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// logBuffer collects a Server's logs so that tests can check them.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitForLine waits until one log line contains every part.
+func (l *logBuffer) waitForLine(t *testing.T, parts ...string) {
+	t.Helper()
+	waitUntil(t, 5*time.Second, func() bool {
+		for line := range strings.Lines(l.String()) {
+			all := true
+			for _, p := range parts {
+				all = all && strings.Contains(line, p)
+			}
+			if all {
+				return true
+			}
+		}
+		return false
+	}, fmt.Sprintf("a log line with %q", parts))
+}
+
+func newLogger(l *logBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// testServer is a Server mounted on an httptest.Server.
+type testServer struct {
+	*Server
+	http *httptest.Server
+	logs *logBuffer
+}
+
+// wsURL returns the ws:// URL of path.
+func (ts *testServer) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(ts.http.URL, "http") + path
+}
+
+// newTestServer serves app at / (and Stats at /stats) until the test ends.
+func newTestServer(t *testing.T, o Options, app func(ctx context.Context, c *Conn)) *testServer {
+	t.Helper()
+	logs := &logBuffer{}
+	if o.Logger == nil {
+		o.Logger = newLogger(logs)
+	}
+	s := New(o)
+	mux := http.NewServeMux()
+	mux.Handle("/", s.Handler(app))
+	mux.Handle("/stats", s.StatsHandler())
+	hs := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		hs.Close()
+	})
+	return &testServer{Server: s, http: hs, logs: logs}
+}
+
+// dial connects a client that is closed when the test ends.
+func dial(t *testing.T, url string, opts *websocket.DialOptions) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, opts)
+	if err != nil {
+		t.Fatalf("failed to dial %s: %v", url, err)
+	}
+	c.SetReadLimit(-1)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	return c
+}
+
+// testCtx returns a context that ends with the test, or after 10 s.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitUntil polls cond until it holds, failing the test after timeout.
+func waitUntil(t *testing.T, timeout time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func readText(t *testing.T, ctx context.Context, c *websocket.Conn) string {
+	t.Helper()
+	typ, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("failed to read: %v", err)
+	}
+	if typ != websocket.MessageText {
+		t.Fatalf("got a %v message %q, want text", typ, b)
+	}
+	return string(b)
+}
+
+func write(t *testing.T, ctx context.Context, c *websocket.Conn, typ websocket.MessageType, data string) {
+	t.Helper()
+	if err := c.Write(ctx, typ, []byte(data)); err != nil {
+		t.Fatalf("failed to write %q: %v", data, err)
+	}
+}
+
+// wantCloseStatus reads from c until the connection ends and checks its
+// close code.
+func wantCloseStatus(t *testing.T, ctx context.Context, c *websocket.Conn, want websocket.StatusCode) {
+	t.Helper()
+	for {
+		_, _, err := c.Read(ctx)
+		if err == nil {
+			continue
+		}
+		if got := websocket.CloseStatus(err); got != want {
+			t.Fatalf("connection ended with %v (close code %v), want close code %v", err, got, want)
+		}
+		return
+	}
+}

@@ -1,0 +1,101 @@
+//go:build !js
+
+package server
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configures a Server; zero values mean the defaults written in each
+// field's comment.
+type Options struct {
+	// ReadLimit is the largest message a client may send, in bytes; default
+	// 1 MiB. A larger message closes that client with 1009
+	// (StatusMessageTooBig) and is logged.
+	ReadLimit int64
+
+	// PingInterval is how often the server pings every client with
+	// coder/websocket's Conn.Ping; default 15s.
+	PingInterval time.Duration
+
+	// PingTimeout is how long a client has to answer a ping before it is
+	// dropped (and logged); default 10s.
+	PingTimeout time.Duration
+
+	// OriginPatterns lists extra allowed origins, matched as
+	// websocket.AcceptOptions.OriginPatterns. The same origin is always
+	// allowed; any other origin is refused with 403 and logged.
+	OriginPatterns []string
+
+	// Logger receives the server's logs; default slog.Default().
+	Logger *slog.Logger
+
+	// Subprotocols are the application's subprotocols, selected for plain
+	// clients that offer them. resock.v1 is always selected when offered.
+	Subprotocols []string
+
+	// SessionRetention is how long a resock.v1 session waits for its client
+	// to come back after a drop; default 2 min.
+	SessionRetention time.Duration
+
+	// MaxSessions bounds the live resock.v1 sessions; default 10 000. When
+	// full, new sessions are refused with 1013 after a retry-after frame.
+	MaxSessions int
+
+	// MaxUnackedBytes bounds, per session, the bytes written by the app but
+	// not yet acknowledged by the client; Write waits past it. Default 1 MiB.
+	MaxUnackedBytes int
+
+	// HeartbeatInterval and HeartbeatTimeout: a session probes a client
+	// silent for HeartbeatInterval (default 10s) and drops the connection
+	// when nothing arrives within HeartbeatTimeout (default 5s) after.
+	HeartbeatInterval, HeartbeatTimeout time.Duration
+
+	// RetryAfter is the wait a refused client is told to observe before it
+	// comes back; default 5s.
+	RetryAfter time.Duration
+}
+
+// DefaultReadLimit is the default Options.ReadLimit.
+const DefaultReadLimit = 1 << 20
+
+const (
+	defaultPingInterval = 15 * time.Second
+	defaultPingTimeout  = 10 * time.Second
+)
+
+func (o Options) withDefaults() Options {
+	if o.ReadLimit <= 0 {
+		o.ReadLimit = DefaultReadLimit
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = defaultPingInterval
+	}
+	if o.PingTimeout <= 0 {
+		o.PingTimeout = defaultPingTimeout
+	}
+	if o.SessionRetention <= 0 {
+		o.SessionRetention = 2 * time.Minute
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 10000
+	}
+	if o.MaxUnackedBytes <= 0 {
+		o.MaxUnackedBytes = 1 << 20
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = 10 * time.Second
+	}
+	if o.HeartbeatTimeout <= 0 {
+		o.HeartbeatTimeout = 5 * time.Second
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.OriginPatterns = append([]string(nil), o.OriginPatterns...)
+	return o
+}

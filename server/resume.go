@@ -1,0 +1,382 @@
+//go:build !js
+
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
+)
+
+// handshakeTimeout is how long a resock.v1 client has to send its hello.
+const handshakeTimeout = 10 * time.Second
+
+// sessions is the one owner of the set of live resock.v1 sessions.
+type sessions struct {
+	mu      sync.Mutex
+	byID    map[wire.ID]*session
+	max     int
+	closing bool
+	// apps tracks the app goroutines, which run once per session.
+	apps sync.WaitGroup
+}
+
+func newSessions(max int) *sessions {
+	return &sessions{byID: make(map[wire.ID]*session), max: max}
+}
+
+// find returns the session a hello may resume: its id is known, its token
+// matches (compared in constant time) and its count is possible.
+func (r *sessions) find(h wire.Hello) *session {
+	if h.Session.IsZero() {
+		return nil
+	}
+	r.mu.Lock()
+	s := r.byID[h.Session]
+	r.mu.Unlock()
+	if s == nil || subtle.ConstantTimeCompare(s.token[:], h.Token[:]) != 1 {
+		return nil
+	}
+	s.mu.Lock()
+	ok := s.canResumeLocked(h.Received)
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return s
+}
+
+var errTooManySessions = errors.New("too many sessions")
+
+// add registers s unless the server is closing or full.
+func (r *sessions) add(s *session) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing {
+		return ErrServerClosed
+	}
+	if len(r.byID) >= r.max {
+		return errTooManySessions
+	}
+	r.byID[s.id] = s
+	return nil
+}
+
+func (r *sessions) remove(s *session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byID[s.id] == s {
+		delete(r.byID, s.id)
+	}
+}
+
+func (r *sessions) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byID)
+}
+
+// shutdown refuses new sessions and returns the live ones.
+func (r *sessions) shutdown() []*session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closing = true
+	out := make([]*session, 0, len(r.byID))
+	for _, s := range r.byID {
+		out = append(out, s)
+	}
+	return out
+}
+
+// serveResume runs one resock.v1 connection: the handshake, then the link
+// between the client and its session until the connection ends.
+func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn)) {
+	go wc.readLoop()
+	defer func() {
+		wc.waitClosed()
+		_ = wc.ws.CloseNow()
+	}()
+
+	timer := time.AfterFunc(handshakeTimeout, func() {
+		wc.log.Warn("no hello in time, closing", "timeout", handshakeTimeout, "close_code", int(websocket.StatusProtocolError))
+		_ = wc.Close(websocket.StatusProtocolError, "expected hello")
+	})
+	typ, data, err := wc.Read(context.Background())
+	timer.Stop()
+	if err != nil {
+		return
+	}
+	f, err := wire.Parse(data)
+	if err == nil && (typ != websocket.MessageBinary || f.Type != wire.TypeHello || f.Hello.Version < 1) {
+		err = errors.New("first frame is not a hello")
+	}
+	if err != nil {
+		wc.log.Warn("bad handshake, closing", "err", err, "close_code", int(websocket.StatusProtocolError))
+		_ = wc.Close(websocket.StatusProtocolError, "expected hello")
+		return
+	}
+	h := f.Hello
+
+	sess := s.sessions.find(h)
+	resumed := sess != nil
+	if resumed && sess.attach(wc, h, true) {
+		sess.log.Info("session resumed", "client", wc.id, "client_received", h.Received)
+	} else {
+		if !h.Session.IsZero() {
+			wc.log.Info("unknown, expired or unauthorised session, starting a new one")
+		}
+		sess, err = s.newSession(wc, h)
+		if err != nil {
+			code, reason := websocket.StatusTryAgainLater, "too many sessions"
+			if errors.Is(err, ErrServerClosed) {
+				code, reason = websocket.StatusServiceRestart, "service restart"
+			}
+			wc.log.Warn("refused session", "err", err, "close_code", int(code))
+			_ = wc.ws.Write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeRetryAfter, uint64(s.opts.RetryAfter/time.Millisecond)))
+			_ = wc.Close(code, reason)
+			return
+		}
+		if !sess.attach(wc, h, false) {
+			return
+		}
+		s.sessions.apps.Add(1)
+		go func() {
+			defer s.sessions.apps.Done()
+			conn := &Conn{id: sess.name(), remoteAddr: wc.remoteAddr, log: sess.log, sess: sess}
+			s.runApp(app, conn)
+			_ = sess.close(websocket.StatusNormalClosure, "")
+		}()
+	}
+	sess.serveLink(wc)
+	sess.detach(wc)
+}
+
+// newSession creates a session for a hello that resumes nothing.
+func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sess := &session{
+		client:  h.Client,
+		firstID: h.FirstID,
+		srv:     s,
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+	}
+	if sess.firstID == 0 {
+		sess.firstID = 1
+	}
+	_, _ = rand.Read(sess.id[:])
+	_, _ = rand.Read(sess.token[:])
+	sess.log = s.log.With("session", sess.name(), "remote_addr", wc.remoteAddr)
+	if err := s.sessions.add(sess); err != nil {
+		cancel()
+		return nil, err
+	}
+	sess.log.Info("session started", "client", wc.id)
+	return sess, nil
+}
+
+// serveLink reads wc's frames into the session until wc ends or stops being
+// the session's link.
+func (s *session) serveLink(wc *wsConn) {
+	var lastHeard atomic.Int64
+	lastHeard.Store(time.Now().UnixNano())
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		s.heartbeat(wc, &lastHeard)
+	}()
+	defer func() { <-hbDone }()
+
+	for {
+		typ, data, err := wc.Read(context.Background())
+		if err != nil {
+			return
+		}
+		lastHeard.Store(time.Now().UnixNano())
+		var f wire.Frame
+		if typ != websocket.MessageBinary {
+			err = errors.New("text message where a frame was due")
+		} else {
+			f, err = wire.Parse(data)
+		}
+		if err != nil {
+			s.protocolError(wc, err)
+			return
+		}
+		switch f.Type {
+		case wire.TypeText, wire.TypeBinary:
+			if !s.deliver(wc, f) {
+				return
+			}
+		case wire.TypeAck:
+			s.mu.Lock()
+			current := s.link == wc
+			if current {
+				err = s.releaseLocked(f.Value)
+			}
+			s.mu.Unlock()
+			if !current {
+				return
+			}
+			if err != nil {
+				s.protocolError(wc, err)
+				return
+			}
+		case wire.TypePing:
+			s.writeControl(wc, wire.AppendValue(nil, wire.TypePong, f.Value))
+		case wire.TypePong:
+		default:
+			s.protocolError(wc, errors.New("unexpected "+f.Type.String()+" frame"))
+			return
+		}
+	}
+}
+
+// deliver queues one data frame for the app, waiting while the inbox is
+// full. A frame that arrives on a link that was replaced meanwhile is not
+// counted: the client resends it on the new link.
+func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
+	s.mu.Lock()
+	for len(s.inbox) >= inboxLimit && s.link == wc {
+		space := s.inboxSpace.wait()
+		s.mu.Unlock()
+		select {
+		case <-space:
+		case <-wc.stop:
+			return false
+		}
+		s.mu.Lock()
+	}
+	if s.link != wc {
+		s.mu.Unlock()
+		return false
+	}
+	s.received++
+	typ := websocket.MessageText
+	if f.Type == wire.TypeBinary {
+		typ = websocket.MessageBinary
+	}
+	s.inbox = append(s.inbox, Message{
+		Type: typ,
+		Data: append([]byte(nil), f.Payload...),
+		ID:   MessageID{Client: s.client, N: s.firstID + s.received - 1},
+	})
+	s.inboxReady.fire()
+	now := time.Now()
+	if s.received-s.ackSent == 1 {
+		s.oldestUnacked = now
+	}
+	s.lastData = now
+	ackNow := s.received-s.ackSent >= ackEvery
+	if !ackNow && s.ackTimer == nil {
+		s.ackTimer = time.AfterFunc(ackQuiet, func() { s.ackDue(wc) })
+	}
+	s.mu.Unlock()
+	if ackNow {
+		s.sendAck(wc)
+	}
+	return true
+}
+
+// ackDue acknowledges once the stream is quiet, or at the latest ackMax
+// after the oldest unacknowledged frame.
+func (s *session) ackDue(wc *wsConn) {
+	s.mu.Lock()
+	s.ackTimer = nil
+	if s.link != wc || s.received == s.ackSent {
+		s.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	quiet, waited := now.Sub(s.lastData), now.Sub(s.oldestUnacked)
+	if quiet < ackQuiet && waited < ackMax {
+		s.ackTimer = time.AfterFunc(min(ackQuiet-quiet, ackMax-waited), func() { s.ackDue(wc) })
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.sendAck(wc)
+}
+
+func (s *session) sendAck(wc *wsConn) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	n := s.received
+	current := s.link == wc && n != s.ackSent
+	if current {
+		s.ackSent = n
+	}
+	s.mu.Unlock()
+	if current {
+		_ = wc.ws.Write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, n))
+	}
+}
+
+// writeControl writes a frame that is not data on wc, if it is still the
+// session's link.
+func (s *session) writeControl(wc *wsConn, frame []byte) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	current := s.link == wc
+	s.mu.Unlock()
+	if current {
+		_ = wc.ws.Write(wc.ctx, websocket.MessageBinary, frame)
+	}
+}
+
+// heartbeat probes wc when the client has been silent for HeartbeatInterval
+// and drops it when nothing at all arrives within HeartbeatTimeout after.
+func (s *session) heartbeat(wc *wsConn, lastHeard *atomic.Int64) {
+	interval, timeout := s.srv.opts.HeartbeatInterval, s.srv.opts.HeartbeatTimeout
+	var pinged time.Time
+	var stamp uint64
+	t := time.NewTimer(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-wc.stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		heard := time.Unix(0, lastHeard.Load())
+		switch {
+		case !pinged.IsZero() && !heard.After(pinged) && now.Sub(pinged) >= timeout:
+			s.log.Warn("client stopped answering heartbeats, dropping its connection",
+				"client", wc.id, "silent", now.Sub(heard).Round(time.Millisecond), "close_code", 4002)
+			go wc.Close(4002, "heartbeat timeout")
+			wc.killAfter(time.Second)
+			return
+		case !pinged.IsZero() && !heard.After(pinged):
+			t.Reset(timeout - now.Sub(pinged))
+		case now.Sub(heard) >= interval:
+			stamp++
+			pinged = now
+			// The probe must not hold up the timeout if a write is stuck.
+			go s.writeControl(wc, wire.AppendValue(nil, wire.TypePing, stamp))
+			t.Reset(timeout)
+		default:
+			pinged = time.Time{}
+			t.Reset(interval - now.Sub(heard))
+		}
+	}
+}
+
+func (s *session) protocolError(wc *wsConn, err error) {
+	code := websocket.StatusProtocolError
+	if errors.Is(err, wire.ErrInvalidUTF8) {
+		code = websocket.StatusInvalidFramePayloadData
+	}
+	s.log.Warn("protocol error, closing the connection", "client", wc.id, "err", err, "close_code", int(code))
+	_ = wc.Close(code, "protocol error")
+}

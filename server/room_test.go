@@ -1,0 +1,191 @@
+//go:build !js
+
+package server
+
+import (
+	"encoding/binary"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func newRoomServer(t *testing.T, room *Room) *testServer {
+	return newTestServer(t, Options{}, room.Serve)
+}
+
+func waitRoomClients(t *testing.T, room *Room, n int) {
+	t.Helper()
+	waitUntil(t, 5*time.Second, func() bool { return room.Clients() == n }, fmt.Sprintf("%d clients in the room", n))
+}
+
+func TestRoomBroadcastsToOthersButNotBackToSender(t *testing.T) {
+	room := NewRoom(10)
+	ts := newRoomServer(t, room)
+	ctx := testCtx(t)
+	a, b, c := dial(t, ts.wsURL("/"), nil), dial(t, ts.wsURL("/"), nil), dial(t, ts.wsURL("/"), nil)
+	waitRoomClients(t, room, 3)
+
+	write(t, ctx, a, websocket.MessageText, "from a")
+	for name, peer := range map[string]*websocket.Conn{"b": b, "c": c} {
+		if got := readText(t, ctx, peer); got != "from a" {
+			t.Fatalf("%s got %q, want %q", name, got, "from a")
+		}
+	}
+
+	// Each client's messages arrive in order, so had a received its own
+	// message it would come before this one.
+	write(t, ctx, b, websocket.MessageText, "from b")
+	if got := readText(t, ctx, a); got != "from b" {
+		t.Fatalf("a got %q first, want %q: the sender received its own message", got, "from b")
+	}
+	if got := readText(t, ctx, c); got != "from b" {
+		t.Fatalf("c got %q, want %q", got, "from b")
+	}
+}
+
+func TestRoomReplaysHistoryToLateJoiner(t *testing.T) {
+	room := NewRoom(10)
+	ts := newRoomServer(t, room)
+	ctx := testCtx(t)
+	a, b := dial(t, ts.wsURL("/"), nil), dial(t, ts.wsURL("/"), nil)
+	waitRoomClients(t, room, 2)
+
+	sent := []struct {
+		typ  websocket.MessageType
+		data string
+	}{
+		{websocket.MessageText, "stroke 1"},
+		{websocket.MessageBinary, "\x00\x01stroke 2"},
+		{websocket.MessageText, "stroke 3"},
+	}
+	for _, m := range sent {
+		write(t, ctx, a, m.typ, m.data)
+	}
+	// Once b has them all, they are in the history.
+	for range sent {
+		if _, _, err := b.Read(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	late := dial(t, ts.wsURL("/"), nil)
+	for i, want := range sent {
+		typ, got, err := late.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ != want.typ || string(got) != want.data {
+			t.Fatalf("history message %d = %v %q, want %v %q", i, typ, got, want.typ, want.data)
+		}
+	}
+}
+
+func TestRoomHistoryIsBounded(t *testing.T) {
+	room := NewRoom(2)
+	ts := newRoomServer(t, room)
+	ctx := testCtx(t)
+	a, b := dial(t, ts.wsURL("/"), nil), dial(t, ts.wsURL("/"), nil)
+	waitRoomClients(t, room, 2)
+
+	for i := 1; i <= 5; i++ {
+		write(t, ctx, a, websocket.MessageText, fmt.Sprint("m", i))
+	}
+	for range 5 {
+		readText(t, ctx, b)
+	}
+
+	late := dial(t, ts.wsURL("/"), nil)
+	waitRoomClients(t, room, 3)
+	write(t, ctx, a, websocket.MessageText, "m6")
+	for _, want := range []string{"m4", "m5", "m6"} {
+		if got := readText(t, ctx, late); got != want {
+			t.Fatalf("late joiner got %q, want %q", got, want)
+		}
+	}
+}
+
+func TestRoomDropsSlowClientWith1013WhileOthersKeepReceiving(t *testing.T) {
+	room := NewRoom(1)
+	room.QueueSize = 2
+	ts := newRoomServer(t, room)
+	ctx := testCtx(t)
+
+	// slow reads nothing until it has been dropped.
+	slow := dial(t, ts.wsURL("/"), nil)
+	fast := dial(t, ts.wsURL("/"), nil)
+	sender := dial(t, ts.wsURL("/"), nil)
+	waitRoomClients(t, room, 3)
+
+	// The fast client reports every message it receives; the sender waits
+	// for that before sending the next, so only the slow client falls behind.
+	received := make(chan error)
+	go func() {
+		for n := 0; ; n++ {
+			typ, b, err := fast.Read(ctx)
+			switch {
+			case err != nil:
+			case typ != websocket.MessageBinary || len(b) < 4:
+				err = fmt.Errorf("unexpected %v message of %d bytes", typ, len(b))
+			case binary.BigEndian.Uint32(b) != uint32(n):
+				err = fmt.Errorf("message %d arrived as number %d", binary.BigEndian.Uint32(b), n)
+			}
+			select {
+			case received <- err:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	// Send until the slow client is dropped.
+	const maxMessages = 2000
+	msg := make([]byte, 64<<10)
+	sent := 0
+	for ; sent < maxMessages && room.Clients() == 3; sent++ {
+		binary.BigEndian.PutUint32(msg, uint32(sent))
+		if err := sender.Write(ctx, websocket.MessageBinary, msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-received; err != nil {
+			t.Fatalf("the fast client failed at message %d: %v", sent, err)
+		}
+	}
+	if sent == maxMessages {
+		t.Fatalf("the slow client was not dropped after %d messages of %d bytes", sent, len(msg))
+	}
+	// The fast client is still in the room and still receiving.
+	binary.BigEndian.PutUint32(msg, uint32(sent))
+	if err := sender.Write(ctx, websocket.MessageBinary, msg); err != nil {
+		t.Fatal(err)
+	}
+	sent++
+	if err := <-received; err != nil {
+		t.Fatalf("the fast client failed after the drop: %v", err)
+	}
+	if n := room.Clients(); n != 2 {
+		t.Fatalf("%d clients in the room, want 2", n)
+	}
+	ts.logs.waitForLine(t, "too slow", "close_code=1013")
+
+	got := 0
+	for {
+		_, _, err := slow.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("slow client ended with %v after %d messages, want close code 1013", err, got)
+			}
+			break
+		}
+		got++
+	}
+	if got >= sent {
+		t.Fatalf("slow client received all %d messages yet was dropped", sent)
+	}
+	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Clients == 2 }, "the slow client to be unregistered")
+	t.Logf("slow client dropped after %d messages; it had received %d", sent, got)
+}

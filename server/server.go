@@ -1,0 +1,182 @@
+//go:build !js
+
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
+)
+
+// Server accepts WebSocket clients, keeps the registry of connected clients,
+// pings them, and closes them all on Shutdown.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	started  time.Time
+	clients  *registry
+	sessions *sessions
+}
+
+// New returns a Server configured by o.
+func New(o Options) *Server {
+	o = o.withDefaults()
+	return &Server{
+		opts:     o,
+		log:      o.Logger,
+		started:  time.Now(),
+		clients:  newRegistry(),
+		sessions: newSessions(o.MaxSessions),
+	}
+}
+
+// Handler returns an http.Handler that accepts WebSocket connections,
+// registers each client and calls app with a Conn. When app returns, the
+// connection is closed: with 1000 (normal closure) if it is still open.
+//
+// The ctx given to app is done once the client is gone. Subprotocols the
+// client offers are not selected. Cross-origin requests are refused with 403
+// unless Options.OriginPatterns allows them.
+func (s *Server) Handler(app func(ctx context.Context, c *Conn)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, app)
+	})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, app func(ctx context.Context, c *Conn)) {
+	hw := &hijackRecorder{ResponseWriter: w}
+	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
+		OriginPatterns: s.opts.OriginPatterns,
+		Subprotocols:   append([]string{wire.Protocol}, s.opts.Subprotocols...),
+	})
+	if err != nil {
+		s.log.Warn("refused WebSocket handshake",
+			"remote_addr", r.RemoteAddr, "origin", r.Header.Get("Origin"), "path", r.URL.Path, "err", err)
+		return
+	}
+	ws.SetReadLimit(s.opts.ReadLimit)
+
+	c := newWSConn(newID(), r.RemoteAddr, s.opts.ReadLimit, ws, hw.conn, s.log)
+	if !s.clients.add(c) {
+		c.log.Info("refused client: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
+		// Nobody waits for this handler, so the handshake gets a short leash.
+		cut := time.AfterFunc(time.Second, func() { _ = hw.conn.Close() })
+		_ = ws.Close(websocket.StatusServiceRestart, "service restart")
+		cut.Stop()
+		return
+	}
+	defer s.clients.remove(c)
+	c.log.Info("client connected", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "subprotocol", ws.Subprotocol())
+
+	if ws.Subprotocol() == wire.Protocol {
+		s.serveResume(c, app)
+		c.log.Info("client disconnected",
+			"close_code", int(c.closeCode()), "connected", time.Since(c.connectedAt).Round(time.Millisecond))
+		return
+	}
+
+	go c.readLoop()
+	pingDone := make(chan struct{})
+	go func() {
+		defer close(pingDone)
+		c.pingLoop(s.opts.PingInterval, s.opts.PingTimeout)
+	}()
+
+	s.runApp(app, &Conn{id: c.id, remoteAddr: c.remoteAddr, log: c.log, plain: c})
+
+	_ = c.Close(websocket.StatusNormalClosure, "")
+	c.waitClosed()
+	<-pingDone
+	_ = ws.CloseNow()
+	c.log.Info("client disconnected",
+		"close_code", int(c.closeCode()), "connected", time.Since(c.connectedAt).Round(time.Millisecond))
+}
+
+// runApp calls app, turning a panic into a 1011 (internal error) close so that
+// one broken handler neither leaks its connection nor takes the server down.
+func (s *Server) runApp(app func(ctx context.Context, c *Conn), c *Conn) {
+	ctx := c.ctx()
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("handler panicked, closing client",
+				"panic", p, "stack", string(debug.Stack()), "close_code", int(websocket.StatusInternalError))
+			_ = c.Close(websocket.StatusInternalError, "internal error")
+		}
+	}()
+	app(ctx, c)
+}
+
+// Shutdown closes every client with 1012 (service restart) and waits for
+// their handlers to return. From then on the Server closes every new client
+// the same way, at once. When ctx is done first, the remaining connections are dropped without
+// a handshake and Shutdown returns an error wrapping ctx.Err().
+//
+// Shutdown does not stop the http.Server: http.Server.Shutdown does not know
+// about WebSocket connections (they are hijacked), so call both.
+func (s *Server) Shutdown(ctx context.Context) error {
+	for _, sess := range s.sessions.shutdown() {
+		sess.end(ErrServerClosed, websocket.StatusServiceRestart, "service restart")
+	}
+	appsDone := make(chan struct{})
+	go func() {
+		s.sessions.apps.Wait()
+		close(appsDone)
+	}()
+	conns, drained := s.clients.shutdown()
+	s.log.Info("shutting down, closing clients", "clients", len(conns), "close_code", int(websocket.StatusServiceRestart))
+	for _, c := range conns {
+		go c.Close(websocket.StatusServiceRestart, "service restart")
+	}
+	select {
+	case <-drained:
+		select {
+		case <-appsDone:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("failed to wait for session handlers: %w", ctx.Err())
+		}
+	case <-ctx.Done():
+	}
+	left := s.clients.list()
+	s.log.Warn("shutdown deadline reached, dropping clients", "clients", len(left))
+	for _, c := range left {
+		c.kill()
+	}
+	return fmt.Errorf("failed to close clients gracefully: %w", ctx.Err())
+}
+
+// newID returns a random client id, so ids from before and after a restart
+// never collide in the logs.
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// hijackRecorder keeps the network connection that websocket.Accept hijacks,
+// so that a connection stuck in coder's close handshake can still be cut.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.conn = conn
+	return conn, brw, nil
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }

@@ -1,0 +1,326 @@
+//go:build !js
+
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
+)
+
+// Errors that end a session.
+var (
+	// ErrSessionExpired: the client stayed away longer than
+	// Options.SessionRetention.
+	ErrSessionExpired = errors.New("session expired: the client did not come back in time")
+	// ErrServerClosed: the Server shut down.
+	ErrServerClosed = errors.New("server shut down")
+)
+
+// inboxLimit is how many received messages a session holds for an app that
+// is not reading; past it the session stops reading the connection.
+const inboxLimit = 256
+
+// Acknowledgement policy of resock.v1 (docs/PROTOCOL.md).
+const (
+	ackEvery = 64
+	ackQuiet = 10 * time.Millisecond
+	ackMax   = time.Second
+)
+
+// session is the server's side of one resock.v1 session: the app's Conn,
+// attached to at most one connection (a link) at a time.
+//
+// Lock order: wmu before mu. wmu serialises everything written to the link,
+// so that resent frames and new ones never interleave; mu guards the state.
+type session struct {
+	id, token wire.ID
+	client    wire.ID
+	// firstID is the message id of the client's data frame 1.
+	firstID uint64
+
+	srv *Server
+	log *slog.Logger
+	// ctx is the app's context, done when the session ends.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	wmu sync.Mutex
+
+	mu   sync.Mutex
+	link *wsConn
+	// received counts the client's data frames; ackSent how many of them
+	// the client was told about.
+	received, ackSent       uint64
+	oldestUnacked, lastData time.Time
+	ackTimer                *time.Timer
+	inbox                   []Message
+	inboxReady, inboxSpace  signal
+	// sent counts the data frames written by the app; acked of them the
+	// client acknowledged; unacked holds frames acked+1 … sent.
+	sent, acked  uint64
+	unacked      [][]byte
+	unackedBytes int
+	room         signal
+
+	ended     bool
+	endErr    error
+	retention *time.Timer
+}
+
+// signal wakes every goroutine waiting for a change; guarded by session.mu.
+type signal struct{ ch chan struct{} }
+
+func (s *signal) wait() <-chan struct{} {
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
+}
+
+func (s *signal) fire() {
+	if s.ch != nil {
+		close(s.ch)
+		s.ch = nil
+	}
+}
+
+func (s *session) name() string { return fmt.Sprintf("%x", s.id[:]) }
+
+// read returns the next message for the app.
+func (s *session) read(ctx context.Context) (Message, error) {
+	for {
+		s.mu.Lock()
+		if len(s.inbox) > 0 {
+			m := s.inbox[0]
+			s.inbox[0] = Message{}
+			s.inbox = s.inbox[1:]
+			s.inboxSpace.fire()
+			s.mu.Unlock()
+			return m, nil
+		}
+		if s.ended {
+			err := s.endErr
+			s.mu.Unlock()
+			return Message{}, fmt.Errorf("failed to read from session %s: %w", s.name(), err)
+		}
+		ready := s.inboxReady.wait()
+		s.mu.Unlock()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return Message{}, fmt.Errorf("failed to read from session %s: %w", s.name(), ctx.Err())
+		}
+	}
+}
+
+// write buffers one message until the client acknowledges it and sends it
+// on the current link, if any.
+func (s *session) write(ctx context.Context, typ websocket.MessageType, data []byte) error {
+	frame := wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)
+	limit := s.srv.opts.MaxUnackedBytes
+	for {
+		s.mu.Lock()
+		if s.ended {
+			err := s.endErr
+			s.mu.Unlock()
+			return fmt.Errorf("failed to write to session %s: %w", s.name(), err)
+		}
+		fits := len(s.unacked) == 0 || s.unackedBytes+len(data) <= limit
+		if fits {
+			s.mu.Unlock()
+			s.wmu.Lock()
+			s.mu.Lock()
+			if !s.ended && (len(s.unacked) == 0 || s.unackedBytes+len(data) <= limit) {
+				break
+			}
+			s.mu.Unlock()
+			s.wmu.Unlock()
+			continue
+		}
+		room := s.room.wait()
+		s.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return fmt.Errorf("failed to write to session %s: %w", s.name(), ctx.Err())
+		}
+	}
+	defer s.wmu.Unlock()
+	s.sent++
+	s.unacked = append(s.unacked, frame)
+	s.unackedBytes += len(data)
+	link := s.link
+	s.mu.Unlock()
+	if link != nil {
+		// A failed write leaves the frame buffered: the link is broken, its
+		// reader ends it, and the next link resends.
+		_ = link.ws.Write(link.ctx, websocket.MessageBinary, frame)
+	}
+	return nil
+}
+
+// close ends the session at the app's request.
+func (s *session) close(code websocket.StatusCode, reason string) error {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return fmt.Errorf("failed to close session %s: %w", s.name(), net.ErrClosed)
+	}
+	link := s.link
+	s.endLocked(websocket.CloseError{Code: code, Reason: reason})
+	s.mu.Unlock()
+	s.srv.sessions.remove(s)
+	if link != nil {
+		return link.Close(code, reason)
+	}
+	return nil
+}
+
+// end ends the session with err, closing its link with code.
+func (s *session) end(err error, code websocket.StatusCode, reason string) {
+	s.mu.Lock()
+	link := s.link
+	first := !s.ended
+	if first {
+		s.endLocked(err)
+	}
+	s.mu.Unlock()
+	s.srv.sessions.remove(s)
+	if first && link != nil {
+		_ = link.Close(code, reason)
+	}
+}
+
+func (s *session) endLocked(err error) {
+	s.ended, s.endErr = true, err
+	s.link = nil
+	if s.retention != nil {
+		s.retention.Stop()
+	}
+	if s.ackTimer != nil {
+		s.ackTimer.Stop()
+	}
+	s.inboxReady.fire()
+	s.inboxSpace.fire()
+	s.room.fire()
+	close(s.done)
+	s.cancel()
+}
+
+// release drops the frames the client acknowledged, up to received.
+func (s *session) releaseLocked(received uint64) error {
+	if received < s.acked || received > s.sent {
+		return fmt.Errorf("client acknowledged %d messages, but %d were sent and %d acknowledged before", received, s.sent, s.acked)
+	}
+	n := int(received - s.acked)
+	for i := range n {
+		s.unackedBytes -= len(s.unacked[i]) - 1
+		s.unacked[i] = nil
+	}
+	s.unacked = s.unacked[n:]
+	if len(s.unacked) == 0 {
+		s.unacked = nil
+	}
+	s.acked = received
+	s.room.fire()
+	return nil
+}
+
+// canResumeLocked reports whether a hello's count fits what was sent.
+func (s *session) canResumeLocked(received uint64) bool {
+	return !s.ended && received >= s.acked && received <= s.sent
+}
+
+// attach makes wc the session's link: the old link, if any, is dropped, the
+// client gets its welcome and every frame it lacks, in order. It reports
+// false if the session ended meanwhile.
+func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
+	s.mu.Lock()
+	old := s.link
+	s.link = nil
+	s.mu.Unlock()
+	if old != nil {
+		// Cutting the old connection also frees a write stuck on it.
+		s.log.Info("session moved to a newer connection", "old_client", old.id, "close_code", 4001)
+		go old.Close(4001, "replaced by a newer connection")
+		old.killAfter(time.Second)
+	}
+
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	if s.ended || (resumed && !s.canResumeLocked(h.Received)) {
+		s.mu.Unlock()
+		return false
+	}
+	if resumed {
+		s.releaseLocked(h.Received)
+	}
+	if s.retention != nil {
+		s.retention.Stop()
+		s.retention = nil
+	}
+	s.link = wc
+	frames := append([][]byte(nil), s.unacked...)
+	welcome := wire.AppendWelcome(nil, wire.Welcome{
+		Resumed:         resumed,
+		Session:         s.id,
+		Token:           s.token,
+		Received:        s.received,
+		HeartbeatMillis: uint64(s.srv.opts.HeartbeatInterval / time.Millisecond),
+		RetentionMillis: uint64(s.srv.opts.SessionRetention / time.Millisecond),
+	})
+	s.ackSent = s.received
+	s.mu.Unlock()
+
+	if err := wc.ws.Write(wc.ctx, websocket.MessageBinary, welcome); err != nil {
+		return true
+	}
+	for _, f := range frames {
+		if err := wc.ws.Write(wc.ctx, websocket.MessageBinary, f); err != nil {
+			break
+		}
+	}
+	return true
+}
+
+// detach forgets wc once it ended. A client that closed with 1000 or 1001
+// ended the session; otherwise the session waits SessionRetention for it.
+func (s *session) detach(wc *wsConn) {
+	code := wc.closeCode()
+	s.mu.Lock()
+	if s.link != wc || s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.link = nil
+	if code == websocket.StatusNormalClosure || code == websocket.StatusGoingAway {
+		s.endLocked(websocket.CloseError{Code: code})
+		s.mu.Unlock()
+		s.srv.sessions.remove(s)
+		s.log.Info("client ended the session", "close_code", int(code))
+		return
+	}
+	s.retention = time.AfterFunc(s.srv.opts.SessionRetention, func() {
+		s.mu.Lock()
+		expired := !s.ended && s.link == nil
+		if expired {
+			s.endLocked(ErrSessionExpired)
+		}
+		s.mu.Unlock()
+		if expired {
+			s.srv.sessions.remove(s)
+			s.log.Info("session expired", "retention", s.srv.opts.SessionRetention)
+		}
+	})
+	s.mu.Unlock()
+}

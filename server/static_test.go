@@ -1,0 +1,245 @@
+//go:build !js
+
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// staticDirs creates a demo and a jsglue directory with small stand-ins for
+// the real files.
+func staticDirs(t *testing.T) (demoDir, jsglueDir string, wasm []byte) {
+	t.Helper()
+	demoDir, jsglueDir = t.TempDir(), t.TempDir()
+	wasm = bytes.Repeat([]byte("\x00asm\x01\x00\x00\x00 resock "), 4096)
+	files := map[string][]byte{
+		filepath.Join(demoDir, "index.html"):     []byte("<!doctype html><title>whiteboard</title>"),
+		filepath.Join(demoDir, "app.js"):         []byte("import '/resock.js';"),
+		filepath.Join(jsglueDir, "resock.js"):    []byte("export class ReconnectingWebSocket {}"),
+		filepath.Join(jsglueDir, "resock.d.ts"):  []byte("export declare class ReconnectingWebSocket {}"),
+		filepath.Join(jsglueDir, "wasm_exec.js"): []byte("globalThis.Go = class {};"),
+		filepath.Join(jsglueDir, "resock.wasm"):  wasm,
+	}
+	for name, b := range files {
+		if err := os.WriteFile(name, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return demoDir, jsglueDir, wasm
+}
+
+// get fetches path with the given Accept-Encoding, without letting the
+// client decompress anything.
+func get(t *testing.T, url, acceptEncoding string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+	}
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	return resp, b
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("bad gzip: %v", err)
+	}
+	return out
+}
+
+func gzipBytes(t *testing.T, name string, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Name = name
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func checkWasmHeaders(t *testing.T, resp *http.Response, wantEncoding string) {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/wasm" {
+		t.Errorf("Content-Type = %q, want application/wasm", ct)
+	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != wantEncoding {
+		t.Errorf("Content-Encoding = %q, want %q", ce, wantEncoding)
+	}
+	if v := resp.Header.Get("Vary"); !strings.Contains(v, "Accept-Encoding") {
+		t.Errorf("Vary = %q, want Accept-Encoding", v)
+	}
+}
+
+func TestStaticServesWasmGzippedWhenAccepted(t *testing.T) {
+	demoDir, jsglueDir, wasm := staticDirs(t)
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	resp, body := get(t, hs.URL+"/resock.wasm", "gzip, deflate, br")
+	checkWasmHeaders(t, resp, "gzip")
+	if got := gunzip(t, body); !bytes.Equal(got, wasm) {
+		t.Fatal("gzipped resock.wasm does not decompress to resock.wasm")
+	}
+	if len(body) >= len(wasm) {
+		t.Fatalf("gzipped size %d is not below the raw size %d", len(body), len(wasm))
+	}
+
+	for _, ae := range []string{"", "identity", "gzip;q=0, br", "br"} {
+		resp, body := get(t, hs.URL+"/resock.wasm", ae)
+		checkWasmHeaders(t, resp, "")
+		if !bytes.Equal(body, wasm) {
+			t.Fatalf("Accept-Encoding %q: body is not resock.wasm as is", ae)
+		}
+	}
+}
+
+func TestStaticPrefersAnUpToDatePrecompressedWasm(t *testing.T) {
+	demoDir, jsglueDir, wasm := staticDirs(t)
+	wasmPath := filepath.Join(jsglueDir, "resock.wasm")
+	// The name in the gzip header tells this file from the server's own
+	// compression.
+	pre := gzipBytes(t, "precompressed", wasm)
+	if err := os.WriteFile(wasmPath+".gz", pre, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	resp, body := get(t, hs.URL+"/resock.wasm", "gzip")
+	checkWasmHeaders(t, resp, "gzip")
+	if !bytes.Equal(body, pre) {
+		t.Fatal("an up-to-date resock.wasm.gz was not served")
+	}
+
+	// resock.wasm rebuilt after resock.wasm.gz: the stale file is ignored.
+	newer := append(bytes.Clone(wasm), "rebuilt"...)
+	if err := os.WriteFile(wasmPath, newer, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(wasmPath, later, later); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = get(t, hs.URL+"/resock.wasm", "gzip")
+	checkWasmHeaders(t, resp, "gzip")
+	if bytes.Equal(body, pre) {
+		t.Fatal("a resock.wasm.gz older than resock.wasm was served")
+	}
+	if got := gunzip(t, body); !bytes.Equal(got, newer) {
+		t.Fatal("served gzip does not decompress to the rebuilt resock.wasm")
+	}
+}
+
+func TestStaticRecompressesWasmWhenItChanges(t *testing.T) {
+	demoDir, jsglueDir, wasm := staticDirs(t)
+	wasmPath := filepath.Join(jsglueDir, "resock.wasm")
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	_, body := get(t, hs.URL+"/resock.wasm", "gzip")
+	if got := gunzip(t, body); !bytes.Equal(got, wasm) {
+		t.Fatal("first response is not resock.wasm")
+	}
+	rebuilt := bytes.Repeat([]byte("rebuilt "), 1000)
+	if err := os.WriteFile(wasmPath, rebuilt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(wasmPath, later, later); err != nil {
+		t.Fatal(err)
+	}
+	_, body = get(t, hs.URL+"/resock.wasm", "gzip")
+	if got := gunzip(t, body); !bytes.Equal(got, rebuilt) {
+		t.Fatal("the cached compression of the old resock.wasm was served after a rebuild")
+	}
+}
+
+func TestStaticServesDemoAndGlueWithContentTypes(t *testing.T) {
+	demoDir, jsglueDir, _ := staticDirs(t)
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	for path, want := range map[string]struct{ contentType, body string }{
+		"/":             {"text/html; charset=utf-8", "<!doctype html><title>whiteboard</title>"},
+		"/app.js":       {"text/javascript; charset=utf-8", "import '/resock.js';"},
+		"/resock.js":    {"text/javascript; charset=utf-8", "export class ReconnectingWebSocket {}"},
+		"/wasm_exec.js": {"text/javascript; charset=utf-8", "globalThis.Go = class {};"},
+		"/resock.d.ts":  {"text/plain; charset=utf-8", "export declare class ReconnectingWebSocket {}"},
+	} {
+		resp, body := get(t, hs.URL+path, "")
+		if ct := resp.Header.Get("Content-Type"); ct != want.contentType {
+			t.Errorf("%s: Content-Type = %q, want %q", path, ct, want.contentType)
+		}
+		if string(body) != want.body {
+			t.Errorf("%s: body = %q, want %q", path, body, want.body)
+		}
+	}
+
+	resp, err := http.Get(hs.URL + "/missing.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/missing.js: %s, want 404", resp.Status)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                     false,
+		"gzip":                 true,
+		"GZIP":                 true,
+		"deflate, gzip;q=1.0":  true,
+		"gzip;q=0":             false,
+		"gzip; q=0.0, br":      false,
+		"gzip;q=0.5":           true,
+		"x-gzip":               true,
+		"br":                   false,
+		"*":                    true,
+		"*;q=0":                false,
+		"gzip;q=0, *":          false,
+		"identity, *;q=0.1":    true,
+		"gzip;q=bogus":         false,
+		"br;q=1, gzip ;q=0.01": true,
+	} {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}

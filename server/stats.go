@@ -1,0 +1,69 @@
+//go:build !js
+
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Stats is a snapshot of a Server's registry, served as JSON by
+// StatsHandler.
+type Stats struct {
+	// Clients is the number of connected clients.
+	Clients int `json:"clients"`
+	// Uptime is how long the Server has existed, in seconds.
+	Uptime float64 `json:"uptime_seconds"`
+	// Accepted counts every client accepted since the Server was created.
+	Accepted uint64 `json:"accepted_total"`
+	// Sessions is the number of live resock.v1 sessions, connected or
+	// waiting for their client to come back.
+	Sessions int `json:"sessions"`
+	// Conns lists the connected clients, longest connected first.
+	Conns []ConnStats `json:"conns"`
+}
+
+// ConnStats describes one connected client.
+type ConnStats struct {
+	ID         string `json:"id"`
+	RemoteAddr string `json:"remote_addr"`
+	// Connected is how long the client has been connected, in seconds.
+	Connected float64 `json:"connected_seconds"`
+}
+
+// Stats returns the number of connected clients, the uptime and the list of
+// clients.
+func (s *Server) Stats() Stats {
+	conns, accepted := s.clients.counts()
+	now := time.Now()
+	st := Stats{
+		Clients:  len(conns),
+		Uptime:   now.Sub(s.started).Seconds(),
+		Accepted: accepted,
+		Sessions: s.sessions.count(),
+		Conns:    make([]ConnStats, 0, len(conns)),
+	}
+	for _, c := range conns {
+		st.Conns = append(st.Conns, ConnStats{
+			ID:         c.id,
+			RemoteAddr: c.remoteAddr,
+			Connected:  now.Sub(c.connectedAt).Seconds(),
+		})
+	}
+	return st
+}
+
+// StatsHandler returns an http.Handler that serves Stats as JSON.
+func (s *Server) StatsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := json.Marshal(s.Stats())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(append(b, '\n'))
+	})
+}

@@ -1,0 +1,266 @@
+//go:build !js
+
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// incomingQueue is how many received messages a Conn holds for an app that
+// is not reading yet. When it is full the Conn stops reading the socket, so a
+// client that floods an app which never catches up stops answering pings and
+// is dropped.
+const incomingQueue = 16
+
+// wsConn is one WebSocket connection of a client.
+//
+// Its own goroutine reads the socket at all times, so pings are answered and
+// close frames are handled even while the app is busy or not reading at all;
+// Read takes the messages that goroutine received.
+type wsConn struct {
+	id          string
+	remoteAddr  string
+	connectedAt time.Time
+	readLimit   int64
+	ws          *websocket.Conn
+	netConn     net.Conn
+	log         *slog.Logger
+
+	incoming chan message
+	readErr  error         // written before incoming is closed
+	readDone chan struct{} // closed when the read loop has let go of the socket
+
+	// ctx is the app's context: done once the client is gone.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu sync.Mutex
+	// code is how the connection ends, 0 while nobody has started to end it.
+	code websocket.StatusCode
+	// stop is closed with the first code: the read loop stops waiting for
+	// the app and the ping loop stops pinging.
+	stop chan struct{}
+	// closeDone is closed when the Close that set code returns.
+	closeDone chan struct{}
+}
+
+type message struct {
+	typ  websocket.MessageType
+	data []byte
+}
+
+func newWSConn(id, remoteAddr string, readLimit int64, ws *websocket.Conn, netConn net.Conn, log *slog.Logger) *wsConn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &wsConn{
+		id:          id,
+		remoteAddr:  remoteAddr,
+		connectedAt: time.Now(),
+		readLimit:   readLimit,
+		ws:          ws,
+		netConn:     netConn,
+		log:         log.With("client", id, "remote_addr", remoteAddr),
+		incoming:    make(chan message, incomingQueue),
+		readDone:    make(chan struct{}),
+		ctx:         ctx,
+		cancel:      cancel,
+		stop:        make(chan struct{}),
+	}
+}
+
+// ID returns the client's id, unique per connection; it appears in the logs
+// and in Stats.
+func (c *wsConn) ID() string { return c.id }
+
+// RemoteAddr returns the client's network address as the HTTP server saw it.
+func (c *wsConn) RemoteAddr() string { return c.remoteAddr }
+
+// Read returns the next message from the client.
+//
+// Unlike websocket.Conn.Read, a ctx that ends only ends this call, not the
+// connection. Once the connection is gone, Read returns the error that ended
+// it (use websocket.CloseStatus to get the peer's close code).
+func (c *wsConn) Read(ctx context.Context) (websocket.MessageType, []byte, error) {
+	select {
+	case m, ok := <-c.incoming:
+		if !ok {
+			return 0, nil, fmt.Errorf("failed to read from client %s: %w", c.id, c.readErr)
+		}
+		return m.typ, m.data, nil
+	case <-ctx.Done():
+		return 0, nil, fmt.Errorf("failed to read from client %s: %w", c.id, ctx.Err())
+	}
+}
+
+// Write sends one message to the client. It is safe to call concurrently
+// with Read and with other Writes. As with websocket.Conn.Write, a ctx that
+// ends during the write closes the connection.
+func (c *wsConn) Write(ctx context.Context, typ websocket.MessageType, data []byte) error {
+	err := c.ws.Write(ctx, typ, data)
+	if err != nil {
+		return fmt.Errorf("failed to write to client %s: %w", c.id, err)
+	}
+	return nil
+}
+
+// Close performs the WebSocket close handshake with code and reason (at most
+// 123 bytes). Only the first way of ending a connection counts: once the
+// connection is closing, for whatever reason, Close returns an error wrapping
+// net.ErrClosed.
+func (c *wsConn) Close(code websocket.StatusCode, reason string) error {
+	done, ok := c.beginClose(code)
+	if !ok {
+		return fmt.Errorf("failed to close client %s: %w", c.id, net.ErrClosed)
+	}
+	defer close(done)
+	err := c.ws.Close(code, reason)
+	if err != nil {
+		return fmt.Errorf("failed to close client %s: %w", c.id, err)
+	}
+	return nil
+}
+
+func (c *wsConn) beginClose(code websocket.StatusCode) (chan struct{}, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.setCodeLocked(code) {
+		return nil, false
+	}
+	c.closeDone = make(chan struct{})
+	return c.closeDone, true
+}
+
+// setCode records how the connection ends and reports whether it was the
+// first to do so.
+func (c *wsConn) setCode(code websocket.StatusCode) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.setCodeLocked(code)
+}
+
+func (c *wsConn) setCodeLocked(code websocket.StatusCode) bool {
+	if c.code != 0 {
+		return false
+	}
+	c.code = code
+	close(c.stop)
+	return true
+}
+
+// closeCode returns how the connection ended.
+func (c *wsConn) closeCode() websocket.StatusCode {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.code
+}
+
+// kill drops the connection without a close handshake: for a client that no
+// longer answers, or a handshake that outlived its deadline. Closing the
+// network connection unblocks every pending read, write and close.
+func (c *wsConn) kill() {
+	c.setCode(websocket.StatusAbnormalClosure)
+	_ = c.netConn.Close()
+}
+
+// killAfter kills the connection if it is still there after d: for a close
+// handshake that a vanished client will never answer.
+func (c *wsConn) killAfter(d time.Duration) {
+	time.AfterFunc(d, c.kill)
+}
+
+// readLoop reads the socket until the connection ends, handing messages to
+// Read.
+func (c *wsConn) readLoop() {
+	defer close(c.readDone)
+	var err error
+	for err == nil {
+		var m message
+		m.typ, m.data, err = c.ws.Read(context.Background())
+		if err != nil {
+			break
+		}
+		select {
+		case c.incoming <- m:
+		case <-c.stop:
+			err = net.ErrClosed
+		}
+	}
+	c.readErr = err
+	// The code is recorded before the app can see the end of the messages,
+	// so that the app's own Close cannot hide why the connection ended.
+	tooBig := errors.Is(err, websocket.ErrMessageTooBig)
+	code := websocket.StatusAbnormalClosure
+	switch {
+	case tooBig:
+		code = websocket.StatusMessageTooBig
+	case websocket.CloseStatus(err) != -1:
+		code = websocket.CloseStatus(err)
+	}
+	first := c.setCode(code)
+	if first && tooBig {
+		c.log.Warn("client sent a message over the read limit, closing it",
+			"read_limit", c.readLimit, "close_code", int(code))
+	}
+	close(c.incoming)
+	c.cancel()
+	if !first {
+		return
+	}
+	switch {
+	case tooBig:
+		// coder has sent the 1009 close frame; wait for the peer's answer.
+		_ = c.ws.Close(websocket.StatusMessageTooBig, "")
+	case websocket.CloseStatus(err) != -1:
+		// The peer closed; coder has answered and closed the connection.
+	default:
+		_ = c.ws.CloseNow()
+	}
+}
+
+// pingLoop pings the client every interval and drops it when a pong does not
+// come back within timeout.
+func (c *wsConn) pingLoop(interval, timeout time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Not derived from c.ctx: coder closes the socket when the context of
+		// a write ends, which must not cut short a close handshake.
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err == nil {
+			continue
+		}
+		if c.setCode(websocket.StatusAbnormalClosure) {
+			c.log.Warn("client stopped answering pings, dropping it",
+				"ping_timeout", timeout, "close_code", int(websocket.StatusAbnormalClosure), "err", err)
+			_ = c.netConn.Close()
+		}
+		return
+	}
+}
+
+// waitClosed waits until the read loop and any Close in progress are done.
+func (c *wsConn) waitClosed() {
+	<-c.readDone
+	c.mu.Lock()
+	done := c.closeDone
+	c.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
