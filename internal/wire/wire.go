@@ -114,6 +114,10 @@ type Frame struct {
 // ErrMalformed wraps every decoding error.
 var ErrMalformed = errors.New("malformed resock.v1 frame")
 
+// ErrInvalidUTF8 is the decoding error of a text frame that is not valid
+// UTF-8; it wraps ErrMalformed.
+var ErrInvalidUTF8 = fmt.Errorf("%w: text payload is not valid UTF-8", ErrMalformed)
+
 const welcomeResumed = 1
 
 // AppendHello appends the encoding of h to b.
@@ -165,7 +169,7 @@ func Parse(b []byte) (Frame, error) {
 	switch f.Type {
 	case TypeText:
 		if !utf8.Valid(r.b) {
-			return Frame{}, fmt.Errorf("%w: text payload is not valid UTF-8", ErrMalformed)
+			return Frame{}, ErrInvalidUTF8
 		}
 		f.Payload = r.b
 		return f, nil
