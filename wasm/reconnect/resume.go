@@ -1,9 +1,10 @@
 package reconnect
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/resock/resock/internal/wire"
@@ -53,7 +54,11 @@ type session struct {
 
 func newSession() *session {
 	s := &session{firstID: 1}
-	rand.Read(s.client[:])
+	// The client id only has to be unique, not secret: the runtime's
+	// randomly seeded generator is enough, and keeps crypto/rand out of the
+	// browser build.
+	binary.LittleEndian.PutUint64(s.client[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(s.client[8:], rand.Uint64())
 	return s
 }
 

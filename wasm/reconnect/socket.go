@@ -25,7 +25,10 @@ type Socket struct {
 	// epoch names the current course of action: the open or opening
 	// connection, or the pending retry. Anything that abandons it increments
 	// epoch, and handlers and timers of an older epoch do nothing.
-	epoch     uint64
+	epoch uint64
+	// course counts the changes of plan made by Close, Reconnect and the
+	// final close; it tells which queued announcements still hold.
+	course    uint64
 	conn      Conn
 	connOpen  bool
 	attempt   int
@@ -47,7 +50,7 @@ type Socket struct {
 	awaitingPong        bool
 	rtt                 time.Duration
 
-	pending  []Event
+	pending  []queued
 	emitting bool
 }
 
@@ -231,6 +234,9 @@ func (s *Socket) Close(code int, reason string) error {
 	switch s.state {
 	case Closing, Closed:
 		return nil
+	}
+	s.course++
+	switch s.state {
 	case Open:
 		s.stopTimers()
 		s.setState(Closing)
@@ -257,6 +263,7 @@ func (s *Socket) Reconnect(code int, reason string) error {
 	}
 	s.mu.Lock()
 	defer s.unlockAndEmit()
+	s.course++
 	wasOpen := s.state == Open
 	if code == 0 && s.sess != nil {
 		code = CloseReconnect
@@ -357,6 +364,7 @@ func (s *Socket) abandon() {
 
 // finish ends the Socket's life with a final CloseEvent.
 func (s *Socket) finish(code int, reason string, wasClean bool) {
+	s.course++
 	s.stopTimers()
 	s.epoch++
 	s.conn, s.connOpen = nil, false
@@ -420,7 +428,25 @@ func (s *Socket) stopTimers() {
 	}
 }
 
-func (s *Socket) emit(e Event) { s.pending = append(s.pending, e) }
+// queued is an event waiting for delivery. A ReconnectingEvent announces an
+// attempt; if a listener of an earlier event in the same batch changed
+// course (called Close or Reconnect), the announcement is dropped.
+type queued struct {
+	e      Event
+	course uint64
+}
+
+func (s *Socket) emit(e Event) { s.pending = append(s.pending, queued{e, s.course}) }
+
+// stale reports whether q announces an attempt that was called off.
+func (s *Socket) stale(q queued) bool {
+	if _, ok := q.e.(ReconnectingEvent); !ok {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.course != q.course
+}
 
 // unlockAndEmit releases mu and delivers queued events, unless another
 // caller is already delivering: that caller will deliver them, in order.
@@ -441,8 +467,10 @@ func (s *Socket) unlockAndEmit() {
 		events := s.pending
 		s.pending = nil
 		s.mu.Unlock()
-		for _, e := range events {
-			s.deliver(e)
+		for _, q := range events {
+			if !s.stale(q) {
+				s.deliver(q.e)
+			}
 		}
 		s.mu.Lock()
 	}

@@ -482,3 +482,32 @@ func TestStateEventsFollowTheLifecycle(t *testing.T) {
 		t.Fatalf("state changes %q, want %q", got, want)
 	}
 }
+
+func TestCloseInsideACloseListenerCancelsTheAnnouncedRetry(t *testing.T) {
+	clock, tr := newFakeClock(), &fakeTransport{}
+	var s *Socket
+	var got []string
+	s, _ = New("ws://example.test", Options{
+		Transport: tr, Clock: clock, Rand: func() float64 { return 0.5 },
+		OnEvent: func(e Event) {
+			switch e := e.(type) {
+			case CloseEvent:
+				got = append(got, fmt.Sprint("close:", e.WillReconnect))
+				if e.WillReconnect {
+					s.Close(1000, "")
+				}
+			case ReconnectingEvent:
+				got = append(got, "reconnecting")
+			}
+		},
+	})
+	tr.Last(t).open()
+	tr.Last(t).drop(1006, "")
+	clock.Advance(time.Hour)
+	if want := []string{"close:true", "close:false"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	if n := tr.Dials(); n != 1 {
+		t.Fatalf("dials %d, want no retry after close", n)
+	}
+}
