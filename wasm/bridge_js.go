@@ -1,0 +1,150 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"github.com/hack-pad/safejs"
+
+	"github.com/resock/resock/wasm/reconnect"
+)
+
+// bridgeName is the global the glue takes the bridge from.
+const bridgeName = "__resock"
+
+// bridge is the one object Go registers for the glue: its create function
+// makes sockets. It also owns the sockets still reachable from JavaScript.
+//
+// Release rule: a socket's functions are released when the FinalizationRegistry
+// reports its JavaScript instance collected. That cannot happen while the
+// socket may still dispatch events, because socket.pinned holds the instance
+// until the socket is closed; and once the instance is gone nobody can call
+// reconnect() to revive the socket, so nothing can call its functions again.
+type bridge struct {
+	value    safejs.Value
+	registry safejs.Value
+	// funcs live as long as the program: the page may create a socket at
+	// any time.
+	funcs   []safejs.Func
+	sockets map[int]*socket
+	nextID  int
+	// transport makes each socket's transport; nil means the browser's
+	// WebSocket. Tests replace it.
+	transport func() reconnect.Transport
+}
+
+// register creates the bridge and publishes it as globalThis.__resock.
+func register() (*bridge, error) {
+	b, err := newBridge()
+	if err != nil {
+		return nil, err
+	}
+	if err := js.global.Set(bridgeName, b.value); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func newBridge() (*bridge, error) {
+	if _, err := loadGlobals(); err != nil {
+		return nil, err
+	}
+	b := &bridge{sockets: make(map[int]*socket)}
+	collected, err := newCallback("FinalizationRegistry", b.collected)
+	if err != nil {
+		return nil, err
+	}
+	b.funcs = append(b.funcs, collected)
+	if b.registry, err = js.finalizationRegistry.New(collected); err != nil {
+		return nil, err
+	}
+	create, err := newMethod("constructor", b.create)
+	if err != nil {
+		return nil, err
+	}
+	b.funcs = append(b.funcs, create)
+	if b.value, err = js.object.New(); err != nil {
+		return nil, err
+	}
+	if err := b.value.Set("create", create.Value()); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// create(target, url, protocols?, options?) checks its arguments as the
+// WebSocket constructor does, starts a socket that dispatches its events
+// on target, and returns the socket's bridge object.
+func (b *bridge) create(args []safejs.Value) (any, error) {
+	target := arg(args, 0)
+	if !isInstance(target, js.eventTarget) {
+		return nil, typeError("The target must be an EventTarget.")
+	}
+	if len(args) < 2 {
+		return nil, typeError("1 argument required, but only 0 present.")
+	}
+	raw, err := toString(args[1])
+	if err != nil {
+		return nil, err
+	}
+	url, origin, err := resolveURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	protocols, err := parseProtocols(arg(args, 2))
+	if err != nil {
+		return nil, err
+	}
+	o, arrayBuffer, err := parseOptions(arg(args, 3))
+	if err != nil {
+		return nil, err
+	}
+	weak, err := js.weakRef.New(target)
+	if err != nil {
+		return nil, err
+	}
+	b.nextID++
+	k := &socket{id: b.nextID, url: url, origin: origin, pinned: target, weak: weak}
+	k.arrayBuffer.Store(arrayBuffer)
+	if b.transport != nil {
+		o.Transport = b.transport()
+	} else {
+		k.transport = &browserTransport{}
+		o.Transport = k.transport
+	}
+	o.Protocols = protocols
+	o.OnEvent = k.onEvent
+	if k.s, err = reconnect.New(url, o); err != nil {
+		return nil, err
+	}
+	if k.transport != nil && k.transport.dialErr != nil {
+		// The browser refuses this URL outright; retrying cannot help.
+		_ = k.s.Close(0, "")
+		return nil, domException("SecurityError", "%s", k.transport.dialErr)
+	}
+	obj, err := k.bridgeObject()
+	if err != nil {
+		_ = k.s.Close(0, "")
+		return nil, err
+	}
+	if _, err := b.registry.Call("register", target, k.id); err != nil {
+		k.release()
+		_ = k.s.Close(0, "")
+		return nil, err
+	}
+	b.sockets[k.id] = k
+	k.settle()
+	return obj, nil
+}
+
+// collected is called by the FinalizationRegistry with the id of a socket
+// whose instance was garbage collected.
+func (b *bridge) collected(held safejs.Value) {
+	id, err := held.Int()
+	if err != nil {
+		return
+	}
+	if k, ok := b.sockets[id]; ok {
+		delete(b.sockets, id)
+		k.release()
+	}
+}

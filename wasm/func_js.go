@@ -1,0 +1,111 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/hack-pad/safejs"
+)
+
+// liveFuncs counts the Go functions handed to JavaScript and not released
+// yet, so tests can prove that nothing leaks.
+var liveFuncs atomic.Int64
+
+// newFunc wraps safejs.FuncOf to keep liveFuncs.
+func newFunc(fn func(this safejs.Value, args []safejs.Value) any) (safejs.Func, error) {
+	f, err := safejs.FuncOf(fn)
+	if err == nil {
+		liveFuncs.Add(1)
+	}
+	return f, err
+}
+
+func releaseFunc(f safejs.Func) {
+	f.Release()
+	liveFuncs.Add(-1)
+}
+
+// newMethod makes a function the JavaScript glue calls. JavaScript always
+// gets a value back: fn's result on success, otherwise an Error object that
+// the glue throws, because Go cannot throw into its caller. A panic becomes
+// such an Error too, so no call can bring the Go runtime down.
+func newMethod(op string, fn func(args []safejs.Value) (any, error)) (safejs.Func, error) {
+	return newFunc(func(_ safejs.Value, args []safejs.Value) (result any) {
+		defer func() {
+			if r := recover(); r != nil {
+				result = errorValue(op, fmt.Errorf("internal error in resock: %v", r))
+			}
+		}()
+		v, err := fn(args)
+		if err != nil {
+			return errorValue(op, err)
+		}
+		if v == nil {
+			// A nil result would reach JavaScript as null.
+			return safejs.Undefined()
+		}
+		return v
+	})
+}
+
+// newCallback makes an event handler for JavaScript to call, such as a
+// WebSocket's onmessage. There is nobody to report an error to, so a panic
+// is logged to the console and contained.
+func newCallback(name string, fn func(ev safejs.Value)) (safejs.Func, error) {
+	return newFunc(func(_ safejs.Value, args []safejs.Value) any {
+		defer func() {
+			if r := recover(); r != nil {
+				consoleError(name+" handler failed", fmt.Errorf("%v", r))
+			}
+		}()
+		fn(arg(args, 0))
+		return nil
+	})
+}
+
+// await waits for promise to settle. It blocks, so it must run in its own
+// goroutine, never in a function JavaScript called.
+func await(promise safejs.Value) (safejs.Value, error) {
+	type result struct {
+		v   safejs.Value
+		err error
+	}
+	done := make(chan result, 1)
+	onFulfilled, err := newCallback("then", func(v safejs.Value) { done <- result{v: v} })
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	defer releaseFunc(onFulfilled)
+	onRejected, err := newCallback("catch", func(reason safejs.Value) {
+		done <- result{err: rejection(reason)}
+	})
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	defer releaseFunc(onRejected)
+	if _, err := promise.Call("then", onFulfilled, onRejected); err != nil {
+		return safejs.Undefined(), err
+	}
+	r := <-done
+	return r.v, r.err
+}
+
+// rejection describes the reason a promise was rejected with.
+func rejection(reason safejs.Value) error {
+	if msg, err := reason.Get("message"); err == nil && typeOf(msg) == safejs.TypeString {
+		s, _ := msg.String()
+		if name, err := reason.Get("name"); err == nil && typeOf(name) == safejs.TypeString {
+			n, _ := name.String()
+			return errors.New(n + ": " + s)
+		}
+		return errors.New(s)
+	}
+	s, err := toString(reason)
+	if err != nil {
+		return errors.New("promise rejected")
+	}
+	return errors.New(s)
+}

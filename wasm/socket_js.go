@@ -1,0 +1,342 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/resock/resock/wasm/reconnect"
+)
+
+// socket binds one reconnect.Socket to its JavaScript instance, the
+// EventTarget its events are dispatched on.
+type socket struct {
+	id        int
+	s         *reconnect.Socket
+	transport *browserTransport // nil when a test supplied another
+	url       string
+	origin    string
+	// arrayBuffer is the binaryType: deliver binary messages as ArrayBuffer
+	// rather than Blob.
+	arrayBuffer atomic.Bool
+
+	// mu guards pinned. Go in the browser runs on one thread, but other
+	// goroutines run whenever JavaScript calls back into Go, such as while
+	// a listener runs inside dispatchEvent.
+	mu sync.Mutex
+	// pinned is the instance while the socket is not closed: events must
+	// reach it even if the page dropped every reference to it, as a
+	// browser WebSocket's do. Once closed only weak, a WeakRef, remains, so
+	// the page can collect the instance, and with it the socket.
+	pinned safejs.Value
+	weak   safejs.Value
+
+	// methods are the functions of the bridge object.
+	methods []safejs.Func
+}
+
+// target is the JavaScript instance, or false if it was collected.
+func (k *socket) target() (safejs.Value, bool) {
+	k.mu.Lock()
+	pinned := k.pinned
+	k.mu.Unlock()
+	if !pinned.IsUndefined() {
+		return pinned, true
+	}
+	v, err := k.weak.Call("deref")
+	if err != nil || v.IsUndefined() {
+		return safejs.Undefined(), false
+	}
+	return v, true
+}
+
+// pin holds the instance strongly again. The caller of a method has the
+// instance in hand, so it is never collected at this point.
+func (k *socket) pin() {
+	if v, ok := k.target(); ok {
+		k.mu.Lock()
+		k.pinned = v
+		k.mu.Unlock()
+	}
+}
+
+func (k *socket) isPinned() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return !k.pinned.IsUndefined()
+}
+
+// settle lets the instance go once the socket is closed. It runs after the
+// final close event was dispatched, when a listener's reconnect() would
+// already have moved the socket out of Closed.
+func (k *socket) settle() {
+	if k.s != nil && k.s.State() == reconnect.Closed {
+		k.mu.Lock()
+		k.pinned = safejs.Undefined()
+		k.mu.Unlock()
+	}
+}
+
+// bridgeObject makes the object the glue keeps in a private field: the
+// socket's methods and its resolved url.
+func (k *socket) bridgeObject() (safejs.Value, error) {
+	obj, err := js.object.New()
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	if err := obj.Set("url", k.url); err != nil {
+		return safejs.Undefined(), err
+	}
+	if err := obj.Set("id", k.id); err != nil {
+		return safejs.Undefined(), err
+	}
+	for _, m := range []struct {
+		name string
+		fn   func(args []safejs.Value) (any, error)
+	}{
+		{"send", k.send},
+		{"close", k.close},
+		{"reconnect", k.reconnect},
+		{"readyState", func([]safejs.Value) (any, error) { return k.s.State().ReadyState(), nil }},
+		{"state", func([]safejs.Value) (any, error) { return k.s.State().String(), nil }},
+		{"protocol", func([]safejs.Value) (any, error) { return k.s.Protocol(), nil }},
+		{"extensions", func([]safejs.Value) (any, error) { return k.s.Extensions(), nil }},
+		{"bufferedAmount", func([]safejs.Value) (any, error) { return k.s.BufferedAmount(), nil }},
+		{"retryCount", func([]safejs.Value) (any, error) { return k.s.RetryCount(), nil }},
+		{"queuedMessages", func([]safejs.Value) (any, error) { return k.s.QueuedMessages(), nil }},
+		{"rtt", func([]safejs.Value) (any, error) {
+			if rtt := k.s.RTT(); rtt > 0 {
+				return toMillis(rtt), nil
+			}
+			return safejs.Null(), nil
+		}},
+		{"binaryType", func([]safejs.Value) (any, error) { return k.binaryType(), nil }},
+		{"setBinaryType", k.setBinaryType},
+	} {
+		op := m.name
+		if op == "setBinaryType" {
+			op = "set binaryType"
+		}
+		f, err := newMethod(op, m.fn)
+		if err != nil {
+			k.release()
+			return safejs.Undefined(), err
+		}
+		k.methods = append(k.methods, f)
+		if err := obj.Set(m.name, f.Value()); err != nil {
+			k.release()
+			return safejs.Undefined(), err
+		}
+	}
+	return obj, nil
+}
+
+// release frees the bridge object's functions. It runs once the instance
+// was collected, when nothing can call them any more.
+func (k *socket) release() {
+	for _, f := range k.methods {
+		releaseFunc(f)
+	}
+	k.methods = nil
+}
+
+func (k *socket) binaryType() string {
+	if k.arrayBuffer.Load() {
+		return "arraybuffer"
+	}
+	return "blob"
+}
+
+// setBinaryType ignores a value that is not a BinaryType, as a Web IDL
+// enumeration attribute does.
+func (k *socket) setBinaryType(args []safejs.Value) (any, error) {
+	s, err := toString(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	switch s {
+	case "blob":
+		k.arrayBuffer.Store(false)
+	case "arraybuffer":
+		k.arrayBuffer.Store(true)
+	}
+	return nil, nil
+}
+
+// send accepts what WebSocket.send accepts: a string, an ArrayBuffer, an
+// ArrayBufferView (only the bytes it views), or a Blob. Anything else is
+// converted to a string, as WebSocket does: send(123) sends "123".
+func (k *socket) send(args []safejs.Value) (any, error) {
+	if len(args) == 0 {
+		return nil, typeError("1 argument required, but only 0 present.")
+	}
+	data := args[0]
+	switch typeOf(data) {
+	case safejs.TypeString:
+		s, err := data.String()
+		if err != nil {
+			return nil, err
+		}
+		return nil, k.s.Send(reconnect.Message{Data: []byte(s)})
+	case safejs.TypeObject:
+		if isInstance(data, js.arrayBuffer) {
+			b, err := bufferBytes(data, -1, -1)
+			if err != nil {
+				return nil, err
+			}
+			return nil, k.s.Send(reconnect.Message{Binary: true, Data: b})
+		}
+		if isView, err := js.arrayBuffer.Call("isView", data); err == nil && typeOf(isView) == safejs.TypeBoolean {
+			if ok, _ := isView.Bool(); ok {
+				b, err := viewBytes(data)
+				if err != nil {
+					return nil, err
+				}
+				return nil, k.s.Send(reconnect.Message{Binary: true, Data: b})
+			}
+		}
+		if isInstance(data, js.blob) {
+			return nil, k.sendBlob(data)
+		}
+	}
+	s, err := toString(data)
+	if err != nil {
+		return nil, err
+	}
+	return nil, k.s.Send(reconnect.Message{Data: []byte(s)})
+}
+
+// viewBytes copies the bytes a TypedArray or DataView views, respecting
+// its byteOffset and byteLength.
+func viewBytes(view safejs.Value) ([]byte, error) {
+	buffer, err := view.Get("buffer")
+	if err != nil {
+		return nil, err
+	}
+	if !isInstance(buffer, js.arrayBuffer) {
+		// Only a SharedArrayBuffer can back a view otherwise; WebSocket
+		// refuses it as well.
+		return nil, typeError("The provided ArrayBufferView value must not be shared.")
+	}
+	offset, err := intProp(view, "byteOffset")
+	if err != nil {
+		return nil, err
+	}
+	length, err := intProp(view, "byteLength")
+	if err != nil {
+		return nil, err
+	}
+	return bufferBytes(buffer, offset, length)
+}
+
+// bufferBytes copies length bytes at offset of an ArrayBuffer, or all of it
+// when offset is -1. A resizable buffer is refused, as WebSocket does.
+func bufferBytes(buffer safejs.Value, offset, length int) ([]byte, error) {
+	if r, err := buffer.Get("resizable"); err == nil && typeOf(r) == safejs.TypeBoolean {
+		if resizable, _ := r.Bool(); resizable {
+			return nil, typeError("The provided ArrayBuffer value must not be resizable.")
+		}
+	}
+	if offset < 0 {
+		n, err := intProp(buffer, "byteLength")
+		if err != nil {
+			return nil, err
+		}
+		offset, length = 0, n
+	}
+	return bytesOf(buffer, offset, length)
+}
+
+func intProp(v safejs.Value, name string) (int, error) {
+	p, err := v.Get(name)
+	if err != nil {
+		return 0, err
+	}
+	return p.Int()
+}
+
+// sendBlob holds the Blob's place in the outbox while the browser reads it,
+// so that messages sent after it still go after it. A Blob that cannot be
+// read is dropped with an error event, never silently.
+func (k *socket) sendBlob(blob safejs.Value) error {
+	size, err := intProp(blob, "size")
+	if err != nil {
+		return err
+	}
+	p, err := k.s.Reserve(size)
+	if err != nil {
+		return err
+	}
+	promise, err := blob.Call("arrayBuffer")
+	if err != nil {
+		p.Cancel(nil)
+		return fmt.Errorf("failed to read Blob: %s", jsMessage(err))
+	}
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				p.Cancel(fmt.Errorf("failed to read Blob: %v", r))
+			}
+		}()
+		buffer, err := await(promise)
+		if err != nil {
+			p.Cancel(fmt.Errorf("failed to read Blob: %w", err))
+			return
+		}
+		b, err := bufferBytes(buffer, -1, -1)
+		if err != nil {
+			p.Cancel(fmt.Errorf("failed to read Blob: %w", err))
+			return
+		}
+		p.Fill(reconnect.Message{Binary: true, Data: b})
+	}()
+	return nil
+}
+
+func (k *socket) close(args []safejs.Value) (any, error) {
+	code, reason, err := closeArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	return nil, k.s.Close(code, reason)
+}
+
+func (k *socket) reconnect(args []safejs.Value) (any, error) {
+	code, reason, err := closeArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	k.pin()
+	if err := k.s.Reconnect(code, reason); err != nil {
+		k.settle()
+		return nil, err
+	}
+	return nil, nil
+}
+
+// closeArgs converts and checks close(code, reason) as WebSocket.close does.
+// Code 0 means none was given.
+func closeArgs(args []safejs.Value) (code int, reason string, err error) {
+	hasCode := !arg(args, 0).IsUndefined()
+	if hasCode {
+		if code, err = toClampedUint16(args[0]); err != nil {
+			return 0, "", err
+		}
+	}
+	if r := arg(args, 1); !r.IsUndefined() {
+		if reason, err = toString(r); err != nil {
+			return 0, "", err
+		}
+	}
+	if hasCode && code != 1000 && (code < 3000 || code > 4999) {
+		return 0, "", domException("InvalidAccessError", "The close code must be either 1000, or between 3000 and 4999. %d is neither.", code)
+	}
+	if len(reason) > 123 {
+		return 0, "", domException("SyntaxError", "The close reason must not be greater than 123 UTF-8 bytes.")
+	}
+	return code, reason, nil
+}

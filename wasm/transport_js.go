@@ -1,0 +1,224 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/resock/resock/wasm/reconnect"
+)
+
+// browserTransport is a reconnect.Transport over the browser's WebSocket.
+type browserTransport struct {
+	// live counts connections whose handlers are not released yet.
+	live int
+	// dialErr is the error of the last Dial that failed: the WebSocket
+	// constructor threw, which after resock's own checks means the page
+	// may not connect there at all (mixed content, Content Security Policy).
+	dialErr error
+}
+
+var errNotOpen = errors.New("WebSocket is not open")
+
+// Dial creates a browser WebSocket and reports its events to h. It returns
+// at once; the browser connects in the background.
+func (t *browserTransport) Dial(url string, protocols []string, h reconnect.ConnHandler) (reconnect.Conn, error) {
+	ps := make([]any, len(protocols))
+	for i, p := range protocols {
+		ps[i] = p
+	}
+	ws, err := js.webSocket.New(url, ps)
+	if err != nil {
+		t.dialErr = errors.New(jsMessage(err))
+		return nil, fmt.Errorf("failed to create WebSocket: %s", jsMessage(err))
+	}
+	c := &browserConn{t: t, ws: ws, h: h, url: url}
+	t.live++
+	if err := c.listen(); err != nil {
+		c.release()
+		_, _ = ws.Call("close")
+		return nil, fmt.Errorf("failed to listen to WebSocket: %w", err)
+	}
+	return c, nil
+}
+
+// browserConn is one browser WebSocket. Its four event handlers are Go
+// functions, released once the browser reports the socket closed: after
+// that no event can come.
+type browserConn struct {
+	t        *browserTransport
+	ws       safejs.Value
+	h        reconnect.ConnHandler
+	url      string
+	handlers []safejs.Func
+	opened   bool
+	closed   bool
+	released bool
+}
+
+func (c *browserConn) listen() error {
+	if err := c.ws.Set("binaryType", "arraybuffer"); err != nil {
+		return err
+	}
+	for _, h := range []struct {
+		name string
+		fn   func(ev safejs.Value)
+	}{
+		{"onopen", c.onOpen},
+		{"onmessage", c.onMessage},
+		{"onerror", c.onError},
+		{"onclose", c.onClose},
+	} {
+		f, err := newCallback(h.name, h.fn)
+		if err != nil {
+			return err
+		}
+		c.handlers = append(c.handlers, f)
+		if err := c.ws.Set(h.name, f.Value()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *browserConn) onOpen(safejs.Value) {
+	c.opened = true
+	protocol, _ := stringProp(c.ws, "protocol")
+	extensions, _ := stringProp(c.ws, "extensions")
+	c.h.OnOpen(protocol, extensions)
+}
+
+func (c *browserConn) onMessage(ev safejs.Value) {
+	data, err := ev.Get("data")
+	if err != nil {
+		c.h.OnError(fmt.Errorf("failed to read message: %w", err))
+		return
+	}
+	if typeOf(data) == safejs.TypeString {
+		s, err := data.String()
+		if err != nil {
+			c.h.OnError(fmt.Errorf("failed to read text message: %w", err))
+			return
+		}
+		c.h.OnMessage(reconnect.Message{Data: []byte(s)})
+		return
+	}
+	n, err := data.Get("byteLength")
+	if err == nil {
+		var size int
+		if size, err = n.Int(); err == nil {
+			var b []byte
+			if b, err = bytesOf(data, 0, size); err == nil {
+				c.h.OnMessage(reconnect.Message{Binary: true, Data: b})
+				return
+			}
+		}
+	}
+	c.h.OnError(fmt.Errorf("failed to read binary message: %w", err))
+}
+
+func (c *browserConn) onError(safejs.Value) {
+	// The browser says nothing more, on purpose: the console has details.
+	if c.opened {
+		c.h.OnError(fmt.Errorf("WebSocket connection to %s failed", c.url))
+	} else {
+		c.h.OnError(fmt.Errorf("failed to connect to %s", c.url))
+	}
+}
+
+func (c *browserConn) onClose(ev safejs.Value) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	code, reason, wasClean := 1006, "", false
+	if v, err := ev.Get("code"); err == nil {
+		if n, err := v.Int(); err == nil {
+			code = n
+		}
+	}
+	if v, err := ev.Get("reason"); err == nil {
+		reason, _ = v.String()
+	}
+	if v, err := ev.Get("wasClean"); err == nil {
+		wasClean, _ = v.Bool()
+	}
+	c.release()
+	c.h.OnClose(code, reason, wasClean)
+}
+
+// release detaches and frees the event handlers.
+func (c *browserConn) release() {
+	if c.released {
+		return
+	}
+	c.released = true
+	c.t.live--
+	for _, name := range []string{"onopen", "onmessage", "onerror", "onclose"} {
+		_ = c.ws.Set(name, nil)
+	}
+	for _, f := range c.handlers {
+		releaseFunc(f)
+	}
+	c.handlers = nil
+}
+
+// Send writes m unless the browser socket is not open: a WebSocket that is
+// closing drops what it is given without a word, and the engine must keep
+// such a message for the next connection instead.
+func (c *browserConn) Send(m reconnect.Message) error {
+	if c.closed {
+		return errNotOpen
+	}
+	state, err := c.ws.Get("readyState")
+	if err != nil {
+		return err
+	}
+	if n, err := state.Int(); err != nil || n != 1 {
+		return errNotOpen
+	}
+	if !m.Binary {
+		_, err = c.ws.Call("send", string(m.Data))
+		return err
+	}
+	view, err := js.uint8Array.New(len(m.Data))
+	if err != nil {
+		return err
+	}
+	if _, err := safejs.CopyBytesToJS(view, m.Data); err != nil {
+		return err
+	}
+	_, err = c.ws.Call("send", view)
+	return err
+}
+
+func (c *browserConn) BufferedAmount() int {
+	v, err := c.ws.Get("bufferedAmount")
+	if err != nil {
+		return 0
+	}
+	n, _ := v.Int()
+	return n
+}
+
+// Close closes the browser socket, also while it is still connecting: the
+// browser then abandons the handshake and reports an error and a close.
+// Code 0 closes without a code.
+func (c *browserConn) Close(code int, reason string) error {
+	if c.closed {
+		return nil
+	}
+	var err error
+	if code == 0 {
+		_, err = c.ws.Call("close")
+	} else {
+		_, err = c.ws.Call("close", code, reason)
+	}
+	if err != nil {
+		return fmt.Errorf("failed to close WebSocket: %s", jsMessage(err))
+	}
+	return nil
+}
