@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -22,6 +23,12 @@ type Demo struct {
 	server *Server
 	room   *Room
 	http   *http.Server
+
+	// fresh holds connections that have not sent a request yet. Browsers
+	// open such spare connections ahead of need; http.Server.Shutdown waits
+	// 5 s for each before it counts it idle, so Shutdown closes them itself.
+	mu    sync.Mutex
+	fresh map[net.Conn]struct{}
 }
 
 // NewDemo returns the demo and its handler, which has all the routes. Serve
@@ -38,6 +45,7 @@ func NewDemo(o Options, demoDir, jsglueDir string) (*Demo, http.Handler) {
 	d := &Demo{
 		server: s,
 		room:   room,
+		fresh:  make(map[net.Conn]struct{}),
 		http: &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -45,7 +53,18 @@ func NewDemo(o Options, demoDir, jsglueDir string) (*Demo, http.Handler) {
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
 		},
 	}
+	d.http.ConnState = d.track
 	return d, mux
+}
+
+func (d *Demo) track(c net.Conn, state http.ConnState) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if state == http.StateNew {
+		d.fresh[c] = struct{}{}
+	} else {
+		delete(d.fresh, c)
+	}
 }
 
 // Server returns the demo's Server, for its Stats.
@@ -66,6 +85,11 @@ func (d *Demo) Serve(ln net.Listener) error {
 // anything left is closed at once. It returns once the demo is completely
 // stopped, at the latest shortly after ctx is done.
 func (d *Demo) Shutdown(ctx context.Context) error {
+	d.mu.Lock()
+	for c := range d.fresh {
+		_ = c.Close()
+	}
+	d.mu.Unlock()
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- d.http.Shutdown(ctx) }()
 	err := d.server.Shutdown(ctx)
