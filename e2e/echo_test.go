@@ -1,0 +1,111 @@
+//go:build !js
+
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// message is a message as the harness recorded it.
+type message struct {
+	MessageEvent bool   `json:"messageEvent"`
+	Kind         string `json:"kind"`
+	Text         string `json:"text"`
+	Bytes        []int  `json:"bytes"`
+}
+
+func (m message) String() string {
+	if m.Kind == "string" {
+		return fmt.Sprintf("%s %q", m.Kind, m.Text)
+	}
+	if len(m.Bytes) > 16 {
+		return fmt.Sprintf("%s of %d bytes", m.Kind, len(m.Bytes))
+	}
+	return fmt.Sprintf("%s %v", m.Kind, m.Bytes)
+}
+
+// sendEveryKind sends, in this order, every kind of data send accepts:
+// text (multi-byte UTF-8, and empty), an ArrayBuffer, a Uint8Array and a
+// DataView that see only part of their buffer, a Blob, an empty ArrayBuffer,
+// a 64 KiB ArrayBuffer, and a last text.
+const sendEveryKind = `(() => {
+	const ws = h.ws(%s);
+	ws.send("héllo, wörld ✓ 🌍");
+	ws.send("");
+	ws.send(new Uint8Array([0, 1, 2, 127, 128, 254, 255]).buffer);
+	const backing = new Uint8Array([9, 9, 9, 10, 20, 30, 40, 9, 9]);
+	ws.send(new Uint8Array(backing.buffer, 3, 4));
+	ws.send(new DataView(backing.buffer, 5, 3));
+	ws.send(new Blob([new Uint8Array([7, 8]), "ab"]));
+	ws.send(new ArrayBuffer(0));
+	const big = new Uint8Array(65536);
+	for (let i = 0; i < big.length; i++) big[i] = (i * 31) %% 251;
+	ws.send(big.buffer);
+	ws.send("last");
+	return true;
+})()`
+
+// everyKindEchoed is what sendEveryKind gets back, binary as binaryKind.
+func everyKindEchoed(binaryKind string) []message {
+	big := make([]int, 65536)
+	for i := range big {
+		big[i] = (i * 31) % 251
+	}
+	return []message{
+		{Kind: "string", Text: "héllo, wörld ✓ 🌍"},
+		{Kind: "string", Text: ""},
+		{Kind: binaryKind, Bytes: []int{0, 1, 2, 127, 128, 254, 255}},
+		{Kind: binaryKind, Bytes: []int{10, 20, 30, 40}},
+		{Kind: binaryKind, Bytes: []int{30, 40, 9}},
+		{Kind: binaryKind, Bytes: []int{7, 8, 'a', 'b'}},
+		{Kind: binaryKind, Bytes: []int{}},
+		{Kind: binaryKind, Bytes: big},
+		{Kind: "string", Text: "last"},
+	}
+}
+
+func TestEchoRoundTripsTextAndBinary(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	srv := startDemo(t)
+	p := openHarness(t, ctx, "page", srv)
+
+	url := srv.wsURL("/echo")
+	p.run(fmt.Sprintf(`h.open("blob", %s)`, js(url)))
+	p.run(fmt.Sprintf(`h.open("arraybuffer", %s) && (h.ws("arraybuffer").binaryType = "arraybuffer")`, js(url)))
+	if got := evaluate[string](p, `h.ws("blob").binaryType`); got != "blob" {
+		t.Errorf("default binaryType = %q, want %q", got, "blob")
+	}
+	if got := evaluate[string](p, `h.ws("arraybuffer").binaryType`); got != "arraybuffer" {
+		t.Errorf("binaryType after setting it = %q, want %q", got, "arraybuffer")
+	}
+	p.waitFor("both sockets to open", `h.count("blob", "open") === 1 && h.count("arraybuffer", "open") === 1`)
+
+	for _, tc := range []struct{ socket, kind string }{
+		{"arraybuffer", "ArrayBuffer"},
+		{"blob", "Blob"},
+	} {
+		p.run(fmt.Sprintf(sendEveryKind, js(tc.socket)))
+		want := everyKindEchoed(tc.kind)
+		rec := fmt.Sprintf(`h.rec(%s)`, js(tc.socket))
+		p.waitFor("the last echo", fmt.Sprintf(`%s.messages.at(-1)?.text === "last" && %s.pending === 0`, rec, rec))
+
+		got := evaluate[[]message](p, rec+".messages")
+		if len(got) != len(want) {
+			t.Fatalf("%s: got %d messages, want %d: %v", tc.socket, len(got), len(want), got)
+		}
+		for i := range want {
+			if !got[i].MessageEvent {
+				t.Errorf("%s: message %d: not a MessageEvent", tc.socket, i)
+			}
+			if got[i].Kind != want[i].Kind || got[i].Text != want[i].Text || !slices.Equal(got[i].Bytes, want[i].Bytes) {
+				t.Errorf("%s: message %d = %v, want %v", tc.socket, i, got[i], want[i])
+			}
+		}
+		if n := evaluate[int](p, fmt.Sprintf(`h.ws(%s).bufferedAmount`, js(tc.socket))); n != 0 {
+			t.Errorf("%s: bufferedAmount after every echo = %d, want 0", tc.socket, n)
+		}
+	}
+}

@@ -1,0 +1,253 @@
+//go:build !js
+
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is where Debian's chromium package installs the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+var (
+	// assetsDir holds what the server serves beside the demo: resock.js,
+	// resock.d.ts, a freshly built resock.wasm and the wasm_exec.js of the
+	// toolchain that built it.
+	assetsDir string
+
+	// demoDir is a copy of the demo page with the test harness beside it in
+	// e2e/, so that harness pages are served from the demo's own origin.
+	demoDir string
+
+	// browserCtx is the one headless Chromium that every test shares; each
+	// test opens its own tabs in it.
+	browserCtx context.Context
+
+	// skipReason says why the tests cannot run, when Chromium is missing and
+	// we are not in CI.
+	skipReason string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	goroutines := runtime.NumGoroutine()
+
+	chromium, err := findChromium()
+	if err != nil {
+		if inCI() {
+			fmt.Fprintf(os.Stderr, "e2e: %v; CI is set, so the end-to-end tests fail instead of skipping\n", err)
+			return 1
+		}
+		skipReason = fmt.Sprintf("%v: end-to-end tests skipped (install it with: sudo apt-get install -y chromium)", err)
+		fmt.Fprintln(os.Stderr, "e2e:", skipReason)
+		return m.Run()
+	}
+
+	dir, err := os.MkdirTemp("", "resock-e2e-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: failed to create the assets directory: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := buildAssets(dir); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	assetsDir = dir
+	demoDir = filepath.Join(dir, "demo")
+	if err := copyDemo(demoDir); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+
+	ctx, stop, err := startBrowser(chromium)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	browserCtx = ctx
+
+	code := m.Run()
+	stop()
+	if code == 0 {
+		if err := checkGoroutines(goroutines); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			return 1
+		}
+	}
+	return code
+}
+
+// inCI reports whether the CI environment variable asks for a strict run.
+func inCI() bool {
+	switch os.Getenv("CI") {
+	case "", "0", "false":
+		return false
+	}
+	return true
+}
+
+func findChromium() (string, error) {
+	if _, err := os.Stat(chromiumPath); err == nil {
+		return chromiumPath, nil
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("chromium not found at " + chromiumPath + " nor on PATH")
+}
+
+// buildAssets builds resock.wasm into dir with the go command that runs the
+// tests, and copies beside it the wasm_exec.js of that very toolchain and the
+// JavaScript module, as .ci/build-wasm.sh does for jsglue/.
+func buildAssets(dir string) error {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		return fmt.Errorf("failed to find the module root: %w", err)
+	}
+	env := append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "resock.wasm"), "./wasm")
+	build.Dir = root
+	build.Env = env
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("failed to build resock.wasm: %w\n%s", err, out)
+	}
+
+	if err := gzipFile(filepath.Join(dir, "resock.wasm")); err != nil {
+		return err
+	}
+
+	goenv := exec.Command("go", "env", "GOROOT")
+	goenv.Env = env
+	out, err := goenv.Output()
+	if err != nil {
+		return fmt.Errorf("failed to run go env GOROOT: %w", err)
+	}
+	goroot := strings.TrimSpace(string(out))
+
+	copies := map[string]string{
+		filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
+		filepath.Join(root, "jsglue", "resock.js"):           "resock.js",
+		filepath.Join(root, "jsglue", "resock.d.ts"):         "resock.d.ts",
+	}
+	for from, to := range copies {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			return fmt.Errorf("failed to copy %s: %w", to, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, to), b, 0o644); err != nil {
+			return fmt.Errorf("failed to copy %s: %w", to, err)
+		}
+	}
+	return nil
+}
+
+// gzipFile writes name.gz beside name, as .ci/build-wasm.sh does, so that the
+// server sends it as is instead of compressing resock.wasm for each new
+// server of every test.
+func gzipFile(name string) error {
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("failed to compress %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return fmt.Errorf("failed to compress %s: %w", name, err)
+	}
+	if _, err := zw.Write(raw); err != nil {
+		return fmt.Errorf("failed to compress %s: %w", name, err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("failed to compress %s: %w", name, err)
+	}
+	if err := os.WriteFile(name+".gz", buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("failed to compress %s: %w", name, err)
+	}
+	return nil
+}
+
+// copyDemo copies the demo page to dir and the harness from testdata to
+// dir/e2e.
+func copyDemo(dir string) error {
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "demo"))); err != nil {
+		return fmt.Errorf("failed to copy the demo: %w", err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "e2e"), os.DirFS("testdata")); err != nil {
+		return fmt.Errorf("failed to copy the harness: %w", err)
+	}
+	return nil
+}
+
+// startBrowser starts headless Chromium and returns a context holding it and
+// a func that stops it and waits for the process to exit.
+func startBrowser(path string) (context.Context, func(), error) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1000, 640),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	stop := func() {
+		cancel()
+		cancelAlloc()
+	}
+
+	// The first Do binds the browser to ctx, so it cannot carry a deadline
+	// itself: a watchdog bounds the start instead.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("failed to start %s: %w", path, err)
+		}
+	case <-time.After(30 * time.Second):
+		stop()
+		<-started
+		return nil, nil, fmt.Errorf("failed to start %s: no answer within 30s", path)
+	}
+	return ctx, stop, nil
+}
+
+// checkGoroutines waits a little for goroutines to wind down and reports
+// those that outlive the tests.
+func checkGoroutines(baseline int) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= baseline {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			return fmt.Errorf("goroutine leak: %d goroutines left, %d at start:\n%s", n, baseline, buf)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
