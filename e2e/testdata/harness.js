@@ -116,3 +116,36 @@ window.h = {
 	},
 };
 window.h.ready = true;
+
+// exchange opens a resume-mode socket that sends n numbered messages
+// ("c0", "c1" …) and checks that their echoes and the server's own numbered
+// messages ("s0" …) each arrive exactly once and in order.
+window.h.exchange = (url, n, options) => {
+	const st = { echoes: 0, server: 0, errors: [], opens: 0, fresh: 0, closes: 0, errorEvents: 0, openedAt: [] };
+	const ws = new ReconnectingWebSocket(url, undefined, { resume: true, ...options });
+	const expect = (kind, got, want) => {
+		if (got !== want && st.errors.length < 10) st.errors.push(`${kind}: got ${got}, want ${want}`);
+	};
+	ws.onmessage = (e) => {
+		const i = Number(e.data.slice(1));
+		if (e.data[0] === "c") {
+			expect("echo", i, st.echoes);
+			st.echoes = i + 1;
+		} else {
+			expect("server", i, st.server);
+			st.server = i + 1;
+		}
+	};
+	ws.onopen = (e) => {
+		st.opens++;
+		st.openedAt.push(performance.now());
+		if (!e.resumed) st.fresh++;
+	};
+	ws.onclose = () => st.closes++;
+	ws.onerror = () => st.errorEvents++;
+	for (let i = 0; i < n; i++) ws.send("c" + i);
+	st.ws = ws;
+	window.h.exchanges = window.h.exchanges ?? [];
+	window.h.exchanges.push(st);
+	return window.h.exchanges.length - 1;
+};
