@@ -242,7 +242,14 @@ func (s *Socket) Close(code int, reason string) error {
 		s.setState(Closing)
 		if err := s.conn.Close(orNormal(code), reason); err != nil {
 			s.finish(1006, "", false)
+			return nil
 		}
+		// A peer that is gone never answers the closing handshake; the
+		// Socket does not wait for it longer than for an opening one.
+		s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
+			s.emit(ErrorEvent{Err: fmt.Errorf("failed to close the connection to %s cleanly: no answer within %v", s.url, s.o.ConnectTimeout)})
+			s.finish(1006, "", false)
+		})
 		return nil
 	}
 	// Connecting or waiting to retry: nothing open to close cleanly.

@@ -511,3 +511,22 @@ func TestCloseInsideACloseListenerCancelsTheAnnouncedRetry(t *testing.T) {
 		t.Fatalf("dials %d, want no retry after close", n)
 	}
 }
+
+func TestCloseGivesUpOnAPeerThatNeverAnswers(t *testing.T) {
+	h := newHarness(t, 0, func(o *Options) { o.ConnectTimeout = 2 * time.Second })
+	h.tr.Last(t).open()
+	h.s.Close(1000, "")
+	h.clock.Advance(2*time.Second - time.Nanosecond)
+	if st := h.s.State(); st != Closing {
+		t.Fatalf("state %v, want closing while the handshake may still complete", st)
+	}
+	h.clock.Advance(time.Nanosecond)
+	closes := eventsOf[CloseEvent](h.rec)
+	if st := h.s.State(); st != Closed || len(closes) != 1 || closes[0].Code != 1006 || closes[0].WasClean {
+		t.Fatalf("state %v, close events %+v: want closed with an unclean 1006", st, closes)
+	}
+	h.tr.Last(t).drop(1000, "")
+	if n := len(eventsOf[CloseEvent](h.rec)); n != 1 {
+		t.Fatalf("%d close events after the late answer, want still 1", n)
+	}
+}
