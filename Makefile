@@ -1,0 +1,23 @@
+# The targets are thin: the work is done by the scripts in .ci.
+
+ADDR ?= 127.0.0.1:8080
+
+.PHONY: build run test vet clean
+
+build:
+	.ci/build-wasm.sh
+
+run: build
+	go run ./server/cmd/resock-demo -addr $(ADDR)
+
+test:
+	.ci/ensure-chromium.sh
+	.ci/build-wasm.sh
+	.ci/test.sh
+
+vet:
+	.ci/vet.sh
+
+clean:
+	rm -f jsglue/resock.wasm jsglue/resock.wasm.gz jsglue/wasm_exec.js
+	rm -rf .bin
