@@ -13,6 +13,9 @@ const (
 	Reconnecting
 	Closing
 	Closed
+	// Offline: the network is down or the page is suspended; no attempt
+	// is made, and none is counted, until it comes back.
+	Offline
 )
 
 func (s State) String() string {
@@ -27,6 +30,8 @@ func (s State) String() string {
 		return "closing"
 	case Closed:
 		return "closed"
+	case Offline:
+		return "offline"
 	}
 	return "unknown"
 }
@@ -46,7 +51,7 @@ func (s State) ReadyState() int {
 }
 
 // Event is one of OpenEvent, MessageEvent, CloseEvent, ErrorEvent,
-// ReconnectingEvent or StateEvent.
+// ReconnectingEvent, StateEvent or DroppedEvent.
 type Event interface{ isEvent() }
 
 // OpenEvent: a connection opened.
@@ -89,6 +94,12 @@ type ReconnectingEvent struct {
 	Reason string
 }
 
+// DroppedEvent: the outbox dropped messages to make room (Options.DropOldest).
+type DroppedEvent struct {
+	Messages, Bytes int
+	Reason          string
+}
+
 // StateEvent: the state changed.
 type StateEvent struct{ From, To State }
 
@@ -98,3 +109,4 @@ func (CloseEvent) isEvent()        {}
 func (ErrorEvent) isEvent()        {}
 func (ReconnectingEvent) isEvent() {}
 func (StateEvent) isEvent()        {}
+func (DroppedEvent) isEvent()      {}

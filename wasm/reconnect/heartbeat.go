@@ -18,7 +18,7 @@ func (s *Socket) startHeartbeat() {
 	}
 	s.lastHeard = s.o.Clock.Now()
 	s.awaitingPong = false
-	s.setTimer(heartbeatTimer, s.o.HeartbeatInterval, s.heartbeatDue)
+	s.setTimer(heartbeatTimer, s.interval(), s.heartbeatDue)
 }
 
 func (s *Socket) heartbeatDue() {
@@ -33,10 +33,23 @@ func (s *Socket) heartbeatDue() {
 		}
 		s.awaitingPong = false
 	}
-	if idle := now.Sub(s.lastHeard); idle < s.o.HeartbeatInterval {
-		s.setTimer(heartbeatTimer, s.o.HeartbeatInterval-idle, s.heartbeatDue)
+	if idle := now.Sub(s.lastHeard); idle < s.interval() {
+		s.setTimer(heartbeatTimer, s.interval()-idle, s.heartbeatDue)
 		return
 	}
+	s.sendProbe()
+}
+
+// interval is the heartbeat interval now: longer while the page is hidden.
+func (s *Socket) interval() time.Duration {
+	if s.hidden {
+		return s.o.HiddenHeartbeatInterval
+	}
+	return s.o.HeartbeatInterval
+}
+
+// sendProbe sends a heartbeat probe and waits HeartbeatTimeout for any data.
+func (s *Socket) sendProbe() {
 	s.pingStamp++
 	var probe Message
 	if s.sess != nil {
@@ -44,7 +57,7 @@ func (s *Socket) heartbeatDue() {
 	} else {
 		probe = Message{Data: []byte(s.o.HeartbeatMessage)}
 	}
-	s.pingSent, s.awaitingPong = now, true
+	s.pingSent, s.awaitingPong = s.o.Clock.Now(), true
 	s.conn.Send(probe)
 	s.setTimer(heartbeatTimer, s.o.HeartbeatTimeout, s.heartbeatDue)
 }

@@ -54,6 +54,23 @@ type Options struct {
 	// HeartbeatExpect is, in plain mode, the text message that answers a
 	// probe; it is measured for the round-trip time and not delivered.
 	HeartbeatExpect string
+	// MaxMessageSize is the largest message accepted from the server; a
+	// larger one closes the connection with 1009. Default 16 MiB.
+	MaxMessageSize int
+	// ShouldReconnect decides, for every close the Socket did not ask for,
+	// whether to reconnect. Default DefaultShouldReconnect.
+	ShouldReconnect func(CloseEvent) bool
+	// DropOldest makes a full outbox drop its oldest messages to make room,
+	// reporting them in a DroppedEvent, instead of refusing the new one.
+	DropOldest bool
+	// Resolve, when set, is called before every attempt to choose the URL
+	// and subprotocols (fresh credentials, say). It must call done exactly
+	// once, from any goroutine; an error is reported and retried like a
+	// failed attempt. It is called without the Socket's lock held.
+	Resolve func(done func(url string, protocols []string, err error))
+	// HiddenHeartbeatInterval replaces HeartbeatInterval while the page is
+	// hidden (SetHidden). Default 3 × HeartbeatInterval.
+	HiddenHeartbeatInterval time.Duration
 	// OnEvent receives every event, in order, never concurrently, and never
 	// while the Socket holds its lock, so it may call back into the Socket.
 	OnEvent func(Event)
@@ -73,6 +90,7 @@ const (
 	DefaultMaxUnackedBytes   = 1 << 20
 	DefaultHeartbeatInterval = 10 * time.Second
 	DefaultHeartbeatTimeout  = 5 * time.Second
+	DefaultMaxMessageSize    = 16 << 20
 )
 
 var errNoTransport = errors.New("no transport: set Options.Transport")
@@ -102,6 +120,12 @@ func (o Options) withDefaults() Options {
 	if o.HeartbeatTimeout <= 0 {
 		o.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.HiddenHeartbeatInterval <= 0 {
+		o.HiddenHeartbeatInterval = 3 * o.HeartbeatInterval
+	}
 	if o.Clock == nil {
 		o.Clock = SystemClock
 	}
@@ -109,7 +133,7 @@ func (o Options) withDefaults() Options {
 		o.Rand = DefaultRand
 	}
 	if o.Transport == nil {
-		o.Transport = defaultTransport()
+		o.Transport = defaultTransport(o)
 	}
 	return o
 }

@@ -106,11 +106,18 @@ func (ss *session) release(received uint64) error {
 func (s *Socket) writeData(m Message) error {
 	ss := s.sess
 	if ss == nil {
-		return s.conn.Send(m)
+		if err := s.conn.Send(m); err != nil {
+			return err
+		}
+		s.stats.MessagesOut++
+		s.stats.BytesOut += int64(len(m.Data))
+		return nil
 	}
 	if err := s.conn.Send(dataFrame(m)); err != nil {
 		return err
 	}
+	s.stats.MessagesOut++
+	s.stats.BytesOut += int64(len(m.Data))
 	ss.sent++
 	ss.unacked = append(ss.unacked, m)
 	ss.unackedBytes += len(m.Data)
@@ -124,6 +131,9 @@ func (s *Socket) canSendNow(n int) bool {
 	}
 	return s.sess == nil || s.sess.windowHas(n, s.o.MaxUnackedBytes)
 }
+
+// sessProtocol is the subprotocol resume mode adds to the offer.
+func (s *Socket) sessProtocol() string { return wire.Protocol }
 
 // openResume starts the handshake on a connection that just opened.
 func (s *Socket) openResume(protocol string) {
@@ -163,6 +173,12 @@ func (s *Socket) receiveFrame(m Message) {
 		return
 	}
 	if ss.handshaking {
+		if f.Type == wire.TypeRetryAfter {
+			// A server refusing the session says when to come back, then
+			// closes.
+			s.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
+			return
+		}
 		if f.Type != wire.TypeWelcome {
 			s.misconfigured(fmt.Errorf("%w: first frame was %s, not welcome", ErrNoResume, f.Type))
 			return
@@ -178,6 +194,8 @@ func (s *Socket) receiveFrame(m Message) {
 			ss.oldestUnacked = now
 		}
 		ss.lastData = now
+		s.stats.MessagesIn++
+		s.stats.BytesIn += int64(len(f.Payload))
 		s.emit(MessageEvent{Message: Message{Binary: f.Type == wire.TypeBinary, Data: f.Payload}})
 		if ss.received-ss.ackSent >= ackEvery {
 			s.sendAck()
@@ -195,7 +213,7 @@ func (s *Socket) receiveFrame(m Message) {
 	case wire.TypePong:
 		s.pong(f.Value)
 	case wire.TypeRetryAfter:
-		s.retryAfter = time.Duration(min(f.Value, uint64(time.Hour/time.Millisecond))) * time.Millisecond
+		s.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
 	default:
 		s.protocolError(fmt.Errorf("unexpected %s frame", f.Type))
 	}

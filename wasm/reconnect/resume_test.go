@@ -390,3 +390,18 @@ func TestReconnectInResumeModeKeepsTheSession(t *testing.T) {
 	}
 	h.s.Close(0, "")
 }
+
+func TestARefusedHandshakeWaitsTheServersRetryAfter(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.deliver(wire.AppendValue(nil, wire.TypeRetryAfter, 5000))
+	c.drop(1013, "too many sessions")
+	if errs := eventsOf[ErrorEvent](h.rec); len(errs) != 0 {
+		t.Fatalf("errors %v: a refusal is not a misconfiguration", errs)
+	}
+	rec := eventsOf[ReconnectingEvent](h.rec)
+	if len(rec) != 1 || rec[0].Delay != 5*time.Second {
+		t.Fatalf("reconnecting %+v, want the server's 5s", rec)
+	}
+}

@@ -50,6 +50,17 @@ type Socket struct {
 	awaitingPong        bool
 	rtt                 time.Duration
 
+	// offline and suspended pause the Socket: no attempts while either holds.
+	offline, suspended bool
+	hidden             bool
+	// probe is the plain connection that checks, in resume mode, whether a
+	// server that refused the handshake speaks WebSocket at all.
+	probe Conn
+
+	stats Stats
+	// protocols are those offered on the current attempt.
+	protocols []string
+
 	pending  []queued
 	emitting bool
 }
@@ -85,8 +96,13 @@ func New(url string, o Options) (*Socket, error) {
 	return s, nil
 }
 
-// URL is the address the Socket connects to.
-func (s *Socket) URL() string { return s.url }
+// URL is the address the Socket connects to: the last one Resolve chose,
+// if set.
+func (s *Socket) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
 
 // State is the Socket's current state.
 func (s *Socket) State() State {
@@ -155,7 +171,30 @@ func (s *Socket) Send(m Message) error {
 		// The connection is going away and its close is on the way; keep
 		// the message for the next one.
 	}
-	return s.outbox.push(m)
+	err := s.outbox.push(m)
+	if err != nil && s.o.DropOldest {
+		err = s.dropOldestFor(m)
+	}
+	return err
+}
+
+// dropOldest makes room for m by dropping the oldest queued messages, and
+// reports what it dropped.
+func (s *Socket) dropOldestFor(m Message) error {
+	n, bytes := 0, 0
+	for s.outbox.len() > 0 && (s.outbox.len() >= s.outbox.maxCount || s.outbox.bytes+len(m.Data) > s.outbox.maxBytes) {
+		e, ok := s.outbox.head()
+		if !ok {
+			break
+		}
+		n, bytes = n+1, bytes+e.size
+		s.outbox.pop()
+	}
+	err := s.outbox.push(m)
+	if n > 0 {
+		s.emit(DroppedEvent{Messages: n, Bytes: bytes, Reason: "outbox full: dropped the oldest messages"})
+	}
+	return err
 }
 
 // Pending is a place in the outbox held for a message whose bytes are not
@@ -313,23 +352,55 @@ func orNormal(code int) int {
 func (s *Socket) dial() {
 	s.epoch++
 	epoch := s.epoch
+	s.closeProbe()
+	s.stats.Attempts++
 	s.setState(s.attemptState())
-	conn, err := s.o.Transport.Dial(s.url, s.o.Protocols, &connHandler{s: s, epoch: epoch})
+	s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
+		if s.connOpen {
+			return
+		}
+		if s.conn != nil {
+			s.conn.Close(1000, "connect timeout")
+			s.conn = nil
+		}
+		s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: no answer within %v", s.url, s.o.ConnectTimeout)})
+		s.dropped(1006, "", false)
+	})
+	if s.o.Resolve == nil {
+		s.connect(s.url, s.o.Protocols)
+		return
+	}
+	// The resolver may be page code that calls back into the Socket, so it
+	// runs without the lock.
+	go s.o.Resolve(func(url string, protocols []string, err error) {
+		s.mu.Lock()
+		defer s.unlockAndEmit()
+		if s.epoch != epoch || s.conn != nil {
+			return
+		}
+		if err != nil {
+			s.emit(ErrorEvent{Err: fmt.Errorf("failed to resolve the URL: %w", err)})
+			s.dropped(1006, "", false)
+			return
+		}
+		s.url = url
+		if s.sess != nil {
+			protocols = append(append([]string(nil), protocols...), wire.Protocol)
+		}
+		s.connect(url, protocols)
+	})
+}
+
+// connect makes the attempt of the current epoch.
+func (s *Socket) connect(url string, protocols []string) {
+	s.protocols = protocols
+	conn, err := s.o.Transport.Dial(url, protocols, &connHandler{s: s, epoch: s.epoch})
 	if err != nil {
-		s.emit(ErrorEvent{Err: fmt.Errorf("failed to dial %s: %w", s.url, err)})
+		s.emit(ErrorEvent{Err: fmt.Errorf("failed to dial %s: %w", url, err)})
 		s.dropped(1006, "", false)
 		return
 	}
 	s.conn, s.connOpen = conn, false
-	s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
-		if s.conn == conn && !s.connOpen {
-			conn.Close(1000, "connect timeout")
-			s.epoch++
-			s.conn = nil
-			s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: no answer within %v", s.url, s.o.ConnectTimeout)})
-			s.dropped(1006, "", false)
-		}
-	})
 }
 
 // dropped handles the end of a connection or attempt the Socket did not ask
@@ -345,7 +416,54 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		s.finish(code, reason, wasClean)
 		return
 	}
-	s.emit(CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true})
+	if hint := retryAfterHint(code, reason); hint > 0 {
+		s.retryAfter = hint
+	}
+	ev := CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true}
+	if s.o.ShouldReconnect == nil {
+		if !DefaultShouldReconnect(ev) {
+			s.finish(code, reason, wasClean)
+			return
+		}
+		s.retry(ev)
+		return
+	}
+	// The application's policy may be page code that calls back into the
+	// Socket, so it runs without the lock; meanwhile the Socket waits.
+	s.setState(s.attemptState())
+	epoch := s.epoch
+	go func() {
+		ok := s.askPolicy(ev)
+		s.mu.Lock()
+		defer s.unlockAndEmit()
+		if s.epoch != epoch {
+			return
+		}
+		if !ok {
+			s.finish(code, reason, wasClean)
+			return
+		}
+		s.retry(ev)
+	}()
+}
+
+// askPolicy calls Options.ShouldReconnect; a policy that panics keeps the
+// default.
+func (s *Socket) askPolicy(ev CloseEvent) (ok bool) {
+	ok = DefaultShouldReconnect(ev)
+	defer func() { _ = recover() }()
+	return s.o.ShouldReconnect(ev)
+}
+
+// retry announces the drop ev and schedules the next attempt, unless the
+// Socket is paused.
+func (s *Socket) retry(ev CloseEvent) {
+	code, reason := ev.Code, ev.Reason
+	s.emit(ev)
+	if s.offline || s.suspended {
+		s.setState(Offline)
+		return
+	}
 	s.attempt++
 	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
 	if s.retryAfter > 0 {
@@ -525,6 +643,10 @@ func (s *Socket) opened(resumed bool) {
 	if reconnected {
 		downtime = s.o.Clock.Now().Sub(s.downSince)
 	}
+	s.stats.openedAt = s.o.Clock.Now()
+	if reconnected {
+		s.stats.Reconnects++
+	}
 	s.setState(Open)
 	s.flush()
 	s.emit(OpenEvent{Protocol: s.protocol, Extensions: s.extensions, Reconnected: reconnected, Resumed: resumed, Downtime: downtime})
@@ -546,12 +668,24 @@ func (h *connHandler) OnMessage(m Message) {
 	if s.o.heartbeats() {
 		s.lastHeard = s.o.Clock.Now()
 	}
+	size := len(m.Data)
+	if s.sess != nil && size > 0 {
+		size--
+	}
+	if size > s.o.MaxMessageSize {
+		s.emit(ErrorEvent{Err: fmt.Errorf("message of %d bytes from %s exceeds the limit of %d (MaxMessageSize)", size, s.url, s.o.MaxMessageSize)})
+		s.conn.Close(1009, "message too big")
+		s.dropped(1009, "message too big", false)
+		return
+	}
 	switch {
 	case s.sess != nil:
 		s.receiveFrame(m)
 	case !m.Binary && s.o.HeartbeatExpect != "" && string(m.Data) == s.o.HeartbeatExpect:
 		s.pong(s.pingStamp)
 	default:
+		s.stats.MessagesIn++
+		s.stats.BytesIn += int64(len(m.Data))
 		s.emit(MessageEvent{Message: m})
 	}
 }
@@ -577,5 +711,10 @@ func (h *connHandler) OnClose(code int, reason string, wasClean bool) {
 		s.finish(code, reason, wasClean)
 		return
 	}
+	opened := s.connOpen
+	url := s.url
 	s.dropped(code, reason, wasClean)
+	if s.sess != nil && !opened && !s.everOpen && s.state == Reconnecting {
+		s.startProbe(url)
+	}
 }

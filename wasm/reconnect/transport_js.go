@@ -4,4 +4,4 @@ package reconnect
 
 // In the browser there is no default: resock's JS bridge passes a Transport
 // over the browser's WebSocket.
-func defaultTransport() Transport { return nil }
+func defaultTransport(Options) Transport { return nil }

@@ -25,7 +25,10 @@ type WebSocketTransport struct {
 // DefaultReadLimit is WebSocketTransport's default ReadLimit.
 const DefaultReadLimit = 16 << 20
 
-func defaultTransport() Transport { return WebSocketTransport{} }
+func defaultTransport(o Options) Transport {
+	// A resume frame carries one byte beyond the message.
+	return WebSocketTransport{ReadLimit: int64(o.MaxMessageSize) + 1}
+}
 
 // Dial starts connecting in a goroutine and returns at once.
 func (t WebSocketTransport) Dial(url string, protocols []string, h ConnHandler) (Conn, error) {

@@ -1,0 +1,43 @@
+package reconnect
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultShouldReconnect is the close-code policy used unless
+// Options.ShouldReconnect replaces it. A close the server means as final —
+// the message broke its policy or was malformed, too big, or needed an
+// extension it lacks, or the application said "do not retry" with a code in
+// 4400–4499 — ends the Socket. Everything else is a drop worth retrying:
+// 1000 and 1001 (the server closed or went away), 1002 (protocol error),
+// 1005 and 1006 (no code, connection lost), 1011 to 1014 (server error,
+// restart, try again later, bad gateway), and every other 3000–4999 code.
+func DefaultShouldReconnect(e CloseEvent) bool {
+	switch e.Code {
+	case 1003, 1007, 1008, 1009, 1010:
+		return false
+	}
+	return e.Code < 4400 || e.Code > 4499
+}
+
+// maxRetryAfter bounds the wait a server may ask for.
+const maxRetryAfter = time.Hour
+
+// retryAfterHint reads the plain-mode hint a server closing with 1012 or
+// 1013 may give in its close reason: "retry-after=SECONDS".
+func retryAfterHint(code int, reason string) time.Duration {
+	if code != 1012 && code != 1013 {
+		return 0
+	}
+	v, ok := strings.CutPrefix(strings.TrimSpace(reason), "retry-after=")
+	if !ok {
+		return 0
+	}
+	secs, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || !(secs > 0) {
+		return 0
+	}
+	return min(time.Duration(secs*float64(time.Second)), maxRetryAfter)
+}
