@@ -10,22 +10,22 @@ import (
 // fakeClock runs timers only when the test advances it.
 type fakeClock struct {
 	mu     sync.Mutex
-	now    time.Time
+	now    time.Duration
 	seq    int
 	timers []*fakeTimer
 }
 
 type fakeTimer struct {
 	c       *fakeClock
-	at      time.Time
+	at      time.Duration
 	seq     int
 	f       func()
 	stopped bool
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_000_000, 0)} }
+func newFakeClock() *fakeClock { return &fakeClock{now: 1_000_000 * time.Second} }
 
-func (c *fakeClock) Now() time.Time {
+func (c *fakeClock) Now() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
@@ -35,7 +35,7 @@ func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
-	t := &fakeTimer{c: c, at: c.now.Add(d), seq: c.seq, f: f}
+	t := &fakeTimer{c: c, at: c.now + d, seq: c.seq, f: f}
 	c.timers = append(c.timers, t)
 	return t
 }
@@ -51,7 +51,7 @@ func (t *fakeTimer) Stop() bool {
 // Advance moves time forward by d, running due timers in order.
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
-	end := c.now.Add(d)
+	end := c.now + d
 	c.mu.Unlock()
 	for {
 		c.mu.Lock()
@@ -63,12 +63,12 @@ func (c *fakeClock) Advance(d time.Duration) {
 		}
 		c.timers = live
 		sort.Slice(c.timers, func(i, j int) bool {
-			if !c.timers[i].at.Equal(c.timers[j].at) {
-				return c.timers[i].at.Before(c.timers[j].at)
+			if c.timers[i].at != c.timers[j].at {
+				return c.timers[i].at < c.timers[j].at
 			}
 			return c.timers[i].seq < c.timers[j].seq
 		})
-		if len(c.timers) == 0 || c.timers[0].at.After(end) {
+		if len(c.timers) == 0 || c.timers[0].at > end {
 			c.now = end
 			c.mu.Unlock()
 			return

@@ -27,13 +27,13 @@ func (s *Socket) heartbeatDue() {
 	}
 	now := s.o.Clock.Now()
 	if s.awaitingPong {
-		if !s.lastHeard.After(s.pingSent) {
-			s.dead(now.Sub(s.lastHeard))
+		if s.lastHeard <= s.pingSent {
+			s.dead(now - s.lastHeard)
 			return
 		}
 		s.awaitingPong = false
 	}
-	if idle := now.Sub(s.lastHeard); idle < s.interval() {
+	if idle := now - s.lastHeard; idle < s.interval() {
 		s.setTimer(heartbeatTimer, s.interval()-idle, s.heartbeatDue)
 		return
 	}
@@ -65,7 +65,7 @@ func (s *Socket) sendProbe() {
 // pong records the round-trip time of the probe with stamp.
 func (s *Socket) pong(stamp uint64) {
 	if s.awaitingPong && stamp == s.pingStamp {
-		s.rtt = s.o.Clock.Now().Sub(s.pingSent)
+		s.rtt = s.o.Clock.Now() - s.pingSent
 	}
 }
 

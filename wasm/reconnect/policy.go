@@ -35,9 +35,11 @@ func retryAfterHint(code int, reason string) time.Duration {
 	if !ok {
 		return 0
 	}
-	secs, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || !(secs > 0) {
+	// Whole seconds, as HTTP's Retry-After; strconv.Atoi rather than
+	// ParseFloat keeps float parsing out of the browser build.
+	secs, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || secs <= 0 {
 		return 0
 	}
-	return min(time.Duration(secs*float64(time.Second)), maxRetryAfter)
+	return min(time.Duration(secs)*time.Second, maxRetryAfter)
 }

@@ -49,7 +49,7 @@ type session struct {
 
 	handshaking bool
 	// oldestUnacked and lastData time the acknowledgement of received frames.
-	oldestUnacked, lastData time.Time
+	oldestUnacked, lastData time.Duration
 }
 
 func newSession() *session {
@@ -260,8 +260,8 @@ func (s *Socket) ackDue() {
 		return
 	}
 	now := s.o.Clock.Now()
-	quietFor := now.Sub(ss.lastData)
-	waited := now.Sub(ss.oldestUnacked)
+	quietFor := now - ss.lastData
+	waited := now - ss.oldestUnacked
 	if quietFor < ackQuiet && waited < ackMax {
 		s.setTimer(ackTimer, min(ackQuiet-quietFor, ackMax-waited), s.ackDue)
 		return

@@ -33,7 +33,7 @@ type Socket struct {
 	connOpen  bool
 	attempt   int
 	everOpen  bool
-	downSince time.Time
+	downSince time.Duration
 
 	protocol, extensions string
 
@@ -45,7 +45,7 @@ type Socket struct {
 	// retryAfter is the server's hint for the wait before the next attempt.
 	retryAfter time.Duration
 
-	lastHeard, pingSent time.Time
+	lastHeard, pingSent time.Duration
 	pingStamp           uint64
 	awaitingPong        bool
 	rtt                 time.Duration
@@ -641,7 +641,7 @@ func (s *Socket) opened(resumed bool) {
 	s.everOpen = true
 	downtime := time.Duration(0)
 	if reconnected {
-		downtime = s.o.Clock.Now().Sub(s.downSince)
+		downtime = s.o.Clock.Now() - s.downSince
 	}
 	s.stats.openedAt = s.o.Clock.Now()
 	if reconnected {

@@ -20,7 +20,7 @@ type Stats struct {
 	// State is the state now.
 	State State
 
-	openedAt time.Time
+	openedAt time.Duration
 }
 
 // Stats returns a snapshot of the Socket's counters.
@@ -32,8 +32,8 @@ func (s *Socket) Stats() Stats {
 	st.RTT = s.rtt
 	st.State = s.state
 	if s.state == Open {
-		st.Uptime = s.o.Clock.Now().Sub(s.stats.openedAt)
+		st.Uptime = s.o.Clock.Now() - s.stats.openedAt
 	}
-	st.openedAt = time.Time{}
+	st.openedAt = 0
 	return st
 }
