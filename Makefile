@@ -19,5 +19,16 @@ vet:
 	.ci/vet.sh
 
 clean:
-	rm -f jsglue/resock.wasm jsglue/resock.wasm.gz jsglue/wasm_exec.js
+	rm -f jsglue/resock.wasm jsglue/resock.wasm.gz jsglue/resock.wasm.br jsglue/wasm_exec.js
 	rm -rf .bin
+
+# Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".
+.PHONY: bench bench-server
+
+bench:
+	.ci/ensure-chromium.sh
+	.ci/build-wasm.sh
+	.ci/bench.sh $(BENCH_FLAGS)
+
+bench-server:
+	.ci/bench-server.sh $(BENCH_FLAGS)

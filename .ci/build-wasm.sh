@@ -17,9 +17,26 @@ section "build jsglue/resock.wasm"
 GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o jsglue/resock.wasm ./wasm
 goroot=$(GOOS=js GOARCH=wasm go env GOROOT)
 cp "$goroot/lib/wasm/wasm_exec.js" jsglue/wasm_exec.js
-gzip -9 -k -f -n jsglue/resock.wasm
+# zopfli writes gzip about 5 % smaller than gzip -9; brotli another fifth
+# smaller, for browsers that accept it. Both are optional (Debian packages
+# zopfli and brotli); without them the server still gets gzip -9.
+if command -v zopfli >/dev/null; then
+	zopfli -c jsglue/resock.wasm >jsglue/resock.wasm.gz
+else
+	echo "(zopfli not installed: gzip -9 instead; apt-get install zopfli makes it smaller)"
+	gzip -9 -k -f -n jsglue/resock.wasm
+fi
+rm -f jsglue/resock.wasm.br
+if command -v brotli >/dev/null; then
+	brotli -q 11 -f -o jsglue/resock.wasm.br jsglue/resock.wasm
+fi
 
 raw=$(wc -c <jsglue/resock.wasm)
 gz=$(wc -c <jsglue/resock.wasm.gz)
 echo "wasm_exec.js: from $goroot ($(GOOS=js GOARCH=wasm go env GOVERSION))"
-echo "resock.wasm: $(human "$raw") raw, $(human "$gz") gzip ($((raw)) / $((gz)) bytes)"
+line="resock.wasm: $(human "$raw") raw, $(human "$gz") gzip"
+if [[ -f jsglue/resock.wasm.br ]]; then
+	br=$(wc -c <jsglue/resock.wasm.br)
+	line="$line, $(human "$br") brotli"
+fi
+echo "$line ($raw raw / $gz gzip${br:+ / $br brotli} bytes)"

@@ -243,3 +243,25 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
+
+func TestStaticServesAPrecompressedBrotliWasmToClientsThatAskForIt(t *testing.T) {
+	demoDir, jsglueDir, _ := staticDirs(t)
+	wasmPath := filepath.Join(jsglueDir, "resock.wasm")
+	// The content is opaque to the server: it serves the build's file as is.
+	br := []byte("brotli bytes as the build made them")
+	if err := os.WriteFile(wasmPath+".br", br, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	resp, body := get(t, hs.URL+"/resock.wasm", "gzip, deflate, br")
+	checkWasmHeaders(t, resp, "br")
+	if !bytes.Equal(body, br) {
+		t.Fatal("resock.wasm.br was not served to a client accepting br")
+	}
+	resp, _ = get(t, hs.URL+"/resock.wasm", "gzip, br;q=0")
+	checkWasmHeaders(t, resp, "gzip")
+	resp, _ = get(t, hs.URL+"/resock.wasm", "*")
+	checkWasmHeaders(t, resp, "gzip")
+}
