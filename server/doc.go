@@ -7,6 +7,15 @@
 // and closes every client with 1012 (service restart) on Shutdown so that
 // reconnecting clients know to come back.
 //
+// A client that offers the subprotocol resock.v1 (docs/PROTOCOL.md; the
+// browser's ReconnectingWebSocket with {resume: true}, or the Go engine in
+// wasm/reconnect with Options.Resume) gets a session instead of a
+// connection: the app's Conn outlives reconnects, every message is delivered
+// exactly once and in order in both directions, and ReadMessage gives each
+// client message a stable MessageID, so that an app can drop the resends
+// that follow a lost session. Plain WebSocket clients get plain behaviour
+// from the same handler.
+//
 // Echo and Room are ready-made applications for Handler: an echo endpoint and
 // the shared whiteboard room with a bounded history. Static serves the demo
 // page and the resock JavaScript and WebAssembly files, and NewDemo wires all

@@ -42,3 +42,25 @@ func ExampleServer_Handler() {
 	_ = s.Shutdown(ctx)
 	_ = hs.Shutdown(ctx)
 }
+
+// A resume-aware app applies each client message once, even when a client
+// resends on a new session after the server restarted: the message id says
+// what it already applied.
+func ExampleConn_ReadMessage() {
+	applied := map[server.MessageID]bool{}
+	app := func(ctx context.Context, c *server.Conn) {
+		for {
+			m, err := c.ReadMessage(ctx)
+			if err != nil {
+				return // the client closed, or its session expired
+			}
+			if !m.ID.IsZero() && applied[m.ID] {
+				continue
+			}
+			applied[m.ID] = true
+			_ = c.Write(ctx, m.Type, m.Data)
+		}
+	}
+	s := server.New(server.Options{SessionRetention: 2 * time.Minute})
+	http.Handle("/app", s.Handler(app))
+}
