@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"time"
 
 	"github.com/resock/resock/server"
@@ -47,6 +48,7 @@ func ExampleServer_Handler() {
 // resends on a new session after the server restarted: the message id says
 // what it already applied.
 func ExampleConn_ReadMessage() {
+	var mu sync.Mutex // apps of different clients run concurrently
 	applied := map[server.MessageID]bool{}
 	app := func(ctx context.Context, c *server.Conn) {
 		for {
@@ -54,11 +56,13 @@ func ExampleConn_ReadMessage() {
 			if err != nil {
 				return // the client closed, or its session expired
 			}
-			if !m.ID.IsZero() && applied[m.ID] {
-				continue
-			}
+			mu.Lock()
+			seen := !m.ID.IsZero() && applied[m.ID]
 			applied[m.ID] = true
-			_ = c.Write(ctx, m.Type, m.Data)
+			mu.Unlock()
+			if !seen {
+				_ = c.Write(ctx, m.Type, m.Data)
+			}
 		}
 	}
 	s := server.New(server.Options{SessionRetention: 2 * time.Minute})
