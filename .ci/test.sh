@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test.sh runs every test: vet, the native tests with -race (engine, server,
-# end-to-end in headless Chromium) and the wasm tests in headless Chromium.
+# test.sh runs every test: vet, the type check of the TypeScript contract,
+# the native tests with -race (engine, server, end-to-end in headless
+# Chromium) and the wasm tests in headless Chromium.
 # A failing step does not stop the next ones, so one run shows every failure;
 # the script fails if any step failed. It expects jsglue/resock.wasm to be
 # built (make test does that first).
@@ -26,6 +27,7 @@ wasm_tests() {
 
 .ci/ensure-wasmbrowsertest.sh
 step .ci/vet.sh
+step .ci/typecheck.sh
 
 section "go test -race ./..."
 step go test -race -timeout="$timeout" ./...

@@ -2,6 +2,9 @@
 // ReconnectingWebSocket and drawn on every other page; the server replays its
 // history to a page that joins, so earlier strokes appear too. Strokes drawn
 // while the connection is down are queued by resock and delivered on reconnect.
+// The status badge follows the socket's state, "offline" included (no
+// network, or the page in the back/forward cache), counts down to the next
+// attempt, and the counters come from ws.stats().
 //
 // A piece of a stroke travels as compact JSON text:
 //
@@ -30,20 +33,20 @@ const segments = []; // what this view shows, kept to repaint after a resize
 const seen = new Set(); // ids of the segments in this view or cleared from it
 const origin = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
 let seq = 0;
-const counts = { sent: 0, received: 0, reconnects: 0 };
-const STATES = ["connecting", "open", "closing", "closed"];
+let sent = 0; // strokes handed to send(); stats() counts what reached a connection
 
 // resume: the resock server keeps this page's session across drops, so no
 // stroke is lost or repeated in either direction; after a server restart
 // (open with resumed false) the room replays its history and the ids in
 // `seen` drop what this view already has.
 const ws = new ReconnectingWebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`, undefined, { resume: true });
-let state = ws.state ?? STATES[ws.readyState] ?? "connecting";
+let state = ws.state;
 let retry = null; // {attempt, until} from the last "reconnecting" event
 
 ws.addEventListener("statechange", (e) => {
 	state = e.to;
-	if (state === "open" || state === "closed") retry = null;
+	if (state !== "reconnecting") retry = null;
+	if (state === "offline") log(navigator.onLine ? "paused" : "offline: waiting for the network");
 	render();
 });
 ws.addEventListener("reconnecting", (e) => {
@@ -53,8 +56,7 @@ ws.addEventListener("reconnecting", (e) => {
 	render();
 });
 ws.addEventListener("open", (e) => {
-	if (e.reconnected) counts.reconnects++;
-	log(e.reconnected ? "reconnected" : "open", "good");
+	log(e.reconnected ? `reconnected after ${(e.downtime / 1000).toFixed(1)} s${e.resumed ? "" : ", new session"}` : "open", "good");
 	render();
 });
 ws.addEventListener("close", (e) => {
@@ -62,9 +64,9 @@ ws.addEventListener("close", (e) => {
 	log(`closed ${e.code}${reason}${e.willReconnect ? ", will reconnect" : ""}`, e.willReconnect ? "" : "bad");
 	render();
 });
-ws.addEventListener("error", () => log("error", "bad"));
+ws.addEventListener("error", (e) => log(`error: ${e.message}`, "bad"));
+ws.addEventListener("dropped", (e) => log(`dropped ${e.messages} queued strokes`, "bad"));
 ws.addEventListener("message", (e) => {
-	counts.received++;
 	const s = typeof e.data === "string" ? parseSegment(e.data) : null;
 	if (s) keep(s);
 	render();
@@ -126,7 +128,7 @@ function send(points) {
 	keep(s);
 	try {
 		ws.send(JSON.stringify(s));
-		counts.sent++;
+		sent++;
 	} catch (err) {
 		log(`not sent: ${err.message}`, "bad");
 	}
@@ -209,18 +211,23 @@ function set(el, text) {
 	if (el.textContent !== text) el.textContent = text;
 }
 
-const counters = Object.fromEntries(["sent", "received", "queued", "reconnects"].map((id) => [id, document.getElementById(id)]));
+const counters = Object.fromEntries(["sent", "received", "queued", "reconnects", "rtt"].map((id) => [id, document.getElementById(id)]));
 
 function render() {
+	const st = ws.stats();
 	if (badge.dataset.state !== state) badge.dataset.state = state;
 	set(badge, badgeText(performance.now()));
-	set(counters.sent, String(counts.sent));
-	set(counters.received, String(counts.received));
-	set(counters.reconnects, String(counts.reconnects));
-	set(counters.queued, String(ws.bufferedAmount));
+	badge.title = state === "open"
+		? `connected for ${Math.round(st.uptime / 1000)} s after ${st.attempts} attempts`
+		: `${st.queued} strokes (${st.queuedBytes} B) waiting to be sent`;
+	set(counters.sent, String(sent));
+	set(counters.received, String(st.messagesIn));
+	set(counters.reconnects, String(st.reconnects));
+	set(counters.queued, String(st.queuedBytes));
+	set(counters.rtt, st.rtt === null ? "–" : String(Math.round(st.rtt)));
 }
 
-// bufferedAmount changes without an event, and the countdown runs by itself.
+// The counters change without an event, and the countdown runs by itself.
 setInterval(render, 100);
 
 function log(text, tone = "") {
@@ -244,9 +251,9 @@ render();
 // colorAt(x, y) reads what the view shows ("#rrggbb", or null where blank).
 window.board = {
 	ws,
-	sent: () => counts.sent,
-	received: () => counts.received,
-	reconnects: () => counts.reconnects,
+	sent: () => sent,
+	received: () => ws.stats().messagesIn,
+	reconnects: () => ws.stats().reconnects,
 	segments: () => segments.length,
 	draw: (points) => send(points.map(fraction)),
 	colorAt(x, y) {

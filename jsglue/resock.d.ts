@@ -20,18 +20,38 @@
  *
  * Importing the module loads `wasm_exec.js` and `resock.wasm` once, with
  * top-level await, so the constructor works synchronously as soon as the
- * import resolves. Both files are looked up beside `resock.js`; the module
- * URL's query can point elsewhere:
+ * import resolves; every socket of the page shares that one Go program. Both
+ * files are looked up beside `resock.js`, wherever it is served from (say
+ * `/static/resock/`); the module URL's query can point elsewhere:
  * `import ... from "/resock.js?wasm=/static/resock.wasm&wasm_exec=/static/wasm_exec.js"`.
+ *
+ * The socket follows the page's life on its own, with one set of listeners
+ * for all sockets:
+ * - `offline` (and `navigator.onLine` false at construction): no attempt is
+ *   made and no retry spent while the network is down; the state is
+ *   `"offline"` unless a connection is still open. `online`: it reconnects
+ *   after a random wait of at most 1 s.
+ * - The page hidden: heartbeats slow down to `hiddenHeartbeatInterval`.
+ *   Visible again, or resumed after being frozen, or back from a sleep of
+ *   the machine (a timer that fires far later than scheduled): the
+ *   connection is probed at once and replaced if dead, and a socket waiting
+ *   to retry tries now.
+ * - `pagehide` with `persisted` (the page enters the back/forward cache):
+ *   the connection closes cleanly (1001, or in resume mode a code that keeps
+ *   the session) and the state is `"offline"`; `pageshow` with `persisted`
+ *   reconnects. resock adds no `unload` listener, so pages with sockets stay
+ *   eligible for the cache.
  *
  * Misuse throws what `WebSocket` throws: a bad URL or subprotocol a
  * `SyntaxError` DOMException, a bad close code an `InvalidAccessError`, a close
  * reason over 123 UTF-8 bytes a `SyntaxError`, arguments of the wrong type a
  * `TypeError`. Options of the wrong type throw a `TypeError`, options out of
- * range a `RangeError`. A full outbox throws a `QuotaExceededError` and
- * `send()` after `close()` an `InvalidStateError`. No call, argument or
- * throwing listener can stop the Go runtime behind the class; if it ever
- * exits, the error is logged and every method throws `InvalidStateError`.
+ * range a `RangeError`. A full outbox throws a `QuotaExceededError` (unless
+ * `outboxPolicy` is `"drop-oldest"`) and `send()` after `close()` an
+ * `InvalidStateError`. No call, argument or throwing listener can stop the
+ * Go runtime behind the class. Should it stop all the same, every socket that
+ * was not closed fires an `error` event and a final `close` (code 1006),
+ * methods throw `InvalidStateError` and the constructor too.
  *
  * @module
  */
@@ -50,10 +70,31 @@ export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | type
  * - `"connecting"`: the first connection attempt;
  * - `"open"`: connected;
  * - `"reconnecting"`: waiting before, or making, a later attempt;
+ * - `"offline"`: the network is down or the page is in the back/forward
+ *   cache; no attempt is made, and none counted, until it comes back
+ *   (`readyState` `CONNECTING`);
  * - `"closing"`: `close()` was called and the closing handshake runs;
  * - `"closed"`: closed for good, until `reconnect()`.
  */
-export type SocketState = "connecting" | "open" | "reconnecting" | "closing" | "closed";
+export type SocketState = "connecting" | "open" | "reconnecting" | "offline" | "closing" | "closed";
+
+/**
+ * A URL given as a function: called before every attempt, it returns the
+ * URL to connect to, or a promise of it (fresh credentials in the query,
+ * say). Its result is checked as the constructor checks a URL. A function
+ * that throws or rejects, or a bad result, fails that attempt: an `error`
+ * event, then the usual retry. Its time counts against `connectTimeout`.
+ */
+export type UrlProvider = () => string | URL | PromiseLike<string | URL>;
+
+/**
+ * Subprotocols given as a function: called before every attempt, after the
+ * URL's function if any, with the same rules. `undefined` offers none.
+ */
+export type ProtocolsProvider = () => string | Iterable<string> | undefined | PromiseLike<string | Iterable<string> | undefined>;
+
+/** What a full outbox does with one more message: see `outboxPolicy`. */
+export type OutboxPolicy = "throw" | "drop-oldest";
 
 /** How binary messages are delivered, as `WebSocket.binaryType`. */
 export type BinaryType = "blob" | "arraybuffer";
@@ -115,8 +156,9 @@ export interface ReconnectingWebSocketOptions {
 	maxRetries?: number;
 	/**
 	 * The most messages the outbox holds while the socket is not open. When
-	 * full, `send()` throws a `QuotaExceededError`; nothing is dropped
-	 * silently. At least 1, or `Infinity`.
+	 * full, `send()` throws a `QuotaExceededError`, or with `outboxPolicy`
+	 * `"drop-oldest"` drops the oldest and fires `dropped`; nothing is
+	 * dropped silently. At least 1, or `Infinity`.
 	 * @default 10000
 	 */
 	maxQueuedMessages?: number;
@@ -165,12 +207,68 @@ export interface ReconnectingWebSocketOptions {
 	 */
 	heartbeatTimeout?: number;
 	/**
+	 * The heartbeat interval, in ms, while the page is hidden: probes are
+	 * rarer, to spare the battery. The page becoming visible probes at once.
+	 * Greater than 0.
+	 * @default 3 × heartbeatInterval
+	 */
+	hiddenHeartbeatInterval?: number;
+	/**
 	 * Plain mode only: the text message sent as a probe, and the text
 	 * message the server answers with. The answer is used for `rtt` and is
 	 * not delivered as a `message` event.
 	 * @default undefined (no heartbeat in plain mode)
 	 */
 	heartbeat?: { message: string; expect: string };
+	/**
+	 * The largest message, in bytes, accepted from the server. A larger one
+	 * is an `error` event, and the connection closes with 1009 (message too
+	 * big). At least 1, or `Infinity`.
+	 * @default 16777216 (16 MiB)
+	 */
+	maxMessageSize?: number;
+	/**
+	 * What `send()` does when the outbox is full: `"throw"` refuses the new
+	 * message with a `QuotaExceededError`; `"drop-oldest"` drops the oldest
+	 * queued messages to make room and says so with a `dropped` event (for
+	 * data where only the latest counts, such as positions). Any other string
+	 * throws a `TypeError`.
+	 * @default "throw"
+	 */
+	outboxPolicy?: OutboxPolicy;
+	/**
+	 * Decides, for every close the socket did not ask for (not `close()`,
+	 * not `reconnect()`), whether to reconnect. It gets the close as a
+	 * `CloseEvent` (`code`, `reason`, `wasClean`), before the `close` event,
+	 * and may return a promise; meanwhile the socket waits in
+	 * `"reconnecting"`. It may use the socket. One that throws or rejects is
+	 * reported as a listener's exception is, and the default decides.
+	 *
+	 * The default ends the socket (a final `close`) on a close the server
+	 * means as final, and retries with backoff on everything else:
+	 *
+	 * | code | meaning | default |
+	 * |---|---|---|
+	 * | 1003 | unsupported data | final |
+	 * | 1007 | invalid payload (e.g. bad UTF-8) | final |
+	 * | 1008 | policy violation | final |
+	 * | 1009 | message too big | final |
+	 * | 1010 | a required extension is missing | final |
+	 * | 4400–4499 | the application's "do not retry" (4401 unauthorized, say) | final |
+	 * | 1000, 1001 | the server closed, or went away | retry |
+	 * | 1002 | protocol error | retry |
+	 * | 1005, 1006 | no code, connection lost, attempt failed | retry |
+	 * | 1011–1014 | server error, restart, try again later, bad gateway | retry |
+	 * | other 3000–4999 | the application's | retry |
+	 *
+	 * A server closing with 1012 or 1013 may say when to come back: in plain
+	 * mode with the close reason `retry-after=SECONDS`, in resume mode with a
+	 * frame before it closes. The next attempt then waits that long plus a
+	 * random part of `initialDelay` (or of the first delay of `delays`),
+	 * which spreads the clients of a restarted server.
+	 * @default the table above
+	 */
+	shouldReconnect?: (closeEvent: CloseEvent) => boolean | PromiseLike<boolean>;
 }
 
 /** `open`: a connection opened, the first or a later one. */
@@ -215,9 +313,17 @@ export interface ReconnectingEvent extends Event {
 	readonly type: "reconnecting";
 	/** The attempt number since the last connection that stayed up `minUptime`, from 1. */
 	readonly attempt: number;
-	/** The wait chosen before the attempt, in ms (0 after `reconnect()`). */
+	/**
+	 * The wait chosen before the attempt, in ms: 0 after `reconnect()` and
+	 * after `pageshow`, at most 1000 when the network came back, at least
+	 * the server's retry-after hint when it gave one.
+	 */
 	readonly delay: number;
-	/** The close code of the drop that caused the attempt (1006 for a failed attempt). */
+	/**
+	 * The close code of the drop that caused the attempt (1006 for a failed
+	 * attempt), or 0 when the attempt follows the network or the page coming
+	 * back.
+	 */
 	readonly code: number;
 	/** The close reason of that drop. */
 	readonly reason: string;
@@ -226,8 +332,47 @@ export interface ReconnectingEvent extends Event {
 /** `statechange`: `state` changed. */
 export interface StateChangeEvent extends Event {
 	readonly type: "statechange";
+	/** The state before. */
 	readonly from: SocketState;
+	/** The state now. */
 	readonly to: SocketState;
+}
+
+/** `dropped`: with `outboxPolicy` `"drop-oldest"`, queued messages were dropped to make room for a new one. */
+export interface DroppedEvent extends Event {
+	readonly type: "dropped";
+	/** How many messages were dropped, the oldest first. */
+	readonly messages: number;
+	/** Their size in bytes. */
+	readonly bytes: number;
+	/** Why, in words. */
+	readonly reason: string;
+}
+
+/** What `stats()` returns: the socket's life so far. */
+export interface SocketStats {
+	/** Connection attempts, the first included. */
+	readonly attempts: number;
+	/** Opens after the first. */
+	readonly reconnects: number;
+	/** Messages delivered to the page. */
+	readonly messagesIn: number;
+	/** Messages written to a connection (not those still queued); in resume mode a resent message counts once more. */
+	readonly messagesOut: number;
+	/** Bytes of the messages in `messagesIn` (strings as UTF-8). */
+	readonly bytesIn: number;
+	/** Bytes of the messages in `messagesOut`. */
+	readonly bytesOut: number;
+	/** Messages waiting in the outbox, as `queuedMessages`. */
+	readonly queued: number;
+	/** Their size in bytes. */
+	readonly queuedBytes: number;
+	/** Round-trip time, in ms, of the last answered heartbeat, as `rtt`; `null` before the first. */
+	readonly rtt: number | null;
+	/** How long, in ms, the current connection has been open; 0 when not open. */
+	readonly uptime: number;
+	/** The state now, as `state`. */
+	readonly state: SocketState;
 }
 
 /** The events of a ReconnectingWebSocket, by type. */
@@ -239,6 +384,7 @@ export interface ReconnectingWebSocketEventMap {
 	error: ReconnectingErrorEvent;
 	reconnecting: ReconnectingEvent;
 	statechange: StateChangeEvent;
+	dropped: DroppedEvent;
 }
 
 /** An `on*` property's value, as for `WebSocket`. */
@@ -256,12 +402,14 @@ export class ReconnectingWebSocket extends EventTarget {
 	 *
 	 * @param url A ws:, wss:, http: or https: URL, absolute or relative to the
 	 *   document; http(s) becomes ws(s). A fragment or another scheme throws
-	 *   a `SyntaxError`.
+	 *   a `SyntaxError`. Or a function, possibly async, that returns such a
+	 *   URL before every attempt (see UrlProvider).
 	 * @param protocols Subprotocols offered on every attempt: one or a list of
-	 *   distinct tokens, else a `SyntaxError`.
-	 * @param options Reconnection and queueing settings.
+	 *   distinct tokens, else a `SyntaxError`. Or a function called before
+	 *   every attempt (see ProtocolsProvider).
+	 * @param options Reconnection, queueing, heartbeat and policy settings.
 	 */
-	constructor(url: string | URL, protocols?: string | Iterable<string>, options?: ReconnectingWebSocketOptions);
+	constructor(url: string | URL | UrlProvider, protocols?: string | Iterable<string> | ProtocolsProvider, options?: ReconnectingWebSocketOptions);
 
 	static readonly CONNECTING: 0;
 	static readonly OPEN: 1;
@@ -272,7 +420,10 @@ export class ReconnectingWebSocket extends EventTarget {
 	readonly CLOSING: 2;
 	readonly CLOSED: 3;
 
-	/** The resolved URL, absolute, with the ws: or wss: scheme. */
+	/**
+	 * The resolved URL of the current or last attempt, absolute, with the
+	 * ws: or wss: scheme. With a URL function, `""` until it first returned.
+	 */
 	readonly url: string;
 	/** `OPEN` while connected, `CLOSING` after `close()`, `CLOSED` for good, `CONNECTING` otherwise, including while waiting to reconnect. */
 	readonly readyState: ReadyState;
@@ -302,13 +453,23 @@ export class ReconnectingWebSocket extends EventTarget {
 	onerror: EventHandler<ReconnectingErrorEvent>;
 	onreconnecting: EventHandler<ReconnectingEvent>;
 	onstatechange: EventHandler<StateChangeEvent>;
+	ondropped: EventHandler<DroppedEvent>;
+
+	/**
+	 * A snapshot of the socket's counters: attempts, reconnects, messages and
+	 * bytes each way, the outbox, the last round-trip time, the uptime of
+	 * the connection and the state. Should the Go program have exited: zeros
+	 * and the state `"closed"`.
+	 */
+	stats(): SocketStats;
 
 	/**
 	 * Sends `data` now if open and nothing is queued before it, and otherwise
 	 * queues it for the next connection. Only the bytes an ArrayBufferView
 	 * views are sent. A Blob keeps its place: what is sent after it waits for
-	 * it to be read. Throws `QuotaExceededError` when the outbox is full and
-	 * `InvalidStateError` after `close()`.
+	 * it to be read. Throws `QuotaExceededError` when the outbox is full
+	 * (with `outboxPolicy` `"drop-oldest"` it drops the oldest queued
+	 * messages instead) and `InvalidStateError` after `close()`.
 	 */
 	send(data: SendData): void;
 	/**

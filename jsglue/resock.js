@@ -3,8 +3,9 @@
 //
 // This module loads wasm_exec.js and resock.wasm once, with top-level await,
 // so `new ReconnectingWebSocket(...)` works synchronously as soon as the
-// import resolves. Both files are looked up beside this module; the query
-// string of the module URL can point elsewhere:
+// import resolves, and every socket of the page shares the one Go program.
+// Both files are looked up beside this module, wherever it is served from;
+// the query string of the module URL can point elsewhere:
 //
 //   import { ReconnectingWebSocket } from "/resock.js?wasm=/assets/resock.wasm&wasm_exec=/assets/wasm_exec.js";
 //
@@ -12,19 +13,26 @@
 // object made by Go, which does all conversion, validation and work, and
 // returns undefined or a value on success, or an Error for the glue to throw:
 // a Go function cannot throw into its JavaScript caller.
+//
+// The glue also follows the page's life for every socket, with one set of
+// listeners: the network going and coming back, the page hidden and shown,
+// frozen and resumed, put in and taken out of the back/forward cache, and a
+// timer that notices when the machine slept. It adds no unload listener, so
+// a page with sockets can still enter the back/forward cache.
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
-const EVENTS = ["open", "message", "close", "error", "reconnecting", "statechange"];
+const EVENTS = ["open", "message", "close", "error", "reconnecting", "statechange", "dropped"];
 
 const moduleURL = new URL(import.meta.url);
 const wasmURL = new URL(moduleURL.searchParams.get("wasm") ?? "resock.wasm", moduleURL);
 const wasmExecURL = new URL(moduleURL.searchParams.get("wasm_exec") ?? "wasm_exec.js", moduleURL);
 
-// exited is set when the Go program ends; every socket is then unusable.
+// exited says why the Go program ended, once it has; every socket is then
+// closed for good.
 let exited = null;
 
 // load starts the Go program and returns the bridge it registers.
@@ -50,6 +58,9 @@ async function load() {
 	go.exit = (c) => {
 		code = c;
 		exit.call(go, c);
+		// From now on every call into Go would throw; the sockets learn it
+		// at once, and their listeners run once the exit is over.
+		fatal(`the Go program exited with code ${c}`);
 	};
 	// run returns after main has registered the bridge and is waiting for
 	// calls; its promise settles only if the program ends.
@@ -68,9 +79,183 @@ async function load() {
 	return bridge;
 }
 
+// live holds an entry for every socket whose instance may still be alive:
+// a WeakRef to it, so that the page can still collect it, its bridge object,
+// and its last state. Closed sockets stay, because reconnect() revives them.
+const live = new Set();
+
+// each calls f with the bridge object of every live socket. A socket whose
+// instance was collected is dropped: Go releases its functions.
+function each(f) {
+	for (const entry of live) {
+		if (entry.ref.deref() === undefined) {
+			live.delete(entry);
+			continue;
+		}
+		try {
+			f(entry.b);
+		} catch (err) {
+			reportException(err);
+		}
+	}
+}
+
 function fatal(why) {
+	if (exited) {
+		return;
+	}
 	exited = why;
-	console.error(`resock: ${why}; every ReconnectingWebSocket is now unusable`);
+	stopWatchdog();
+	console.error(`resock: ${why}; every ReconnectingWebSocket is now closed`);
+	const entries = [...live];
+	live.clear();
+	// The browser sockets' handlers are Go functions that can no longer run.
+	for (const { b } of entries) {
+		for (const ws of b.webSockets) {
+			ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+			try {
+				ws.close();
+			} catch {
+				// Closing a socket that is already closing cannot fail; a
+				// closed one has nothing left to do.
+			}
+		}
+	}
+	queueMicrotask(() => {
+		for (const entry of entries) {
+			const ws = entry.ref.deref();
+			if (ws !== undefined && entry.state !== "closed") {
+				// As the socket ends when it gives up: an error, the state,
+				// then the final close.
+				const message = `resock stopped: ${why}`;
+				ws.dispatchEvent(Object.assign(new Event("error"), { message, error: new Error(message) }));
+				ws.dispatchEvent(Object.assign(new Event("statechange"), { from: entry.state, to: "closed" }));
+				entry.state = "closed";
+				const close = new CloseEvent("close", { code: 1006, reason: "", wasClean: false });
+				ws.dispatchEvent(Object.assign(close, { willReconnect: false }));
+			}
+		}
+	});
+}
+
+// The page's life, told to every socket. The listeners are added with the
+// first socket and stay: they cost nothing while idle.
+let following = false;
+
+function followThePage() {
+	if (following || typeof globalThis.addEventListener !== "function") {
+		return;
+	}
+	following = true;
+	globalThis.addEventListener("online", () => each((b) => b.setOnline(true)));
+	globalThis.addEventListener("offline", () => each((b) => b.setOnline(false)));
+	// pagehide and pageshow with persisted: the page enters and leaves the
+	// back/forward cache. Without persisted the page is going away for good
+	// and the browser closes its sockets itself.
+	globalThis.addEventListener("pagehide", (e) => {
+		if (e.persisted) {
+			each((b) => b.suspend());
+		}
+	});
+	globalThis.addEventListener("pageshow", (e) => {
+		if (e.persisted) {
+			// The network may have come or gone while the page was cached,
+			// with nobody to hear the event.
+			const online = globalThis.navigator?.onLine !== false;
+			each((b) => {
+				b.setOnline(online);
+				b.wake();
+			});
+		}
+	});
+	if (typeof document === "undefined") {
+		return;
+	}
+	document.addEventListener("visibilitychange", () => {
+		const hidden = document.visibilityState === "hidden";
+		watchdogLast = Date.now();
+		each((b) => {
+			b.setHidden(hidden);
+			if (!hidden) {
+				b.probe();
+			}
+		});
+	});
+	// A frozen page ran no code; whatever it missed is checked at once.
+	document.addEventListener("resume", () => {
+		watchdogLast = Date.now();
+		each((b) => b.probe());
+	});
+}
+
+// The watchdog ticks every WATCHDOG_PERIOD ms while some socket is not
+// closed. A tick that comes more than WATCHDOG_SLEPT ms late by the wall
+// clock means the page ran no code meanwhile: the machine slept (during
+// which the monotonic clock may stand still while the wall clock does not),
+// so every connection is probed. A hidden page's timers are throttled on
+// purpose, so its late ticks say nothing; becoming visible probes anyway.
+const WATCHDOG_PERIOD = 1000;
+const WATCHDOG_SLEPT = 4000;
+let watchdog = null;
+let watchdogLast = 0;
+
+function startWatchdog() {
+	if (watchdog !== null || exited) {
+		return;
+	}
+	watchdogLast = Date.now();
+	watchdog = setInterval(() => {
+		const now = Date.now();
+		const late = now - watchdogLast - WATCHDOG_PERIOD;
+		watchdogLast = now;
+		let running = false;
+		for (const entry of live) {
+			if (entry.ref.deref() === undefined) {
+				live.delete(entry);
+			} else if (entry.state !== "closed") {
+				running = true;
+			}
+		}
+		if (!running) {
+			stopWatchdog();
+			return;
+		}
+		const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+		if (late > WATCHDOG_SLEPT && !hidden) {
+			each((b) => b.probe());
+		}
+	}, WATCHDOG_PERIOD);
+}
+
+function stopWatchdog() {
+	if (watchdog !== null) {
+		clearInterval(watchdog);
+		watchdog = null;
+	}
+}
+
+// track adds a new socket to live and tells it where the page is now.
+function track(ws, b) {
+	const entry = { ref: new WeakRef(ws), b, state: b.state() };
+	// A listener of the socket's own, added before the page can add any.
+	ws.addEventListener("statechange", (e) => {
+		entry.state = e.to;
+		if (e.to !== "closed") {
+			startWatchdog();
+		}
+	});
+	live.add(entry);
+	followThePage();
+	if (typeof document !== "undefined" && document.visibilityState === "hidden") {
+		b.setHidden(true);
+	}
+	if (globalThis.navigator?.onLine === false) {
+		b.setOnline(false);
+		entry.state = b.state();
+	}
+	if (entry.state !== "closed") {
+		startWatchdog();
+	}
 }
 
 const bridge = await load();
@@ -106,7 +291,7 @@ function reportException(err) {
  */
 export class ReconnectingWebSocket extends EventTarget {
 	#b;
-	#url;
+	#url = "";
 	// #handlers holds, per event type, the on* handler and the listener that
 	// calls it, added when the handler is first set, as browsers do.
 	#handlers = new Map();
@@ -118,23 +303,41 @@ export class ReconnectingWebSocket extends EventTarget {
 		}
 		// All arguments go to Go as given: it counts them and treats
 		// undefined as missing, as Web IDL does.
-		this.#b = check(bridge.create(this, ...arguments));
-		this.#url = this.#b.url;
+		this.#b = check(this.#call(() => bridge.create(this, ...arguments)));
+		this.#url = this.#b.url();
+		track(this, this.#b);
 	}
 
-	#bridge() {
+	// #call runs a call into Go. A wasm trap means the Go program is broken
+	// beyond use: it is reported as an exit.
+	#call(f) {
+		try {
+			return f();
+		} catch (err) {
+			if (err instanceof WebAssembly.RuntimeError) {
+				fatal(`the Go program crashed: ${err.message}`);
+				throw deadError();
+			}
+			throw err;
+		}
+	}
+
+	#bridge(name, args) {
 		if (exited) {
 			throw deadError();
 		}
-		return this.#b;
+		return check(this.#call(() => this.#b[name](...args)));
 	}
 
 	#get(name, fallback) {
-		return exited ? fallback : check(this.#b[name]());
+		return exited ? fallback : this.#bridge(name, []);
 	}
 
-	/** The resolved URL: absolute, with ws: or wss:. */
+	/** The URL of the current or last attempt: absolute, with ws: or wss:. */
 	get url() {
+		if (!exited) {
+			this.#url = this.#bridge("url", []);
+		}
 		return this.#url;
 	}
 
@@ -175,19 +378,29 @@ export class ReconnectingWebSocket extends EventTarget {
 	}
 
 	set binaryType(value) {
-		check(this.#bridge().setBinaryType(value));
+		this.#bridge("setBinaryType", [value]);
+	}
+
+	stats() {
+		if (exited) {
+			return {
+				attempts: 0, reconnects: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0,
+				queued: 0, queuedBytes: 0, rtt: null, uptime: 0, state: "closed",
+			};
+		}
+		return this.#bridge("stats", []);
 	}
 
 	send(data) {
-		check(this.#bridge().send(...arguments));
+		this.#bridge("send", arguments);
 	}
 
 	close() {
-		check(this.#bridge().close(...arguments));
+		this.#bridge("close", arguments);
 	}
 
 	reconnect() {
-		check(this.#bridge().reconnect(...arguments));
+		this.#bridge("reconnect", arguments);
 	}
 
 	#handler(type) {

@@ -73,7 +73,9 @@ func newBridge() (*bridge, error) {
 
 // create(target, url, protocols?, options?) checks its arguments as the
 // WebSocket constructor does, starts a socket that dispatches its events
-// on target, and returns the socket's bridge object.
+// on target, and returns the socket's bridge object. url and protocols may
+// also be functions, sync or async, that the socket calls before every
+// attempt.
 func (b *bridge) create(args []safejs.Value) (any, error) {
 	target := arg(args, 0)
 	if !isInstance(target, js.eventTarget) {
@@ -82,16 +84,26 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	if len(args) < 2 {
 		return nil, typeError("1 argument required, but only 0 present.")
 	}
-	raw, err := toString(args[1])
-	if err != nil {
-		return nil, err
+	var (
+		url, origin string
+		err         error
+	)
+	urlFn, protocolsFn := safejs.Undefined(), safejs.Undefined()
+	if typeOf(args[1]) == safejs.TypeFunction {
+		urlFn = args[1]
+	} else {
+		raw, err := toString(args[1])
+		if err != nil {
+			return nil, err
+		}
+		if url, origin, err = resolveURL(raw); err != nil {
+			return nil, err
+		}
 	}
-	url, origin, err := resolveURL(raw)
-	if err != nil {
-		return nil, err
-	}
-	protocols, err := parseProtocols(arg(args, 2))
-	if err != nil {
+	var protocols []string
+	if p := arg(args, 2); typeOf(p) == safejs.TypeFunction {
+		protocolsFn = p
+	} else if protocols, err = parseProtocols(p); err != nil {
 		return nil, err
 	}
 	o, arrayBuffer, err := parseOptions(arg(args, 3))
@@ -102,14 +114,21 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	webSockets, err := js.set.New()
+	if err != nil {
+		return nil, err
+	}
 	b.nextID++
-	k := &socket{id: b.nextID, url: url, origin: origin, pinned: target, weak: weak}
+	k := &socket{id: b.nextID, origin: origin, pinned: target, weak: weak, webSockets: webSockets}
 	k.arrayBuffer.Store(arrayBuffer)
 	if b.transport != nil {
 		o.Transport = b.transport()
 	} else {
-		k.transport = &browserTransport{}
+		k.transport = &browserTransport{registry: webSockets}
 		o.Transport = k.transport
+	}
+	if !urlFn.IsUndefined() || !protocolsFn.IsUndefined() {
+		o.Resolve = k.resolver(urlFn, protocolsFn, url, protocols)
 	}
 	o.Protocols = protocols
 	o.OnEvent = k.onEvent

@@ -70,6 +70,14 @@ func TestCreateRejectsBadOptions(t *testing.T) {
 		{`{"maxQueuedBytes": false}`, "TypeError"},
 		{`{"binaryType": "text"}`, "TypeError"},
 		{`{"binaryType": 1}`, "TypeError"},
+		{`{"hiddenHeartbeatInterval": 0}`, "RangeError"},
+		{`{"hiddenHeartbeatInterval": "1s"}`, "TypeError"},
+		{`{"maxMessageSize": 0}`, "RangeError"},
+		{`{"maxMessageSize": "16MB"}`, "TypeError"},
+		{`{"outboxPolicy": "drop"}`, "TypeError"},
+		{`{"outboxPolicy": null}`, "TypeError"},
+		{`{"shouldReconnect": true}`, "TypeError"},
+		{`{"shouldReconnect": "yes"}`, "TypeError"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.options, func(t *testing.T) {
@@ -89,7 +97,8 @@ func TestOptionsMapToTheEngine(t *testing.T) {
 		"initialDelay": 250, "backoffFactor": 1.5, "maxDelay": 4000,
 		"delays": [0, 100, 2500.5], "minUptime": 1000, "connectTimeout": 750,
 		"maxRetries": 7, "maxQueuedMessages": 3, "maxQueuedBytes": 1024,
-		"binaryType": "arraybuffer", "unknown": "ignored"
+		"binaryType": "arraybuffer", "unknown": "ignored",
+		"hiddenHeartbeatInterval": 90000, "maxMessageSize": 4096, "outboxPolicy": "drop-oldest"
 	}`))
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +123,16 @@ func TestOptionsMapToTheEngine(t *testing.T) {
 	}
 	if !arrayBuffer {
 		t.Error(`binaryType "arraybuffer" was not applied`)
+	}
+	if o.HiddenHeartbeatInterval.Milliseconds() != 90000 || o.MaxMessageSize != 4096 || !o.DropOldest {
+		t.Errorf("HiddenHeartbeatInterval, MaxMessageSize, DropOldest = %v, %d, %v, want 90s, 4096, true", o.HiddenHeartbeatInterval, o.MaxMessageSize, o.DropOldest)
+	}
+	if o.ShouldReconnect != nil {
+		t.Error("ShouldReconnect is set without shouldReconnect")
+	}
+	strict, _, err := parseOptions(parseJSON(t, `{"outboxPolicy": "throw"}`))
+	if err != nil || strict.DropOldest {
+		t.Errorf(`outboxPolicy "throw": DropOldest = %v, %v, want false`, strict.DropOldest, err)
 	}
 
 	never, _, err := parseOptions(parseJSON(t, `{"maxRetries": 0}`))
@@ -156,18 +175,18 @@ func TestCreateResolvesURLsAsWebSocketDoes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := createOffline(t, tt.url)
-		if got := stringOf(t, c.obj, "url"); got != tt.want {
+		if got := c.string("url"); got != tt.want {
 			t.Errorf("url of %q = %q, want %q", tt.url, got, tt.want)
 		}
-		if c.k.origin != tt.origin {
-			t.Errorf("origin of %q = %q, want %q", tt.url, c.k.origin, tt.origin)
+		if origin := c.k.messageOrigin(); origin != tt.origin {
+			t.Errorf("origin of %q = %q, want %q", tt.url, origin, tt.origin)
 		}
 	}
 
 	// Web IDL converts the URL with ToString: an object's toString counts.
 	u := newJS(t, "URL", "ws://127.0.0.1:2/from-object")
 	c := createOffline(t, u, []any{"a", "b"})
-	if got := stringOf(t, c.obj, "url"); got != "ws://127.0.0.1:2/from-object" {
+	if got := c.string("url"); got != "ws://127.0.0.1:2/from-object" {
 		t.Errorf("url of a URL object = %q", got)
 	}
 	set := newJS(t, "Set", []any{"x", "y"})
@@ -383,6 +402,9 @@ func TestClosedSocketReleasesWhatItHolds(t *testing.T) {
 	until(t, "the closed socket to unpin its instance, so that it can be collected", func() bool { return !c.k.isPinned() })
 	if c.k.transport.live != 0 {
 		t.Errorf("%d browser sockets still hold their handlers after the close event", c.k.transport.live)
+	}
+	if n := intOf(t, c.k.webSockets, "size"); n != 0 {
+		t.Errorf("the glue's set of browser sockets still holds %d after the close event", n)
 	}
 
 	// reconnect() revives it, so it must hold its instance again.

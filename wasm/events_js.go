@@ -46,7 +46,7 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 		if err != nil {
 			return safejs.Undefined(), err
 		}
-		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.origin})
+		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.messageOrigin()})
 	case reconnect.CloseEvent:
 		ev, err := js.closeEvent.New("close", map[string]any{
 			"code":     e.Code,
@@ -72,8 +72,21 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 			field{"reason", e.Reason})
 	case reconnect.StateEvent:
 		return newEvent("statechange", field{"from", e.From.String()}, field{"to", e.To.String()})
+	case reconnect.DroppedEvent:
+		return newEvent("dropped",
+			field{"messages", e.Messages},
+			field{"bytes", e.Bytes},
+			field{"reason", e.Reason})
 	}
 	return safejs.Undefined(), fmt.Errorf("unknown event %T", e)
+}
+
+// messageOrigin is the origin of message events: that of the URL of the
+// current attempt.
+func (k *socket) messageOrigin() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.origin
 }
 
 // messageData is a message as WebSocket delivers it: a string, or per

@@ -69,28 +69,76 @@ func newCallback(name string, fn func(ev safejs.Value)) (safejs.Func, error) {
 // await waits for promise to settle. It blocks, so it must run in its own
 // goroutine, never in a function JavaScript called.
 func await(promise safejs.Value) (safejs.Value, error) {
+	v, reason, rejected, err := settle(promise)
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	if rejected {
+		return safejs.Undefined(), rejection(reason)
+	}
+	return v, nil
+}
+
+// settle waits for promise to settle and returns its value, or the reason
+// it was rejected with, as is. Like await, it blocks.
+func settle(promise safejs.Value) (v, reason safejs.Value, rejected bool, err error) {
 	type result struct {
-		v   safejs.Value
-		err error
+		v        safejs.Value
+		rejected bool
 	}
 	done := make(chan result, 1)
 	onFulfilled, err := newCallback("then", func(v safejs.Value) { done <- result{v: v} })
 	if err != nil {
-		return safejs.Undefined(), err
+		return safejs.Undefined(), safejs.Undefined(), false, err
 	}
 	defer releaseFunc(onFulfilled)
-	onRejected, err := newCallback("catch", func(reason safejs.Value) {
-		done <- result{err: rejection(reason)}
-	})
+	onRejected, err := newCallback("catch", func(reason safejs.Value) { done <- result{v: reason, rejected: true} })
 	if err != nil {
-		return safejs.Undefined(), err
+		return safejs.Undefined(), safejs.Undefined(), false, err
 	}
 	defer releaseFunc(onRejected)
 	if _, err := promise.Call("then", onFulfilled, onRejected); err != nil {
-		return safejs.Undefined(), err
+		return safejs.Undefined(), safejs.Undefined(), false, err
 	}
 	r := <-done
-	return r.v, r.err
+	if r.rejected {
+		return safejs.Undefined(), r.v, true, nil
+	}
+	return r.v, safejs.Undefined(), false, nil
+}
+
+// callPage calls fn, a function of the page, with args, and waits for its
+// result: what it returns, or what the promise it returns settles to. It
+// calls fn in a microtask of its own, as a promise calls its callbacks, so
+// an exception is a rejection whose reason is the very value thrown, stack
+// and all, and a function that calls back into resock finds it idle. It
+// blocks, so it runs in its own goroutine.
+func callPage(fn safejs.Value, args ...any) (v, reason safejs.Value, rejected bool, err error) {
+	bound, err := js.reflect.Call("apply", js.bind, fn, append([]any{safejs.Undefined()}, args...))
+	if err != nil {
+		return safejs.Undefined(), safejs.Undefined(), false, err
+	}
+	resolved, err := js.promise.Call("resolve")
+	if err != nil {
+		return safejs.Undefined(), safejs.Undefined(), false, err
+	}
+	promise, err := resolved.Call("then", bound)
+	if err != nil {
+		return safejs.Undefined(), safejs.Undefined(), false, err
+	}
+	return settle(promise)
+}
+
+// reportException reports an exception of page code that resock called, as
+// the browser reports one thrown by an event listener: on the console and as
+// an error event on the global object, without stopping resock.
+func reportException(what string, reason safejs.Value) {
+	if report, err := js.global.Get("reportError"); err == nil && typeOf(report) == safejs.TypeFunction {
+		if _, err := report.Invoke(reason); err == nil {
+			return
+		}
+	}
+	consoleError(what+" threw", rejection(reason))
 }
 
 // rejection describes the reason a promise was rejected with.

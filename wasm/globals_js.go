@@ -33,7 +33,11 @@ type globals struct {
 	reflect              safejs.Value
 	math                 safejs.Value
 	stringFn             safejs.Value
-	symbolIterator       safejs.Value
+	promise              safejs.Value
+	set                  safejs.Value
+	// bind is Function.prototype.bind.
+	bind           safejs.Value
+	symbolIterator safejs.Value
 }
 
 var (
@@ -51,7 +55,7 @@ func loadGlobals() (*globals, error) {
 
 func lookupGlobals() (*globals, error) {
 	g := &globals{global: safejs.Global()}
-	var symbol safejs.Value
+	var symbol, function safejs.Value
 	// A table rather than a call per global keeps the binary smaller.
 	for _, e := range []struct {
 		name string
@@ -77,6 +81,9 @@ func lookupGlobals() (*globals, error) {
 		{"Reflect", &g.reflect},
 		{"Math", &g.math},
 		{"String", &g.stringFn},
+		{"Promise", &g.promise},
+		{"Set", &g.set},
+		{"Function", &function},
 		{"Symbol", &symbol},
 	} {
 		v, err := g.global.Get(e.name)
@@ -87,6 +94,13 @@ func lookupGlobals() (*globals, error) {
 	}
 	var err error
 	if g.symbolIterator, err = symbol.Get("iterator"); err != nil {
+		return nil, err
+	}
+	proto, err := function.Get("prototype")
+	if err != nil {
+		return nil, err
+	}
+	if g.bind, err = proto.Get("bind"); err != nil {
 		return nil, err
 	}
 	return g, nil

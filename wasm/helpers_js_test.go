@@ -369,7 +369,7 @@ func boolOf(t *testing.T, v safejs.Value, name string) bool {
 }
 
 // eventTypes are the events a socket dispatches.
-var eventTypes = []string{"open", "message", "close", "error", "reconnecting", "statechange"}
+var eventTypes = []string{"open", "message", "close", "error", "reconnecting", "statechange", "dropped"}
 
 // recorder keeps every event dispatched on a target, in order.
 type recorder struct {

@@ -5,6 +5,7 @@ package main
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -22,8 +23,8 @@ const maxSafeInteger = 1<<53 - 1
 // parseOptions reads the constructor's options dictionary. Unknown members
 // are ignored, as Web IDL dictionaries do; a member of the wrong type is a
 // TypeError and a value out of range a RangeError, each naming the member.
-// It returns the engine options (without Transport, Protocols and OnEvent)
-// and whether binary messages are delivered as ArrayBuffer.
+// It returns the engine options (without Transport, Protocols, Resolve and
+// OnEvent) and whether binary messages are delivered as ArrayBuffer.
 func parseOptions(v safejs.Value) (o reconnect.Options, arrayBuffer bool, err error) {
 	switch typeOf(v) {
 	case safejs.TypeUndefined, safejs.TypeNull:
@@ -83,17 +84,53 @@ func parseOptions(v safejs.Value) (o reconnect.Options, arrayBuffer bool, err er
 	if d, ok := r.duration("heartbeatTimeout", false); ok {
 		o.HeartbeatTimeout = d
 	}
+	if d, ok := r.duration("hiddenHeartbeatInterval", false); ok {
+		o.HiddenHeartbeatInterval = d
+	}
 	o.HeartbeatMessage, o.HeartbeatExpect = r.heartbeat()
-	if bt, ok := r.get("binaryType"); ok {
-		s, err := toString(bt)
-		if err != nil {
-			r.fail(err)
-		} else if s != "blob" && s != "arraybuffer" {
-			r.fail(typeError("options.binaryType must be \"blob\" or \"arraybuffer\", got %q.", s))
+	if n, ok := r.count("maxMessageSize", 1); ok {
+		o.MaxMessageSize = n
+	}
+	if s, ok := r.enum("outboxPolicy", "throw", "drop-oldest"); ok {
+		o.DropOldest = s == "drop-oldest"
+	}
+	if f, ok := r.get("shouldReconnect"); ok {
+		if typeOf(f) != safejs.TypeFunction {
+			r.fail(typeError("options.shouldReconnect must be a function, got %s.", typeName(f)))
+		} else {
+			o.ShouldReconnect = pagePolicy(f)
 		}
+	}
+	if s, ok := r.enum("binaryType", "blob", "arraybuffer"); ok {
 		arrayBuffer = s == "arraybuffer"
 	}
 	return o, arrayBuffer, r.err
+}
+
+// pagePolicy makes Options.ShouldReconnect of the page's shouldReconnect
+// function. The engine calls it from a goroutine of its own, without its
+// lock, so the function may use the socket and may be async. One that throws
+// or rejects is reported as a listener's exception would be, and the default
+// policy decides.
+func pagePolicy(fn safejs.Value) func(reconnect.CloseEvent) bool {
+	return func(e reconnect.CloseEvent) bool {
+		ev, err := js.closeEvent.New("close", map[string]any{"code": e.Code, "reason": e.Reason, "wasClean": e.WasClean})
+		if err != nil {
+			consoleError("failed to create the event for shouldReconnect", err)
+			return reconnect.DefaultShouldReconnect(e)
+		}
+		v, reason, rejected, err := callPage(fn, ev)
+		switch {
+		case err != nil:
+			consoleError("failed to call shouldReconnect", err)
+			return reconnect.DefaultShouldReconnect(e)
+		case rejected:
+			reportException("shouldReconnect", reason)
+			return reconnect.DefaultShouldReconnect(e)
+		}
+		ok, err := v.Truthy()
+		return err == nil && ok
+	}
 }
 
 // optionReader reads members of an options object, keeping the first error.
@@ -171,6 +208,43 @@ func (r *optionReader) count(name string, lowest int) (int, bool) {
 		return 0, false
 	}
 	return int(f), true
+}
+
+// enum reads a string that must be one of values, as a Web IDL enumeration
+// member of a dictionary: anything else is a TypeError.
+func (r *optionReader) enum(name string, values ...string) (string, bool) {
+	m, ok := r.get(name)
+	if !ok {
+		return "", false
+	}
+	s, err := toString(m)
+	if err != nil {
+		r.fail(err)
+		return "", false
+	}
+	for _, v := range values {
+		if s == v {
+			return s, true
+		}
+	}
+	r.fail(typeError("options.%s must be %s, got %q.", name, quoteList(values), s))
+	return "", false
+}
+
+// quoteList is `"a" or "b"`, `"a", "b" or "c"`.
+func quoteList(values []string) string {
+	var b strings.Builder
+	for i, v := range values {
+		switch {
+		case i == 0:
+		case i == len(values)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(v))
+	}
+	return b.String()
 }
 
 // delays reads the fixed schedule: an iterable of at least one number of

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -18,16 +19,20 @@ type socket struct {
 	id        int
 	s         *reconnect.Socket
 	transport *browserTransport // nil when a test supplied another
-	url       string
-	origin    string
+	// webSockets is a JavaScript Set of the browser WebSockets the socket
+	// has open, so that the glue can close them should the Go program exit.
+	webSockets safejs.Value
 	// arrayBuffer is the binaryType: deliver binary messages as ArrayBuffer
 	// rather than Blob.
 	arrayBuffer atomic.Bool
 
-	// mu guards pinned. Go in the browser runs on one thread, but other
-	// goroutines run whenever JavaScript calls back into Go, such as while
-	// a listener runs inside dispatchEvent.
+	// mu guards pinned and origin. Go in the browser runs on one thread,
+	// but other goroutines run whenever JavaScript calls back into Go, such
+	// as while a listener runs inside dispatchEvent.
 	mu sync.Mutex
+	// origin is that of the URL of the current attempt: the origin of
+	// message events.
+	origin string
 	// pinned is the instance while the socket is not closed: events must
 	// reach it even if the page dropped every reference to it, as a
 	// browser WebSocket's do. Once closed only weak, a WeakRef, remains, so
@@ -82,16 +87,17 @@ func (k *socket) settle() {
 }
 
 // bridgeObject makes the object the glue keeps in a private field: the
-// socket's methods and its resolved url.
+// socket's methods, the lifecycle calls the glue makes for the page, and the
+// set of its browser WebSockets.
 func (k *socket) bridgeObject() (safejs.Value, error) {
 	obj, err := js.object.New()
 	if err != nil {
 		return safejs.Undefined(), err
 	}
-	if err := obj.Set("url", k.url); err != nil {
+	if err := obj.Set("id", k.id); err != nil {
 		return safejs.Undefined(), err
 	}
-	if err := obj.Set("id", k.id); err != nil {
+	if err := obj.Set("webSockets", k.webSockets); err != nil {
 		return safejs.Undefined(), err
 	}
 	for _, m := range []struct {
@@ -101,6 +107,7 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		{"send", k.send},
 		{"close", k.close},
 		{"reconnect", k.reconnect},
+		{"url", func([]safejs.Value) (any, error) { return k.s.URL(), nil }},
 		{"readyState", func([]safejs.Value) (any, error) { return k.s.State().ReadyState(), nil }},
 		{"state", func([]safejs.Value) (any, error) { return k.s.State().String(), nil }},
 		{"protocol", func([]safejs.Value) (any, error) { return k.s.Protocol(), nil }},
@@ -108,14 +115,15 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		{"bufferedAmount", func([]safejs.Value) (any, error) { return k.s.BufferedAmount(), nil }},
 		{"retryCount", func([]safejs.Value) (any, error) { return k.s.RetryCount(), nil }},
 		{"queuedMessages", func([]safejs.Value) (any, error) { return k.s.QueuedMessages(), nil }},
-		{"rtt", func([]safejs.Value) (any, error) {
-			if rtt := k.s.RTT(); rtt > 0 {
-				return toMillis(rtt), nil
-			}
-			return safejs.Null(), nil
-		}},
+		{"rtt", func([]safejs.Value) (any, error) { return rttValue(k.s.RTT()), nil }},
+		{"stats", k.stats},
 		{"binaryType", func([]safejs.Value) (any, error) { return k.binaryType(), nil }},
 		{"setBinaryType", k.setBinaryType},
+		{"setOnline", func(args []safejs.Value) (any, error) { k.s.SetOnline(truthy(arg(args, 0))); return nil, nil }},
+		{"setHidden", func(args []safejs.Value) (any, error) { k.s.SetHidden(truthy(arg(args, 0))); return nil, nil }},
+		{"suspend", func([]safejs.Value) (any, error) { k.s.Suspend(); return nil, nil }},
+		{"wake", func([]safejs.Value) (any, error) { k.s.Wake(); return nil, nil }},
+		{"probe", func([]safejs.Value) (any, error) { k.s.Probe(); return nil, nil }},
 	} {
 		op := m.name
 		if op == "setBinaryType" {
@@ -133,6 +141,101 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		}
 	}
 	return obj, nil
+}
+
+// rttValue is a round-trip time for JavaScript: milliseconds, or null before
+// the first heartbeat was answered.
+func rttValue(rtt time.Duration) any {
+	if rtt > 0 {
+		return toMillis(rtt)
+	}
+	return safejs.Null()
+}
+
+func truthy(v safejs.Value) bool {
+	ok, err := v.Truthy()
+	return err == nil && ok
+}
+
+// stats is the snapshot stats() returns, with durations in milliseconds.
+func (k *socket) stats([]safejs.Value) (any, error) {
+	st := k.s.Stats()
+	return map[string]any{
+		"attempts":    st.Attempts,
+		"reconnects":  st.Reconnects,
+		"messagesIn":  st.MessagesIn,
+		"messagesOut": st.MessagesOut,
+		"bytesIn":     st.BytesIn,
+		"bytesOut":    st.BytesOut,
+		"queued":      st.Queued,
+		"queuedBytes": st.QueuedBytes,
+		"rtt":         rttValue(st.RTT),
+		"uptime":      toMillis(st.Uptime),
+		"state":       st.State.String(),
+	}, nil
+}
+
+// resolver makes Options.Resolve for a url or protocols argument given as a
+// function: before every attempt it calls the function, waits for a promise
+// it returns, and checks the result as the constructor checks a string. A
+// function that throws or rejects, or a result that does not pass, fails
+// the attempt; the engine reports it and retries.
+func (k *socket) resolver(urlFn, protocolsFn safejs.Value, url string, protocols []string) func(done func(string, []string, error)) {
+	return func(done func(string, []string, error)) {
+		u, p, err := k.resolve(urlFn, protocolsFn, url, protocols)
+		done(u, p, err)
+	}
+}
+
+func (k *socket) resolve(urlFn, protocolsFn safejs.Value, url string, protocols []string) (_ string, _ []string, err error) {
+	// The engine runs the resolver in a goroutine of its own, where a panic
+	// would end the program.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in resock: %v", r)
+		}
+	}()
+	if !urlFn.IsUndefined() {
+		v, err := callProvider(urlFn, "url")
+		if err != nil {
+			return "", nil, err
+		}
+		raw, err := toString(v)
+		if err != nil {
+			return "", nil, fmt.Errorf("url() returned a value that is not a string: %w", err)
+		}
+		u, origin, err := resolveURL(raw)
+		if err != nil {
+			return "", nil, fmt.Errorf("url() returned %q: %w", raw, err)
+		}
+		url = u
+		k.mu.Lock()
+		k.origin = origin
+		k.mu.Unlock()
+	}
+	if !protocolsFn.IsUndefined() {
+		v, err := callProvider(protocolsFn, "protocols")
+		if err != nil {
+			return "", nil, err
+		}
+		if protocols, err = parseProtocols(v); err != nil {
+			return "", nil, fmt.Errorf("protocols() returned an invalid value: %w", err)
+		}
+	}
+	return url, protocols, nil
+}
+
+// callProvider calls the page's url or protocols function and waits for
+// its result.
+func callProvider(fn safejs.Value, name string) (safejs.Value, error) {
+	v, reason, rejected, err := callPage(fn)
+	if err != nil {
+		return safejs.Undefined(), fmt.Errorf("failed to call %s(): %w", name, err)
+	}
+	if rejected {
+		return safejs.Undefined(), fmt.Errorf("%s() failed: %w", name, rejection(reason))
+	}
+	return v, nil
 }
 
 // release frees the bridge object's functions. It runs once the instance

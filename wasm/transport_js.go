@@ -15,6 +15,9 @@ import (
 type browserTransport struct {
 	// live counts connections whose handlers are not released yet.
 	live int
+	// registry, a JavaScript Set, holds the browser sockets of those
+	// connections, for the glue to close should the Go program exit.
+	registry safejs.Value
 	// dialErr is the error of the last Dial that failed: the WebSocket
 	// constructor threw, which after resock's own checks means the page
 	// may not connect there at all (mixed content, Content Security Policy).
@@ -37,6 +40,9 @@ func (t *browserTransport) Dial(url string, protocols []string, h reconnect.Conn
 	}
 	c := &browserConn{t: t, ws: ws, h: h, url: url}
 	t.live++
+	if !t.registry.IsUndefined() {
+		_, _ = t.registry.Call("add", ws)
+	}
 	if err := c.listen(); err != nil {
 		c.release()
 		_, _ = ws.Call("close")
@@ -157,6 +163,9 @@ func (c *browserConn) release() {
 	}
 	c.released = true
 	c.t.live--
+	if !c.t.registry.IsUndefined() {
+		_, _ = c.t.registry.Call("delete", c.ws)
+	}
 	for _, name := range []string{"onopen", "onmessage", "onerror", "onclose"} {
 		_ = c.ws.Set(name, nil)
 	}

@@ -149,3 +149,109 @@ window.h.exchange = (url, n, options) => {
 	window.h.exchanges.push(st);
 	return window.h.exchanges.length - 1;
 };
+
+// The page-lifecycle, policy and introspection tests (lifecycle_test.go,
+// policy_test.go, introspection_test.go) use what follows: h.life records
+// what the page itself went through, and h.track(name) records every event
+// of a socket with all of its fields, "dropped" included, in h.full(name).
+{
+	window.h.life = [];
+	for (const [target, types] of [
+		[window, ["online", "offline", "pagehide", "pageshow"]],
+		[document, ["visibilitychange", "freeze", "resume"]],
+	]) {
+		for (const type of types) {
+			target.addEventListener(type, (e) => {
+				window.h.life.push({ type, at: performance.now(), persisted: e.persisted ?? null, visibility: document.visibilityState });
+			});
+		}
+	}
+	window.h.lifeOf = (type) => window.h.life.filter((e) => e.type === type);
+
+	const TRACKED = {
+		open: ["reconnected", "resumed", "downtime"],
+		message: ["data"],
+		close: ["code", "reason", "wasClean", "willReconnect"],
+		error: ["message"],
+		reconnecting: ["attempt", "delay", "code", "reason"],
+		statechange: ["from", "to"],
+		dropped: ["messages", "bytes", "reason"],
+	};
+
+	window.h.track = (name) => {
+		const { ws } = sockets[name];
+		const full = [];
+		sockets[name].full = full;
+		for (const [type, fields] of Object.entries(TRACKED)) {
+			ws.addEventListener(type, (e) => {
+				const ev = { type, at: performance.now(), state: ws.state, retryCount: ws.retryCount };
+				for (const f of fields) {
+					ev[f] = typeof e[f] === "string" || typeof e[f] === "number" || typeof e[f] === "boolean" ? e[f] : null;
+				}
+				full.push(ev);
+			});
+		}
+		return true;
+	};
+	// openTracked is h.open and h.track at once. url and protocols may be
+	// functions, and options may hold them (shouldReconnect).
+	window.h.openTracked = (name, url, protocols, options) => window.h.open(name, url, protocols, options) && window.h.track(name);
+	window.h.full = (name, type) => sockets[name].full.filter((e) => type === undefined || e.type === type);
+}
+
+// The soak, hostile-server and misuse tests (soak_test.go,
+// hostile_server_test.go, misuse_hostile_test.go) use what follows.
+{
+	// watchLag measures how late a 10 ms timer fires from now on: a page
+	// whose event loop is held up shows it at once. lagMax is the worst so
+	// far, in ms.
+	let lagTimer = null;
+	let lagMax = 0;
+	window.h.watchLag = () => {
+		clearInterval(lagTimer);
+		lagMax = 0;
+		let last = performance.now();
+		lagTimer = setInterval(() => {
+			const now = performance.now();
+			lagMax = Math.max(lagMax, now - last - 10);
+			last = now;
+		}, 10);
+		return true;
+	};
+	window.h.lagMax = () => lagMax;
+
+	// goStats returns the Go side's counters from the module's debug hook,
+	// {goroutines, funcs, heap, sockets}, or null while it has none.
+	window.h.goStats = async () => {
+		const m = await import("/resock.js");
+		return typeof m.__resockDebug === "function" ? m.__resockDebug() : null;
+	};
+
+	// soakSocket opens a socket that records nothing but how many times it
+	// opened, so that a long run keeps nothing on the page's side.
+	window.h.soakSocket = (url, options) => {
+		const ws = new ReconnectingWebSocket(url, [], options);
+		const soak = { ws, opens: 0, errors: 0, waiting: null };
+		ws.addEventListener("open", () => {
+			soak.opens++;
+			soak.waiting?.();
+		});
+		ws.addEventListener("error", () => soak.errors++);
+		window.h.soak = soak;
+		return true;
+	};
+
+	// reconnectCycles forces n reconnects of the soak socket, each waiting
+	// for the open that follows, and resolves with the time it took in ms.
+	window.h.reconnectCycles = async (n) => {
+		const soak = window.h.soak;
+		const start = performance.now();
+		for (let i = 0; i < n; i++) {
+			const opened = new Promise((resolve) => { soak.waiting = resolve; });
+			soak.ws.reconnect();
+			await opened;
+		}
+		soak.waiting = null;
+		return performance.now() - start;
+	};
+}
