@@ -1,0 +1,161 @@
+// Command browser is resock's side-by-side benchmark in headless Chromium:
+// in one page and one run, the browser's WebSocket, resock in plain and in
+// resume mode, partysocket and reconnecting-websocket echo through the same
+// resock server. It prints a markdown table and writes the figures as JSON.
+//
+// Run it from the repository root after make build and npm ci in bench/
+// (make bench does both):
+//
+//	go run ./bench/browser
+//
+// With -profile it instead records Chromium CPU profiles of the echo loops
+// and prints where the time goes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+)
+
+// config is what a run measured with; it is written with the results.
+type config struct {
+	Rounds       int           `json:"rounds"`
+	Duration     time.Duration `json:"durationNs"`
+	InFlight     int           `json:"inFlight"`
+	Sizes        []int         `json:"sizes"`
+	LatencyCount int           `json:"latencyCountPerRound"`
+	ColdRounds   int           `json:"coldRounds"`
+	Restarts     int           `json:"restarts"`
+	Downtime     time.Duration `json:"downtimeNs"`
+	Reconnects   int           `json:"reconnects"`
+}
+
+func main() {
+	log.SetFlags(0)
+	if err := run(); err != nil {
+		log.Fatalf("bench: %v", err)
+	}
+}
+
+func run() error {
+	var c config
+	flag.IntVar(&c.Rounds, "rounds", 9, "interleaved rounds of the throughput and latency runs")
+	flag.DurationVar(&c.Duration, "duration", 500*time.Millisecond, "length of one throughput run")
+	flag.IntVar(&c.InFlight, "inflight", 64, "echoes in flight during a throughput run")
+	flag.IntVar(&c.LatencyCount, "latency-count", 250, "round trips per client and round for the latency")
+	flag.IntVar(&c.ColdRounds, "cold", 3, "rounds of import to first open")
+	flag.IntVar(&c.Restarts, "restarts", 20, "server restarts for the reconnect time")
+	flag.DurationVar(&c.Downtime, "downtime", 500*time.Millisecond, "how long the server stays down at each restart")
+	flag.IntVar(&c.Reconnects, "reconnects", 1000, "forced reconnects for the heap figures")
+	out := flag.String("out", "bench/results", "directory for the results")
+	jsglue := flag.String("jsglue", "jsglue", "directory of the built resock.js, resock.wasm and wasm_exec.js")
+	profile := flag.Bool("profile", false, "record CPU profiles of the echo loops instead of the benchmark")
+	profileDuration := flag.Duration("profile-duration", 3*time.Second, "length of each profiled run")
+	report := flag.String("report", "", "instead of measuring, summarize the results of an earlier run from this JSON file")
+	flag.Parse()
+	if *report != "" {
+		return rewrite(*report, os.Stdout, *out)
+	}
+	c.Sizes = []int{16, 1024, 64 << 10}
+
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return errors.New("run it from the repository root")
+	}
+	builtDir := filepath.Join(root, *jsglue)
+	if _, err := os.Stat(filepath.Join(builtDir, "resock.wasm")); err != nil {
+		return fmt.Errorf("no resock.wasm in %s: run make build first", builtDir)
+	}
+	nodeModules := filepath.Join(root, "bench", "node_modules")
+	chromium, err := findChromium()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("failed to create %s: %w", *out, err)
+	}
+
+	tmp, err := os.MkdirTemp("", "resock-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	// A copy, so that a rebuild during the run changes nothing measured.
+	jsglueDir, hookDir := filepath.Join(tmp, "jsglue"), filepath.Join(tmp, "hook")
+	if err := copyBuild(builtDir, jsglueDir); err != nil {
+		return err
+	}
+	if err := os.Mkdir(hookDir, 0o755); err != nil {
+		return err
+	}
+	progress("build resock.wasm with the heap hook")
+	if err := buildHook(root, jsglueDir, hookDir); err != nil {
+		return err
+	}
+
+	static, err := startStatic(filepath.Join(root, "bench", "browser", "page"), jsglueDir, hookDir, nodeModules)
+	if err != nil {
+		return err
+	}
+	defer static.close()
+	echo := newEchoServer()
+	if err := echo.start(); err != nil {
+		return err
+	}
+	defer func() { _ = echo.stop() }()
+
+	progress("start %s", chromium)
+	ctx, stop, err := startBrowser(chromium)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ctx, cancel := signal.NotifyContext(ctx, os.Interrupt)
+	defer cancel()
+
+	b := &bench{ctx: ctx, c: c, echo: echo}
+	if err := b.load(static.url); err != nil {
+		return err
+	}
+	if *profile {
+		return b.profile(*out, *profileDuration)
+	}
+
+	res, err := b.measure()
+	if err != nil {
+		return err
+	}
+	res.Sizes, err = sizes(jsglueDir, nodeModules, res.resources)
+	if err != nil {
+		return err
+	}
+	res.Machine = describeMachine(browserVersion(ctx))
+	res.Config = c
+	return res.write(os.Stdout, *out)
+}
+
+// progress prints a step of a long run, with the time.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// bench drives the page.
+type bench struct {
+	ctx     context.Context
+	c       config
+	echo    *echoServer
+	pageURL string
+}
