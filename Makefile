@@ -32,3 +32,8 @@ bench:
 
 bench-server:
 	.ci/bench-server.sh $(BENCH_FLAGS)
+
+.PHONY: fuzz
+
+fuzz:
+	.ci/fuzz.sh

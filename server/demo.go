@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,7 +30,26 @@ type Demo struct {
 	// 5 s for each before it counts it idle, so Shutdown closes them itself.
 	mu    sync.Mutex
 	fresh map[net.Conn]struct{}
+	// conns follows every connection until it closes, to log those cut
+	// before they sent a whole request.
+	conns map[net.Conn]*connLife
 }
+
+// connLife is what the demo knows about one connection.
+type connLife struct {
+	opened    time.Time
+	requested atomic.Bool
+}
+
+type connLifeKey struct{}
+
+// demoTimeouts bound the HTTP side of a connection, so that a client that
+// trickles its request headers or idles between requests cannot hold a
+// connection for long.
+const (
+	demoReadHeaderTimeout = 10 * time.Second
+	demoIdleTimeout       = 2 * time.Minute
+)
 
 // NewDemo returns the demo and its handler, which has all the routes. Serve
 // serves that handler; it can also be mounted elsewhere (an httptest.Server),
@@ -46,24 +66,60 @@ func NewDemo(o Options, demoDir, jsglueDir string) (*Demo, http.Handler) {
 		server: s,
 		room:   room,
 		fresh:  make(map[net.Conn]struct{}),
-		http: &http.Server{
-			Handler:           mux,
-			ReadHeaderTimeout: 10 * time.Second,
-			// net/http's own errors (bad requests, panics) go to the same log.
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
-		},
+		conns:  make(map[net.Conn]*connLife),
 	}
-	d.http.ConnState = d.track
+	d.http = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if l, ok := r.Context().Value(connLifeKey{}).(*connLife); ok {
+				l.requested.Store(true)
+			}
+			mux.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: demoReadHeaderTimeout,
+		IdleTimeout:       demoIdleTimeout,
+		// net/http's own errors (bad requests, panics) go to the same log.
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+		ConnContext: d.follow,
+		ConnState:   d.track,
+	}
 	return d, mux
+}
+
+// follow starts following a connection the HTTP server accepted.
+func (d *Demo) follow(ctx context.Context, c net.Conn) context.Context {
+	l := &connLife{opened: time.Now()}
+	d.mu.Lock()
+	d.conns[c] = l
+	d.mu.Unlock()
+	return context.WithValue(ctx, connLifeKey{}, l)
 }
 
 func (d *Demo) track(c net.Conn, state http.ConnState) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if state == http.StateNew {
 		d.fresh[c] = struct{}{}
 	} else {
 		delete(d.fresh, c)
+	}
+	var cut *connLife
+	switch state {
+	case http.StateHijacked:
+		delete(d.conns, c)
+	case http.StateClosed:
+		if l := d.conns[c]; l != nil && !l.requested.Load() {
+			cut = l
+		}
+		delete(d.conns, c)
+	}
+	d.mu.Unlock()
+	// A connection that never completed a request and lived as long as the
+	// header timeout was cut by it: a client trickling its request, or one
+	// that sent nothing at all.
+	if cut != nil {
+		if open := time.Since(cut.opened); open >= d.http.ReadHeaderTimeout {
+			d.server.log.Info("request headers not received in time, connection closed",
+				"remote_addr", c.RemoteAddr().String(), "read_header_timeout", d.http.ReadHeaderTimeout, "open", open.Round(time.Millisecond))
+		}
 	}
 }
 

@@ -55,6 +55,24 @@ type Options struct {
 	// RetryAfter is the wait a refused client is told to observe before it
 	// comes back; default 5s.
 	RetryAfter time.Duration
+
+	// WriteTimeout bounds each write to a client: one that does not take a
+	// message within it is dropped (close code 1006) and logged, so a client
+	// that stops reading cannot hold the server's writers. In resume mode its
+	// session waits for it to come back. Default 10s.
+	WriteTimeout time.Duration
+
+	// PingRate bounds the pings a client may send, WebSocket pings and
+	// resock.v1 ping frames together: this many per second on average, in
+	// bursts of up to ten seconds' worth. Every ping costs the server a pong;
+	// a client that sends more is closed with 1008 (policy violation) and
+	// logged. Default 5.
+	PingRate float64
+
+	// HelloTimeout is how long a client that selected resock.v1 has to send
+	// its hello; default 10s. One that does not is closed with 1002 and
+	// logged, so a handshake cannot hold a connection open.
+	HelloTimeout time.Duration
 }
 
 // DefaultReadLimit is the default Options.ReadLimit.
@@ -92,6 +110,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = 5 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.PingRate <= 0 {
+		o.PingRate = 5
+	}
+	if o.HelloTimeout <= 0 {
+		o.HelloTimeout = 10 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -15,9 +15,6 @@ import (
 	"github.com/resock/resock/internal/wire"
 )
 
-// handshakeTimeout is how long a resock.v1 client has to send its hello.
-const handshakeTimeout = 10 * time.Second
-
 // sessions is the one owner of the set of live resock.v1 sessions.
 type sessions struct {
 	mu      sync.Mutex
@@ -104,8 +101,8 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		_ = wc.ws.CloseNow()
 	}()
 
-	timer := time.AfterFunc(handshakeTimeout, func() {
-		wc.log.Warn("no hello in time, closing", "timeout", handshakeTimeout, "close_code", int(websocket.StatusProtocolError))
+	timer := time.AfterFunc(s.opts.HelloTimeout, func() {
+		wc.log.Warn("no hello in time, closing", "timeout", s.opts.HelloTimeout, "close_code", int(websocket.StatusProtocolError))
 		_ = wc.Close(websocket.StatusProtocolError, "expected hello")
 	})
 	typ, data, err := wc.Read(context.Background())
@@ -139,7 +136,7 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 				code, reason = websocket.StatusServiceRestart, "service restart"
 			}
 			wc.log.Warn("refused session", "err", err, "close_code", int(code))
-			_ = wc.ws.Write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeRetryAfter, uint64(s.opts.RetryAfter/time.Millisecond)))
+			_ = wc.write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeRetryAfter, uint64(s.opts.RetryAfter/time.Millisecond)))
 			_ = wc.Close(code, reason)
 			return
 		}
@@ -231,6 +228,9 @@ func (s *session) serveLink(wc *wsConn) {
 				return
 			}
 		case wire.TypePing:
+			if !wc.allowPing() {
+				return
+			}
 			s.writeControl(wc, wire.AppendValue(nil, wire.TypePong, f.Value))
 		case wire.TypePong:
 		default:
@@ -245,7 +245,7 @@ func (s *session) serveLink(wc *wsConn) {
 // counted: the client resends it on the new link.
 func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 	s.mu.Lock()
-	for len(s.inbox) >= inboxLimit && s.link == wc {
+	for s.inboxFullLocked(len(f.Payload)) && s.link == wc {
 		space := s.inboxSpace.wait()
 		s.mu.Unlock()
 		select {
@@ -260,6 +260,7 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 		return false
 	}
 	s.received++
+	s.inboxBytes += len(f.Payload)
 	typ := websocket.MessageText
 	if f.Type == wire.TypeBinary {
 		typ = websocket.MessageBinary
@@ -270,20 +271,18 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 		ID:   MessageID{Client: s.client, N: s.firstID + s.received - 1},
 	})
 	s.inboxReady.fire()
-	now := time.Now()
-	if s.received-s.ackSent == 1 {
-		s.oldestUnacked = now
-	}
-	s.lastData = now
-	ackNow := s.received-s.ackSent >= ackEvery
-	if !ackNow && s.ackTimer == nil {
-		s.ackTimer = time.AfterFunc(ackQuiet, func() { s.ackDue(wc) })
-	}
 	s.mu.Unlock()
-	if ackNow {
-		s.sendAck(wc)
-	}
 	return true
+}
+
+// inboxFullLocked reports whether a message of n bytes must wait for the app
+// to read: the inbox holds at most inboxLimit messages and the read limit in
+// bytes, and always one.
+func (s *session) inboxFullLocked(n int) bool {
+	if len(s.inbox) == 0 {
+		return false
+	}
+	return len(s.inbox) >= inboxLimit || int64(s.inboxBytes+n) > s.srv.opts.ReadLimit
 }
 
 // ackDue acknowledges once the stream is quiet, or at the latest ackMax
@@ -291,7 +290,7 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 func (s *session) ackDue(wc *wsConn) {
 	s.mu.Lock()
 	s.ackTimer = nil
-	if s.link != wc || s.received == s.ackSent {
+	if s.link != wc || s.consumed <= s.ackSent {
 		s.mu.Unlock()
 		return
 	}
@@ -310,14 +309,14 @@ func (s *session) sendAck(wc *wsConn) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.Lock()
-	n := s.received
-	current := s.link == wc && n != s.ackSent
+	n := s.consumed
+	current := s.link == wc && n > s.ackSent
 	if current {
 		s.ackSent = n
 	}
 	s.mu.Unlock()
 	if current {
-		_ = wc.ws.Write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, n))
+		_ = wc.write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, n))
 	}
 }
 
@@ -330,7 +329,7 @@ func (s *session) writeControl(wc *wsConn, frame []byte) {
 	current := s.link == wc
 	s.mu.Unlock()
 	if current {
-		_ = wc.ws.Write(wc.ctx, websocket.MessageBinary, frame)
+		_ = wc.write(wc.ctx, websocket.MessageBinary, frame)
 	}
 }
 

@@ -217,6 +217,7 @@ func TestResumeDeliversEveryMessageOnceInOrderThroughFaults(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 	var reconnects int64
+	var closing sync.WaitGroup
 	for _, c := range cs {
 		reconnects += c.opens.Load() - 1
 		select {
@@ -224,8 +225,11 @@ func TestResumeDeliversEveryMessageOnceInOrderThroughFaults(t *testing.T) {
 			t.Error(e)
 		default:
 		}
-		c.close(t)
+		// A client whose connection is blackholed waits out its close;
+		// they all do it at once.
+		closing.Go(func() { c.close(t) })
 	}
+	closing.Wait()
 	for _, e := range app.errs {
 		t.Error(e)
 	}
@@ -401,4 +405,51 @@ func TestClientCloseEndsTheSessionAndRetentionEndsAnAbandonedOne(t *testing.T) {
 		t.Fatal("abandoned session never expired")
 	}
 	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Sessions == 0 }, "no sessions left")
+}
+
+// TestResumeEchoOfLargeMessagesKeepsFlowing: an app that writes as it reads
+// (Echo) must not stall when both directions are full at once. The client
+// keeps sending while its echoes wait for acknowledgements that travel
+// behind its own data.
+func TestResumeEchoOfLargeMessagesKeepsFlowing(t *testing.T) {
+	ts := newTestServer(t, Options{}, Echo)
+	const n, size = 256, 64 << 10
+	got := make(chan int, n)
+	var opens atomic.Int64
+	s, err := reconnect.New(ts.wsURL("/"), reconnect.Options{
+		Resume:            true,
+		MaxQueuedMessages: n,
+		MaxQueuedBytes:    n * size * 2,
+		OnEvent: func(e reconnect.Event) {
+			switch e := e.(type) {
+			case reconnect.MessageEvent:
+				got <- len(e.Message.Data)
+			case reconnect.OpenEvent:
+				opens.Add(1)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(1000, "")
+	payload := make([]byte, size)
+	for range n {
+		if err := s.Send(reconnect.Message{Binary: true, Data: payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		select {
+		case l := <-got:
+			if l != size {
+				t.Fatalf("echo %d has %d bytes", i, l)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("stalled after %d of %d echoes of %d KiB", i, n, size>>10)
+		}
+	}
+	if o := opens.Load(); o != 1 {
+		t.Fatalf("%d opens: the connection stalled and was replaced", o)
+	}
 }

@@ -55,9 +55,12 @@ func (s *Server) Handler(app func(ctx context.Context, c *Conn)) http.Handler {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, app func(ctx context.Context, c *Conn)) {
 	hw := &hijackRecorder{ResponseWriter: w}
+	// c exists before the first frame is read, so before the first ping.
+	var c *wsConn
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		OriginPatterns: s.opts.OriginPatterns,
 		Subprotocols:   append([]string{wire.Protocol}, s.opts.Subprotocols...),
+		OnPingReceived: func(context.Context, []byte) bool { return c.allowPing() },
 	})
 	if err != nil {
 		s.log.Warn("refused WebSocket handshake",
@@ -66,7 +69,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, app func(ctx cont
 	}
 	ws.SetReadLimit(s.opts.ReadLimit)
 
-	c := newWSConn(newID(), r.RemoteAddr, s.opts.ReadLimit, ws, hw.conn, s.log)
+	c = newWSConn(newID(), r.RemoteAddr, s.opts, newPingLimiter(s.opts.PingRate), ws, hw.conn, s.log)
 	if !s.clients.add(c) {
 		c.log.Info("refused client: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
 		// Nobody waits for this handler, so the handshake gets a short leash.

@@ -25,8 +25,9 @@ var (
 )
 
 // inboxLimit is how many received messages a session holds for an app that
-// is not reading; past it the session stops reading the connection.
-const inboxLimit = 256
+// is not reading, within the read limit in bytes; past either the session
+// stops reading the connection.
+const inboxLimit = 1024
 
 // Acknowledgement policy of resock.v1 (docs/PROTOCOL.md).
 const (
@@ -57,12 +58,19 @@ type session struct {
 
 	mu   sync.Mutex
 	link *wsConn
-	// received counts the client's data frames; ackSent how many of them
-	// the client was told about.
-	received, ackSent       uint64
+	// received counts the client's data frames; consumed how many of them
+	// the app has read; ackSent how many the client was told about.
+	//
+	// Acknowledgements report consumed, not received: the client keeps at
+	// most its window unacknowledged, so acknowledging only what the app
+	// took bounds the inbox by the client's window, and the link never has
+	// to stop reading — which would strand the acknowledgements an app
+	// blocked in Write is waiting for behind data nobody reads.
+	received, consumed, ackSent uint64
 	oldestUnacked, lastData time.Time
 	ackTimer                *time.Timer
 	inbox                   []Message
+	inboxBytes              int
 	inboxReady, inboxSpace  signal
 	// sent counts the data frames written by the app; acked of them the
 	// client acknowledged; unacked holds frames acked+1 … sent.
@@ -103,8 +111,23 @@ func (s *session) read(ctx context.Context) (Message, error) {
 			m := s.inbox[0]
 			s.inbox[0] = Message{}
 			s.inbox = s.inbox[1:]
+			s.inboxBytes -= len(m.Data)
 			s.inboxSpace.fire()
+			s.consumed++
+			now := time.Now()
+			if s.consumed-s.ackSent == 1 {
+				s.oldestUnacked = now
+			}
+			s.lastData = now
+			link := s.link
+			ackNow := link != nil && s.consumed-s.ackSent >= ackEvery
+			if link != nil && !ackNow && s.ackTimer == nil && s.consumed > s.ackSent {
+				s.ackTimer = time.AfterFunc(ackQuiet, func() { s.ackDue(link) })
+			}
 			s.mu.Unlock()
+			if ackNow {
+				s.sendAck(link)
+			}
 			return m, nil
 		}
 		if s.ended {
@@ -163,7 +186,7 @@ func (s *session) write(ctx context.Context, typ websocket.MessageType, data []b
 	if link != nil {
 		// A failed write leaves the frame buffered: the link is broken, its
 		// reader ends it, and the next link resends.
-		_ = link.ws.Write(link.ctx, websocket.MessageBinary, frame)
+		_ = link.write(link.ctx, websocket.MessageBinary, frame)
 	}
 	return nil
 }
@@ -282,11 +305,11 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 	s.ackSent = s.received
 	s.mu.Unlock()
 
-	if err := wc.ws.Write(wc.ctx, websocket.MessageBinary, welcome); err != nil {
+	if err := wc.write(wc.ctx, websocket.MessageBinary, welcome); err != nil {
 		return true
 	}
 	for _, f := range frames {
-		if err := wc.ws.Write(wc.ctx, websocket.MessageBinary, f); err != nil {
+		if err := wc.write(wc.ctx, websocket.MessageBinary, f); err != nil {
 			break
 		}
 	}

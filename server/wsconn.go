@@ -9,15 +9,17 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 )
 
 // incomingQueue is how many received messages a Conn holds for an app that
-// is not reading yet. When it is full the Conn stops reading the socket, so a
+// is not reading yet, and at most the read limit in bytes (always at least
+// one message). When it is full the Conn stops reading the socket, so a
 // client that floods an app which never catches up stops answering pings and
-// is dropped.
+// is dropped, and holds no more than about twice the read limit meanwhile.
 const incomingQueue = 16
 
 // wsConn is one WebSocket connection of a client.
@@ -26,17 +28,26 @@ const incomingQueue = 16
 // close frames are handled even while the app is busy or not reading at all;
 // Read takes the messages that goroutine received.
 type wsConn struct {
-	id          string
-	remoteAddr  string
-	connectedAt time.Time
-	readLimit   int64
-	ws          *websocket.Conn
-	netConn     net.Conn
-	log         *slog.Logger
+	id           string
+	remoteAddr   string
+	connectedAt  time.Time
+	readLimit    int64
+	writeTimeout time.Duration
+	pings        *pingLimiter
+	flooded      atomic.Bool // set once the client sent too many pings
+	ws           *websocket.Conn
+	netConn      net.Conn
+	log          *slog.Logger
 
 	incoming chan message
 	readErr  error         // written before incoming is closed
 	readDone chan struct{} // closed when the read loop has let go of the socket
+
+	// qmu guards queued, the bytes of the messages in incoming, and room,
+	// fired when Read takes one.
+	qmu    sync.Mutex
+	queued int64
+	room   chan struct{}
 
 	// ctx is the app's context: done once the client is gone.
 	ctx    context.Context
@@ -50,6 +61,8 @@ type wsConn struct {
 	stop chan struct{}
 	// closeDone is closed when the Close that set code returns.
 	closeDone chan struct{}
+	// killTimers are the pending killAfter calls.
+	killTimers []*time.Timer
 }
 
 type message struct {
@@ -57,21 +70,23 @@ type message struct {
 	data []byte
 }
 
-func newWSConn(id, remoteAddr string, readLimit int64, ws *websocket.Conn, netConn net.Conn, log *slog.Logger) *wsConn {
+func newWSConn(id, remoteAddr string, o Options, pings *pingLimiter, ws *websocket.Conn, netConn net.Conn, log *slog.Logger) *wsConn {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &wsConn{
-		id:          id,
-		remoteAddr:  remoteAddr,
-		connectedAt: time.Now(),
-		readLimit:   readLimit,
-		ws:          ws,
-		netConn:     netConn,
-		log:         log.With("client", id, "remote_addr", remoteAddr),
-		incoming:    make(chan message, incomingQueue),
-		readDone:    make(chan struct{}),
-		ctx:         ctx,
-		cancel:      cancel,
-		stop:        make(chan struct{}),
+		id:           id,
+		remoteAddr:   remoteAddr,
+		connectedAt:  time.Now(),
+		readLimit:    o.ReadLimit,
+		writeTimeout: o.WriteTimeout,
+		pings:        pings,
+		ws:           ws,
+		netConn:      netConn,
+		log:          log.With("client", id, "remote_addr", remoteAddr),
+		incoming:     make(chan message, incomingQueue),
+		readDone:     make(chan struct{}),
+		ctx:          ctx,
+		cancel:       cancel,
+		stop:         make(chan struct{}),
 	}
 }
 
@@ -93,6 +108,13 @@ func (c *wsConn) Read(ctx context.Context) (websocket.MessageType, []byte, error
 		if !ok {
 			return 0, nil, fmt.Errorf("failed to read from client %s: %w", c.id, c.readErr)
 		}
+		c.qmu.Lock()
+		c.queued -= int64(len(m.data))
+		if c.room != nil {
+			close(c.room)
+			c.room = nil
+		}
+		c.qmu.Unlock()
 		return m.typ, m.data, nil
 	case <-ctx.Done():
 		return 0, nil, fmt.Errorf("failed to read from client %s: %w", c.id, ctx.Err())
@@ -101,13 +123,44 @@ func (c *wsConn) Read(ctx context.Context) (websocket.MessageType, []byte, error
 
 // Write sends one message to the client. It is safe to call concurrently
 // with Read and with other Writes. As with websocket.Conn.Write, a ctx that
-// ends during the write closes the connection.
+// ends during the write closes the connection; so does a client that does
+// not take the message within the write timeout.
 func (c *wsConn) Write(ctx context.Context, typ websocket.MessageType, data []byte) error {
-	err := c.ws.Write(ctx, typ, data)
+	err := c.write(ctx, typ, data)
 	if err != nil {
 		return fmt.Errorf("failed to write to client %s: %w", c.id, err)
 	}
 	return nil
+}
+
+// write writes one message within the write timeout, and drops a client
+// that does not take it in time: it stopped reading, and every writer
+// would wait for it.
+func (c *wsConn) write(ctx context.Context, typ websocket.MessageType, data []byte) error {
+	wctx, cancel := context.WithTimeout(ctx, c.writeTimeout)
+	defer cancel()
+	err := c.ws.Write(wctx, typ, data)
+	if err != nil && ctx.Err() == nil && errors.Is(wctx.Err(), context.DeadlineExceeded) && c.setCode(websocket.StatusAbnormalClosure) {
+		c.log.Warn("client stopped reading, dropping it",
+			"write_timeout", c.writeTimeout, "close_code", int(websocket.StatusAbnormalClosure))
+		_ = c.netConn.Close()
+	}
+	return err
+}
+
+// allowPing counts one ping from the client against its rate, and closes
+// the connection with 1008 (policy violation) when it sends too many.
+func (c *wsConn) allowPing() bool {
+	if c.pings.allow() {
+		return true
+	}
+	if c.flooded.CompareAndSwap(false, true) {
+		c.log.Warn("client sent too many pings, closing it",
+			"ping_rate", c.pings.rate, "close_code", int(websocket.StatusPolicyViolation))
+		// Close waits for the client's answer, which this reader must read.
+		go c.Close(websocket.StatusPolicyViolation, "too many pings")
+	}
+	return false
 }
 
 // Close performs the WebSocket close handshake with code and reason (at most
@@ -172,7 +225,10 @@ func (c *wsConn) kill() {
 // killAfter kills the connection if it is still there after d: for a close
 // handshake that a vanished client will never answer.
 func (c *wsConn) killAfter(d time.Duration) {
-	time.AfterFunc(d, c.kill)
+	t := time.AfterFunc(d, c.kill)
+	c.mu.Lock()
+	c.killTimers = append(c.killTimers, t)
+	c.mu.Unlock()
 }
 
 // readLoop reads the socket until the connection ends, handing messages to
@@ -184,6 +240,10 @@ func (c *wsConn) readLoop() {
 		var m message
 		m.typ, m.data, err = c.ws.Read(context.Background())
 		if err != nil {
+			break
+		}
+		if !c.reserve(int64(len(m.data))) {
+			err = net.ErrClosed
 			break
 		}
 		select {
@@ -224,6 +284,29 @@ func (c *wsConn) readLoop() {
 	}
 }
 
+// reserve waits until a message of n bytes fits the incoming queue's byte
+// bound and counts it; it reports false when the connection is ending.
+func (c *wsConn) reserve(n int64) bool {
+	for {
+		c.qmu.Lock()
+		if c.queued == 0 || c.queued+n <= c.readLimit {
+			c.queued += n
+			c.qmu.Unlock()
+			return true
+		}
+		if c.room == nil {
+			c.room = make(chan struct{})
+		}
+		room := c.room
+		c.qmu.Unlock()
+		select {
+		case <-room:
+		case <-c.stop:
+			return false
+		}
+	}
+}
+
 // pingLoop pings the client every interval and drops it when a pong does not
 // come back within timeout.
 func (c *wsConn) pingLoop(interval, timeout time.Duration) {
@@ -255,6 +338,8 @@ func (c *wsConn) pingLoop(interval, timeout time.Duration) {
 }
 
 // waitClosed waits until the read loop and any Close in progress are done.
+// The connection is then over: a pending kill is called off, so that its
+// timer stops holding the connection's buffers.
 func (c *wsConn) waitClosed() {
 	<-c.readDone
 	c.mu.Lock()
@@ -263,4 +348,10 @@ func (c *wsConn) waitClosed() {
 	if done != nil {
 		<-done
 	}
+	c.mu.Lock()
+	for _, t := range c.killTimers {
+		t.Stop()
+	}
+	c.killTimers = nil
+	c.mu.Unlock()
 }

@@ -255,3 +255,291 @@ window.h.exchange = (url, n, options) => {
 		return performance.now() - start;
 	};
 }
+
+// The misuse tests (misuse_hostile_test.go) use what follows: every method
+// and property of the socket called wrongly, on the real module and on the
+// browser's WebSocket alike.
+{
+	const thrown = (f) => {
+		try {
+			const v = f();
+			if (v && typeof v.close === "function" && (v instanceof WebSocket || v instanceof ReconnectingWebSocket)) {
+				v.close();
+			}
+			return "none";
+		} catch (e) {
+			return e?.name ?? typeof e;
+		}
+	};
+	const opened = (ws) => new Promise((resolve, reject) => {
+		if (ws.readyState === 1) return resolve(ws);
+		ws.addEventListener("open", () => resolve(ws), { once: true });
+		setTimeout(() => reject(new Error("no open within 5 s")), 5000);
+	});
+	const boom = (Kind) => ({ toString() { throw new Kind("from toString"); }, valueOf() { throw new Kind("from valueOf"); } });
+	const resizable = () => new ArrayBuffer(8, { maxByteLength: 16 });
+	const detached = () => {
+		const b = new ArrayBuffer(8);
+		structuredClone(b, { transfer: [b] });
+		return b;
+	};
+	const getter = (C, name) => Object.getOwnPropertyDescriptor(C.prototype, name).get;
+	const setter = (C, name) => Object.getOwnPropertyDescriptor(C.prototype, name).set;
+
+	// Each case runs on the class C and, when it takes one, an open socket
+	// s of that class; "fresh" cases get a new, still connecting, socket.
+	const cases = (url) => [
+		["constructor without arguments", (C) => new C()],
+		["constructor called without new", (C) => C(url)],
+		["URL undefined (relative, valid)", (C) => new C(undefined)],
+		["URL null (relative, valid)", (C) => new C(null)],
+		["URL a number (relative, valid)", (C) => new C(123)],
+		["URL empty (the page itself)", (C) => new C("")],
+		["URL an object with toString", (C) => new C({ toString: () => url })],
+		["URL whose toString throws", (C) => new C(boom(RangeError))],
+		["URL a Symbol", (C) => new C(Symbol("u"))],
+		["URL a BigInt", (C) => new C(5n)],
+		["URL ws:// without a host", (C) => new C("ws://")],
+		["URL javascript:", (C) => new C("javascript:alert(1)")],
+		["URL with an empty fragment", (C) => new C(url + "#")],
+		["URL with credentials", (C) => new C(url.replace("ws://", "ws://user:pw@"))],
+		["URL 1 MiB long", (C) => new C(url + "?" + "a".repeat(1 << 20))],
+		["protocols a number", (C) => new C(url, 5)],
+		["protocols null", (C) => new C(url, null)],
+		["protocols empty string", (C) => new C(url, "")],
+		["protocols [empty string]", (C) => new C(url, [""])],
+		["protocols with a comma", (C) => new C(url, "a,b")],
+		["protocols with a space", (C) => new C(url, ["a b"])],
+		["protocols non-ASCII", (C) => new C(url, ["résumé"])],
+		["protocols duplicated", (C) => new C(url, ["a", "a"])],
+		["protocols differing in case", (C) => new C(url, ["a", "A"])],
+		["protocols a plain object", (C) => new C(url, {})],
+		["protocols [Symbol]", (C) => new C(url, [Symbol("p")])],
+		["protocols whose iterator is not callable", (C) => new C(url, { [Symbol.iterator]: 5 })],
+		["protocols whose iterator throws", (C) => new C(url, { [Symbol.iterator]() { throw new EvalError("iterator"); } })],
+		["protocols an element whose toString throws", (C) => new C(url, [boom(URIError)])],
+		["protocols 1000 of them", (C) => new C(url, Array.from({ length: 1000 }, (_, i) => "p" + i))],
+
+		["send()", (C, s) => s.send()],
+		["send(Symbol)", (C, s) => s.send(Symbol("d"))],
+		["send(BigInt)", (C, s) => s.send(5n)],
+		["send(null)", (C, s) => s.send(null)],
+		["send(undefined)", (C, s) => s.send(undefined)],
+		["send(a plain object)", (C, s) => s.send({})],
+		["send(an array)", (C, s) => s.send([1, 2])],
+		["send(an object whose toString throws)", (C, s) => s.send(boom(URIError))],
+		["send(resizable ArrayBuffer)", (C, s) => s.send(resizable())],
+		["send(view of a resizable ArrayBuffer)", (C, s) => s.send(new Uint8Array(resizable()))],
+		["send(detached ArrayBuffer)", (C, s) => s.send(detached())],
+		["send(DataView)", (C, s) => s.send(new DataView(new ArrayBuffer(4), 1, 2))],
+		["send(Float64Array)", (C, s) => s.send(new Float64Array([1.5]))],
+		["send(Blob)", (C, s) => s.send(new Blob(["b"]))],
+		["send(a second argument)", (C, s) => s.send("x", "extra")],
+		["send on another object", (C) => C.prototype.send.call({}, "x")],
+		["send on undefined", (C) => C.prototype.send.call(undefined, "x")],
+
+		["close(NaN)", (C, s) => s.close(NaN), "fresh"],
+		["close(-0)", (C, s) => s.close(-0), "fresh"],
+		["close(Infinity)", (C, s) => s.close(Infinity), "fresh"],
+		["close(-Infinity)", (C, s) => s.close(-Infinity), "fresh"],
+		["close('1000')", (C, s) => s.close("1000"), "fresh"],
+		["close('abc')", (C, s) => s.close("abc"), "fresh"],
+		["close(1000.5)", (C, s) => s.close(1000.5), "fresh"],
+		["close(999.5)", (C, s) => s.close(999.5), "fresh"],
+		["close(4999.4)", (C, s) => s.close(4999.4), "fresh"],
+		["close(4999.6)", (C, s) => s.close(4999.6), "fresh"],
+		["close(65536 + 1000)", (C, s) => s.close(65536 + 1000), "fresh"],
+		["close(2 ** 53)", (C, s) => s.close(2 ** 53), "fresh"],
+		["close(null)", (C, s) => s.close(null), "fresh"],
+		["close(true)", (C, s) => s.close(true), "fresh"],
+		["close(BigInt)", (C, s) => s.close(1000n), "fresh"],
+		["close(Symbol)", (C, s) => s.close(Symbol("c")), "fresh"],
+		["close(a code whose valueOf throws)", (C, s) => s.close(boom(RangeError)), "fresh"],
+		["close(1000, Symbol)", (C, s) => s.close(1000, Symbol("r")), "fresh"],
+		["close(1001, Symbol): the reason is converted first", (C, s) => s.close(1001, Symbol("r")), "fresh"],
+		["close(1001, a reason too long): the code is checked first", (C, s) => s.close(1001, "é".repeat(62)), "fresh"],
+		["close(1000, a reason whose toString throws)", (C, s) => s.close(1000, boom(SyntaxError)), "fresh"],
+		["close(1000, 123 bytes)", (C, s) => s.close(1000, "é".repeat(61) + "e"), "fresh"],
+		["close(1000, 124 bytes)", (C, s) => s.close(1000, "é".repeat(61) + "ee"), "fresh"],
+		["close(1000, a lone surrogate)", (C, s) => s.close(1000, "\uD800"), "fresh"],
+		["close(1000, 41 lone surrogates: 123 bytes once replaced)", (C, s) => s.close(1000, "\uD800".repeat(41)), "fresh"],
+		["close(1000, 42 lone surrogates: 126 bytes once replaced)", (C, s) => s.close(1000, "\uD800".repeat(42)), "fresh"],
+		["close(undefined, a reason)", (C, s) => s.close(undefined, "why"), "fresh"],
+		["close(1000, null)", (C, s) => s.close(1000, null), "fresh"],
+		["close twice", (C, s) => { s.close(); s.close(); }, "fresh"],
+		["close(1001) after close", (C, s) => { s.close(); s.close(1001); }, "fresh"],
+		["close on another object", (C) => C.prototype.close.call({})],
+
+		...["url", "readyState", "protocol", "extensions", "bufferedAmount", "binaryType", "onopen", "onmessage", "onclose", "onerror"].map(
+			(name) => [`${name} read on another object`, (C) => getter(C, name).call({})]),
+		...["binaryType", "onopen", "onmessage", "onclose", "onerror"].map(
+			(name) => [`${name} set on another object`, (C) => setter(C, name).call({}, null)]),
+		...["url", "readyState", "protocol", "extensions", "bufferedAmount"].map(
+			(name) => [`${name} assigned in strict mode`, (C, s) => { "use strict"; s[name] = 5; }]),
+		["a constant assigned in strict mode", (C, s) => { "use strict"; s.OPEN = 5; }],
+		["a static constant assigned in strict mode", (C) => { "use strict"; C.CLOSED = 5; }],
+		["binaryType = 'text' (ignored)", (C, s) => { s.binaryType = "text"; if (s.binaryType !== "blob") throw new Error("changed"); }],
+		["binaryType = null (ignored)", (C, s) => { s.binaryType = null; if (s.binaryType !== "blob") throw new Error("changed"); }],
+		["binaryType = Symbol", (C, s) => { s.binaryType = Symbol("b"); }],
+		["binaryType = an object whose toString throws", (C, s) => { s.binaryType = boom(RangeError); }],
+		["onmessage = 5 reads back null", (C, s) => { s.onmessage = 5; if (s.onmessage !== null) throw new Error("kept"); }],
+		["onmessage = a non-callable object is kept", (C, s) => { const o = {}; s.onmessage = o; if (s.onmessage !== o) throw new Error("lost"); s.onmessage = null; }],
+		["addEventListener(a Symbol type)", (C, s) => s.addEventListener(Symbol("t"), () => {})],
+		["dispatchEvent(an own event type)", (C, s) => s.dispatchEvent(new Event("message"))],
+		["dispatchEvent(not an Event)", (C, s) => s.dispatchEvent({ type: "open" })],
+	];
+
+	// misuseAll runs every case on both classes and returns, per case, the
+	// name of what each threw.
+	window.h.misuseAll = async (url) => {
+		const open = {
+			rws: await opened(new ReconnectingWebSocket(url)),
+			ws: await opened(new WebSocket(url)),
+		};
+		const out = [];
+		for (const [name, f, fresh] of cases(url)) {
+			const run = (C, s) => thrown(() => {
+				const sock = fresh ? new C(url) : s;
+				try {
+					return f(C, sock);
+				} finally {
+					if (fresh) sock.close();
+				}
+			});
+			out.push({ name, got: run(ReconnectingWebSocket, open.rws), want: run(WebSocket, open.ws) });
+		}
+		open.rws.close();
+		open.ws.close();
+		return out;
+	};
+
+	// onlyResock runs calls whose right answer is resock's own: options, and
+	// send after close, which WebSocket ignores and resock refuses.
+	window.h.onlyResock = (url) => {
+		const C = ReconnectingWebSocket;
+		const s = new C(url, [], { delays: [60000] });
+		s.close();
+		const out = {
+			"options a number": thrown(() => new C(url, [], 5)),
+			"options.initialDelay a string": thrown(() => new C(url, [], { initialDelay: "1" })),
+			"options.initialDelay 0": thrown(() => new C(url, [], { initialDelay: 0 })),
+			"options.maxRetries NaN": thrown(() => new C(url, [], { maxRetries: NaN })),
+			"options.maxRetries -1": thrown(() => new C(url, [], { maxRetries: -1 })),
+			"options.delays []": thrown(() => new C(url, [], { delays: [] })),
+			"options.delays [-1]": thrown(() => new C(url, [], { delays: [-1] })),
+			"options.delays a string": thrown(() => new C(url, [], { delays: "100" })),
+			"options.binaryType 'text'": thrown(() => new C(url, [], { binaryType: "text" })),
+			"options.heartbeat a string": thrown(() => new C(url, [], { heartbeat: "ping" })),
+			"options whose getter throws": thrown(() => new C(url, [], { get resume() { throw new EvalError("getter"); } })),
+			"options a Proxy that throws": thrown(() => new C(url, [], new Proxy({}, { get() { throw new URIError("proxy"); } }))),
+			"send after close": thrown(() => s.send("late")),
+			"send over maxQueuedBytes": thrown(() => new C(url, [], { maxQueuedBytes: 4, delays: [60000] }).send("12345")),
+			"reconnect(1001)": thrown(() => s.reconnect(1001)),
+			"reconnect on another object": thrown(() => C.prototype.reconnect.call({})),
+			"stats on another object": thrown(() => C.prototype.stats?.call({})),
+		};
+		s.close();
+		return out;
+	};
+
+	// inListeners drives a socket from inside its own listeners: close in
+	// open, reconnect in close, a chain of sends each from the previous
+	// echo, close from a message listener, then calls on the closed socket
+	// from its final close listener. It resolves with what happened.
+	window.h.inListeners = (url, chain) => new Promise((resolve) => {
+		const ws = new ReconnectingWebSocket(url, [], { delays: [0] });
+		const st = { opens: 0, echoes: 0, errorsCaught: [], closes: [], states: 0 };
+		ws.addEventListener("statechange", () => st.states++);
+		ws.addEventListener("open", () => {
+			st.opens++;
+			if (st.opens === 1) {
+				ws.close(4000, "closed in open");
+			} else {
+				ws.send("0");
+			}
+		});
+		ws.addEventListener("message", (e) => {
+			st.echoes++;
+			const i = Number(e.data);
+			if (i + 1 < chain) {
+				ws.send(String(i + 1));
+				ws.send(String(i + 1) + "-extra");
+			} else if (!e.data.endsWith("-extra")) {
+				ws.close(1000, "done");
+			}
+		});
+		ws.addEventListener("close", (e) => {
+			st.closes.push({ code: e.code, willReconnect: e.willReconnect });
+			if (st.closes.length === 1) {
+				ws.reconnect();
+				return;
+			}
+			if (!e.willReconnect) {
+				for (const f of [() => ws.send("after"), () => ws.close(), () => ws.close(1001), () => ws.close(1000, "again")]) {
+					try {
+						f();
+						st.errorsCaught.push("none");
+					} catch (err) {
+						st.errorsCaught.push(err.name);
+					}
+				}
+				st.readyState = ws.readyState;
+				resolve(st);
+			}
+		});
+	});
+
+	// payloads sends empty and huge payloads of every kind through an echo
+	// on both classes and resolves with what came back: each echo's kind and
+	// size.
+	window.h.payloads = async (url) => {
+		const run = async (C) => {
+			const ws = await opened(new C(url));
+			ws.binaryType = "arraybuffer";
+			const got = [];
+			const sizes = ["", new ArrayBuffer(0), new Uint8Array(0), new Blob([]), "é".repeat(1 << 18), new Uint8Array(1 << 19)];
+			const done = new Promise((resolve) => {
+				ws.onmessage = (e) => {
+					got.push(typeof e.data === "string" ? `text ${new TextEncoder().encode(e.data).length}` : `binary ${e.data.byteLength}`);
+					if (got.length === sizes.length) resolve();
+				};
+			});
+			for (const p of sizes) ws.send(p);
+			await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+			ws.close();
+			return got;
+		};
+		return { got: await run(ReconnectingWebSocket), want: await run(WebSocket) };
+	};
+
+	// tooBig sends one message over the server's read limit from both
+	// classes and resolves with each one's close.
+	window.h.tooBig = async (url, size) => {
+		const run = async (C) => {
+			const ws = await opened(new C(url));
+			const closed = new Promise((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, willReconnect: e.willReconnect ?? null }), { once: true }));
+			ws.send(new Uint8Array(size));
+			const c = await Promise.race([closed, new Promise((r) => setTimeout(() => r({ code: "none" }), 5000))]);
+			ws.close();
+			return c;
+		};
+		return { got: await run(ReconnectingWebSocket), want: await run(WebSocket) };
+	};
+
+	// manySockets opens n sockets at once, echoes one message on each and
+	// closes them all; it resolves with how many echoes came back.
+	window.h.manySockets = async (url, n) => {
+		const all = Array.from({ length: n }, () => new ReconnectingWebSocket(url));
+		const echoes = await Promise.all(all.map((ws, i) => new Promise((resolve) => {
+			ws.onmessage = (e) => resolve(e.data === `hi ${i}`);
+			ws.send(`hi ${i}`);
+			setTimeout(() => resolve(false), 10000);
+		})));
+		const closed = Promise.all(all.map((ws) => new Promise((resolve) => {
+			ws.addEventListener("close", resolve, { once: true });
+			ws.close();
+		})));
+		await closed;
+		return { echoes: echoes.filter(Boolean).length, closed: all.filter((ws) => ws.readyState === 3).length };
+	};
+}

@@ -1,7 +1,6 @@
 package reconnect
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -150,7 +149,7 @@ func (h *probeHandler) OnOpen(string, string) {
 		return
 	}
 	s.closeProbe()
-	s.misconfigured(fmt.Errorf("%w: it refused the handshake that offers it, but accepts a plain WebSocket at %s", ErrNoResume, s.url))
+	s.plainOpens++
 }
 
 func (h *probeHandler) OnMessage(Message)         {}

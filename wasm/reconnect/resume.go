@@ -74,9 +74,15 @@ func (ss *session) hello() Message {
 	})}
 }
 
+// maxUnacked bounds the messages sent but not acknowledged, whatever their
+// size: a resock server holds that many for an app that has not read them
+// yet (its inbox), so a client within it never makes the server stop
+// reading.
+const maxUnacked = 1024
+
 // windowHas reports whether a message of n bytes may be sent now.
 func (ss *session) windowHas(n, limit int) bool {
-	return len(ss.unacked) == 0 || ss.unackedBytes+n <= limit
+	return len(ss.unacked) == 0 || (ss.unackedBytes+n <= limit && len(ss.unacked) < maxUnacked)
 }
 
 func dataFrame(m Message) Message {

@@ -56,6 +56,11 @@ type Socket struct {
 	// probe is the plain connection that checks, in resume mode, whether a
 	// server that refused the handshake speaks WebSocket at all.
 	probe Conn
+	// plainOpens counts the probes that opened while resume attempts kept
+	// failing. One failure may be a passing network fault, so only a third
+	// one in a row, with probes opening in between, proves that the server
+	// does not speak resock.v1.
+	plainOpens int
 
 	stats Stats
 	// protocols are those offered on the current attempt.
@@ -356,14 +361,25 @@ func (s *Socket) dial() {
 	s.stats.Attempts++
 	s.setState(s.attemptState())
 	s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
-		if s.connOpen {
+		// In resume mode a connection is not usable before the welcome, so
+		// the connect timeout covers the handshake as well.
+		handshaking := s.connOpen && s.sess != nil && s.sess.handshaking
+		if s.connOpen && !handshaking {
 			return
 		}
+		what := "no answer"
+		if handshaking {
+			what = "no " + wire.Protocol + " welcome"
+		}
 		if s.conn != nil {
-			s.conn.Close(1000, "connect timeout")
+			code := 1000
+			if handshaking {
+				code = CloseReconnect
+			}
+			s.conn.Close(code, "connect timeout")
 			s.conn = nil
 		}
-		s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: no answer within %v", s.url, s.o.ConnectTimeout)})
+		s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: %s within %v", s.url, what, s.o.ConnectTimeout)})
 		s.dropped(1006, "", false)
 	})
 	if s.o.Resolve == nil {
@@ -712,6 +728,15 @@ func (h *connHandler) OnClose(code int, reason string, wasClean bool) {
 		return
 	}
 	opened := s.connOpen
+	// A refusal (1012, 1013) says why in its close; anything else that ends
+	// the handshake is a failure to report.
+	if s.sess != nil && opened && s.sess.handshaking && code != 1012 && code != 1013 {
+		s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s closed during the %s handshake: code %d %q", s.url, wire.Protocol, code, reason)})
+	}
+	if s.sess != nil && !opened && !s.everOpen && s.plainOpens >= 2 {
+		s.misconfigured(fmt.Errorf("%w: it refused the handshake that offers it %d times, but accepts a plain WebSocket at %s", ErrNoResume, s.plainOpens+1, s.url))
+		return
+	}
 	url := s.url
 	s.dropped(code, reason, wasClean)
 	if s.sess != nil && !opened && !s.everOpen && s.state == Reconnecting {

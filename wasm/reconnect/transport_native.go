@@ -5,6 +5,7 @@ package reconnect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -99,6 +100,11 @@ func (c *nativeConn) run(ctx context.Context, t WebSocketTransport, url string, 
 			var ce websocket.CloseError
 			if errors.As(err, &ce) {
 				c.h.OnClose(int(ce.Code), ce.Reason, true)
+			} else if errors.Is(err, websocket.ErrMessageTooBig) {
+				// coder has sent the 1009 close frame.
+				ws.CloseNow()
+				c.h.OnError(fmt.Errorf("failed to read: a message exceeds the limit of %d bytes: %w", limit, err))
+				c.h.OnClose(1009, "message too big", false)
 			} else if clean {
 				c.h.OnClose(code, reason, true)
 			} else {

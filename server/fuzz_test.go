@@ -1,0 +1,363 @@
+//go:build !js
+
+package server
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
+)
+
+// fuzzOptions keep sessions short-lived, so that every input leaves the
+// server idle again.
+func fuzzOptions() Options {
+	return Options{
+		Logger:           quietLogger(),
+		SessionRetention: time.Millisecond,
+		HelloTimeout:     time.Second,
+		OriginPatterns:   []string{"*.allowed.test"},
+	}
+}
+
+// FuzzFirstFrame sends one arbitrary message as the first of a resock.v1
+// connection. The server must answer a valid hello with a welcome for a
+// fresh session and close anything else with 1002, and be left with no
+// client and no session once the client is gone.
+func FuzzFirstFrame(f *testing.F) {
+	id := wire.ID{7, 7, 7}
+	for _, b := range [][]byte{
+		wire.AppendHello(nil, wire.Hello{Version: wire.Version}),
+		wire.AppendHello(nil, wire.Hello{Version: 9, Session: id, Token: id, Received: 3, Client: id, FirstID: 1 << 62}),
+		wire.AppendHello(nil, wire.Hello{}),
+		wire.AppendHello(nil, wire.Hello{Version: 1})[:20],
+		append(wire.AppendHello(nil, wire.Hello{Version: 1}), 0),
+		wire.AppendValue(nil, wire.TypePing, 1),
+		wire.AppendData(nil, false, []byte("hi")),
+		wire.AppendWelcome(nil, wire.Welcome{}),
+		{},
+		{0xff},
+	} {
+		f.Add(b, false)
+	}
+	f.Add([]byte("hello"), true)
+	ms := startMemServer(f, fuzzOptions(), Echo)
+	f.Fuzz(func(t *testing.T, data []byte, text bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := ms.dial(ctx, wire.Protocol)
+		if err != nil {
+			t.Fatalf("failed to dial: %v", err)
+		}
+		defer c.CloseNow()
+		typ := websocket.MessageBinary
+		if text {
+			typ = websocket.MessageText
+		}
+		if err := c.Write(ctx, typ, data); err != nil {
+			t.Fatalf("failed to write: %v", err)
+		}
+		fr, perr := wire.Parse(data)
+		valid := !text && perr == nil && fr.Type == wire.TypeHello && fr.Hello.Version >= 1
+
+		_, b, err := c.Read(ctx)
+		switch {
+		case valid && err != nil:
+			t.Fatalf("a valid hello %x got %v, want a welcome", data, err)
+		case valid:
+			w, err := wire.Parse(b)
+			if err != nil || w.Type != wire.TypeWelcome || w.Welcome.Resumed || w.Welcome.Session.IsZero() || w.Welcome.Token.IsZero() {
+				t.Fatalf("a valid hello %x got %x (%v), want the welcome of a fresh session", data, b, err)
+			}
+			if err := c.Close(websocket.StatusNormalClosure, ""); err != nil {
+				t.Fatalf("failed to close: %v", err)
+			}
+		case err == nil:
+			t.Fatalf("%x (text %v) got the answer %x, want a close with 1002", data, text, b)
+		case websocket.CloseStatus(err) != websocket.StatusProtocolError:
+			t.Fatalf("%x (text %v) ended the connection with %v, want close code 1002", data, text, err)
+		}
+		ms.waitIdle(t, 5*time.Second)
+	})
+}
+
+// FuzzSessionFrames opens a session, then sends arbitrary frames. Each
+// frame of the input is a kind byte (bit 0: send as a text message), a
+// length byte and that many bytes. The server may close the connection only
+// with a code that names a client error, and while every frame is valid it
+// must echo every data frame once and in order. Once the client is gone the
+// server has no client and no session left.
+func FuzzSessionFrames(f *testing.F) {
+	frame := func(text bool, b []byte) []byte {
+		k := byte(0)
+		if text {
+			k = 1
+		}
+		return append([]byte{k, byte(len(b))}, b...)
+	}
+	f.Add(slices.Concat(
+		frame(false, wire.AppendData(nil, false, []byte("a"))),
+		frame(false, wire.AppendData(nil, true, []byte{0, 1})),
+		frame(false, wire.AppendValue(nil, wire.TypePing, 9)),
+		frame(false, wire.AppendValue(nil, wire.TypePong, 9)),
+		frame(false, wire.AppendValue(nil, wire.TypeAck, 0)),
+	))
+	f.Add(frame(false, wire.AppendValue(nil, wire.TypeAck, 5)))
+	f.Add(frame(true, []byte("text where a frame is due")))
+	f.Add(frame(false, wire.AppendData(nil, false, []byte{0xff})))
+	f.Add(frame(false, wire.AppendHello(nil, wire.Hello{Version: 1})))
+	f.Add(frame(false, wire.AppendValue(nil, wire.TypeRetryAfter, 1)))
+	f.Add(frame(false, []byte{byte(wire.TypeAck), 0x80}))
+	f.Add(bytesRepeat(frame(false, wire.AppendValue(nil, wire.TypePing, 1)), 40))
+	ms := startMemServer(f, fuzzOptions(), Echo)
+	f.Fuzz(func(t *testing.T, script []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := ms.dial(ctx, wire.Protocol)
+		if err != nil {
+			t.Fatalf("failed to dial: %v", err)
+		}
+		defer c.CloseNow()
+		if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: 1})); err != nil {
+			t.Fatalf("failed to send hello: %v", err)
+		}
+		if _, b, err := c.Read(ctx); err != nil || len(b) == 0 || wire.Type(b[0]) != wire.TypeWelcome {
+			t.Fatalf("welcome: %x, %v", b, err)
+		}
+		var echoes atomic.Int64
+		read := make(chan readResult, 1)
+		go func() {
+			var r readResult
+			for {
+				_, b, err := c.Read(ctx)
+				if err != nil {
+					r.err = err
+					read <- r
+					return
+				}
+				if len(b) > 0 && (wire.Type(b[0]) == wire.TypeText || wire.Type(b[0]) == wire.TypeBinary) {
+					r.echoes = append(r.echoes, b)
+					echoes.Add(1)
+				}
+			}
+		}()
+
+		// The verdict on the script is decided at its first frame that is
+		// not certainly valid. An ack is certainly valid when it is at most
+		// the echoes already here, and certainly invalid when it is more
+		// than the data frames sent or less than an earlier ack.
+		var sent [][]byte
+		verdict, acked := valid, uint64(0)
+		for len(script) >= 2 {
+			kind, n := script[0], int(script[1])
+			script = script[2:]
+			n = min(n, len(script))
+			b := script[:n]
+			script = script[n:]
+			typ := websocket.MessageBinary
+			if kind&1 == 1 {
+				typ = websocket.MessageText
+			}
+			fr, err := wire.Parse(b)
+			if verdict == valid {
+				switch {
+				case typ == websocket.MessageText || err != nil:
+					verdict = invalid
+				case fr.Type == wire.TypeText || fr.Type == wire.TypeBinary:
+					sent = append(sent, b)
+				case fr.Type == wire.TypePing || fr.Type == wire.TypePong:
+				case fr.Type == wire.TypeAck && (fr.Value < acked || fr.Value > uint64(len(sent))):
+					verdict = invalid
+				case fr.Type == wire.TypeAck && fr.Value <= uint64(echoes.Load()):
+					acked = fr.Value
+				case fr.Type == wire.TypeAck:
+					verdict = uncertain
+				default:
+					verdict = invalid
+				}
+			}
+			if err := c.Write(ctx, typ, b); err != nil {
+				break
+			}
+		}
+
+		var r readResult
+		ended := false
+		wait := func(d time.Duration, done func() bool) {
+			deadline := time.Now().Add(d)
+			for time.Now().Before(deadline) && !done() {
+				select {
+				case r = <-read:
+					ended = true
+					return
+				case <-time.After(time.Millisecond):
+				}
+			}
+		}
+		switch verdict {
+		case valid:
+			wait(5*time.Second, func() bool { return echoes.Load() >= int64(len(sent)) })
+		case invalid:
+			wait(5*time.Second, func() bool { return false })
+			if !ended {
+				t.Fatalf("an invalid script was not closed within 5s")
+			}
+		case uncertain:
+			wait(300*time.Millisecond, func() bool { return false })
+		}
+		if !ended {
+			_ = c.Close(websocket.StatusNormalClosure, "")
+			r = <-read
+		}
+		// When the client closes, its own reader may see the end first; a
+		// close the server started must carry a code naming the error.
+		code := websocket.CloseStatus(r.err)
+		switch {
+		case !ended:
+		case code == websocket.StatusPolicyViolation:
+		case verdict != valid && (code == websocket.StatusProtocolError || code == websocket.StatusInvalidFramePayloadData):
+		default:
+			t.Fatalf("a script judged %v was ended by the server with %v", verdict, r.err)
+		}
+		ms.waitIdle(t, 5*time.Second)
+		if verdict == valid && !ended {
+			if !slices.EqualFunc(r.echoes, sent, func(a, b []byte) bool { return string(a) == string(b) }) {
+				t.Fatalf("sent %d data frames %x, got %d echoes %x", len(sent), sent, len(r.echoes), r.echoes)
+			}
+		}
+	})
+}
+
+type scriptVerdict int
+
+const (
+	valid scriptVerdict = iota
+	invalid
+	uncertain
+)
+
+func (v scriptVerdict) String() string { return [...]string{"valid", "invalid", "uncertain"}[v] }
+
+type readResult struct {
+	echoes [][]byte
+	err    error
+}
+
+func bytesRepeat(b []byte, n int) []byte {
+	var out []byte
+	for range n {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// FuzzUpgradeRequest sends an HTTP upgrade request built from arbitrary
+// header values. The server must answer every request, switch protocols only
+// for an allowed origin and a well-formed handshake, select resock.v1
+// whenever it is offered and never select a subprotocol that was not.
+func FuzzUpgradeRequest(f *testing.F) {
+	const host = "server.test"
+	f.Add("", "resock.v1", "dGhlIHNhbXBsZSBub25jZQ==", "13")
+	f.Add("http://server.test", "chat, resock.v1", "dGhlIHNhbXBsZSBub25jZQ==", "13")
+	f.Add("https://app.allowed.test", "resock.v2", "dGhlIHNhbXBsZSBub25jZQ==", "13")
+	f.Add("http://evil.test", "resock.v1", "dGhlIHNhbXBsZSBub25jZQ==", "13")
+	f.Add("null", "", "dGhlIHNhbXBsZSBub25jZQ==", "13")
+	f.Add("http://server.test", "resock.v1", "short", "8")
+	f.Add("http://SERVER.test:80", ",,resock.v1,,", "", "13")
+	ms := startMemServer(f, fuzzOptions(), func(ctx context.Context, c *Conn) {})
+	f.Fuzz(func(t *testing.T, origin, protocols, key, version string) {
+		for _, s := range []string{origin, protocols, key, version} {
+			if strings.ContainsAny(s, "\r\n\x00") {
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := ms.rawConn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		req := "GET / HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: " + version + "\r\n" +
+			"Origin: " + origin + "\r\nSec-WebSocket-Protocol: " + protocols + "\r\n\r\n"
+		go func() { _, _ = conn.Write([]byte(req)) }()
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer to the upgrade request %q: %v", req, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSwitchingProtocols {
+			return
+		}
+		if !originAllowed(origin, host, fuzzOptions().OriginPatterns) {
+			t.Fatalf("switched protocols for origin %q", origin)
+		}
+		offered := offeredProtocols(protocols)
+		selected := resp.Header.Get("Sec-WebSocket-Protocol")
+		if selected != "" && !slices.Contains(offered, selected) {
+			t.Fatalf("selected %q, which %q does not offer", selected, protocols)
+		}
+		if slices.Contains(offered, wire.Protocol) && selected != wire.Protocol {
+			t.Fatalf("offered %q, selected %q, want %s", protocols, selected, wire.Protocol)
+		}
+	})
+}
+
+// originAllowed is the rule the server promises: no Origin, the same host, or
+// a host matching one of the patterns.
+func originAllowed(origin, host string, patterns []string) bool {
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, host) {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(u.Host)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func offeredProtocols(h string) []string {
+	var out []string
+	for p := range strings.SplitSeq(h, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// FuzzAcceptsGzip checks the Accept-Encoding parser: it never panics, and a
+// coding that is neither gzip nor * never changes its answer.
+func FuzzAcceptsGzip(f *testing.F) {
+	for _, h := range []string{"", "gzip", "gzip;q=0", "*;q=0.5", "br, gzip;q=0.1", "x-gzip; q=1.0", "gzip;q=abc", ";;,,=;q"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		got := acceptsGzip(h)
+		if again := acceptsGzip(h + ", identity;q=1"); again != got {
+			t.Fatalf("acceptsGzip(%q) = %v, but with another coding after it %v", h, got, again)
+		}
+		if again := acceptsGzip("identity, " + h); again != got {
+			t.Fatalf("acceptsGzip(%q) = %v, but with another coding before it %v", h, got, again)
+		}
+	})
+}
