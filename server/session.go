@@ -67,11 +67,11 @@ type session struct {
 	// to stop reading — which would strand the acknowledgements an app
 	// blocked in Write is waiting for behind data nobody reads.
 	received, consumed, ackSent uint64
-	oldestUnacked, lastData time.Time
-	ackTimer                *time.Timer
-	inbox                   []Message
-	inboxBytes              int
-	inboxReady, inboxSpace  signal
+	oldestUnacked, lastData     time.Time
+	ackTimer                    *time.Timer
+	inbox                       []Message
+	inboxBytes                  int
+	inboxReady, inboxSpace      signal
 	// sent counts the data frames written by the app; acked of them the
 	// client acknowledged; unacked holds frames acked+1 … sent.
 	sent, acked  uint64
