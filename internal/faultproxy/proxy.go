@@ -200,10 +200,10 @@ type link struct {
 	client, server net.Conn
 	maxDelay       time.Duration
 
-	holed    atomic.Bool
-	slow     atomic.Bool
-	once sync.Once
-	done chan struct{}
+	holed atomic.Bool
+	slow  atomic.Bool
+	once  sync.Once
+	done  chan struct{}
 }
 
 // pump copies src to dst, misbehaving as the link's state says.
