@@ -260,6 +260,73 @@ function track(ws, b) {
 
 const bridge = await load();
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+// utf8Length is the number of bytes of s in UTF-8, as the browser sends it:
+// a lone surrogate becomes U+FFFD, three bytes. The regular expression
+// scans an ASCII string in native code, several times faster than the loop.
+function utf8Length(s) {
+	if (!NON_ASCII.test(s)) {
+		return s.length;
+	}
+	const n = s.length;
+	let bytes = n;
+	for (let i = 0; i < n; i++) {
+		const c = s.charCodeAt(i);
+		if (c < 0x80) {
+			continue;
+		}
+		if (c < 0x800) {
+			bytes += 1;
+		} else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+			// A surrogate pair: four bytes for two code units.
+			bytes += 2;
+			i++;
+		} else {
+			bytes += 2;
+		}
+	}
+	return bytes;
+}
+
+// plainReceiver makes the message handler of a plain-mode socket, which Go
+// installs on each browser WebSocket once it opens (see wasm/plain_js.go
+// for the object p it shares with Go). Messages go from the browser socket
+// to the page's listeners without entering Go, but for what the engine must
+// see: the heartbeat's expected answer and a message over the size limit.
+// The handler holds the instance weakly: Go keeps p for the life of the
+// socket, and a closed socket must stay collectable.
+function plainReceiver(ref, p) {
+	return (ev) => {
+		if (ev.target !== p.ws) {
+			return;
+		}
+		const data = ev.data;
+		let size;
+		if (typeof data === "string") {
+			if (data === p.expect) {
+				p.slow(ev);
+				return;
+			}
+			size = utf8Length(data);
+		} else {
+			size = data.byteLength;
+		}
+		if (size > p.maxMessageSize) {
+			p.slow(ev);
+			return;
+		}
+		p.heard = performance.now();
+		p.messagesIn++;
+		p.bytesIn += size;
+		const target = ref.deref();
+		if (target !== undefined) {
+			const value = typeof data === "string" || p.arrayBuffer ? data : new Blob([data]);
+			target.dispatchEvent(new MessageEvent("message", { data: value, origin: p.origin }));
+		}
+	};
+}
+
 function deadError() {
 	return new DOMException(`resock is not running: ${exited}`, "InvalidStateError");
 }
@@ -291,6 +358,8 @@ function reportException(err) {
  */
 export class ReconnectingWebSocket extends EventTarget {
 	#b;
+	// #plain is the data path Go shares in plain mode, or null.
+	#plain = null;
 	#url = "";
 	// #handlers holds, per event type, the on* handler and the listener that
 	// calls it, added when the handler is first set, as browsers do.
@@ -305,6 +374,10 @@ export class ReconnectingWebSocket extends EventTarget {
 		// undefined as missing, as Web IDL does.
 		this.#b = check(this.#call(() => bridge.create(this, ...arguments)));
 		this.#url = this.#b.url();
+		if (this.#b.plain) {
+			this.#plain = this.#b.plain;
+			this.#plain.receive = plainReceiver(new WeakRef(this), this.#plain);
+		}
 		track(this, this.#b);
 	}
 
@@ -392,6 +465,18 @@ export class ReconnectingWebSocket extends EventTarget {
 	}
 
 	send(data) {
+		// Go says when a string may go straight to the browser socket: the
+		// socket is open and nothing queued could be overtaken.
+		const p = this.#plain;
+		if (p !== null && p.direct && typeof data === "string" && !exited) {
+			const ws = p.ws;
+			if (ws !== null && ws.readyState === OPEN) {
+				ws.send(data);
+				p.messagesOut++;
+				p.bytesOut += utf8Length(data);
+				return;
+			}
+		}
 		this.#bridge("send", arguments);
 	}
 

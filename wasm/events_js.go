@@ -14,6 +14,10 @@ import (
 // run inside dispatchEvent; an exception in one is reported by the
 // EventTarget and does not stop the others.
 func (k *socket) onEvent(e reconnect.Event) {
+	if _, ok := e.(reconnect.StateEvent); ok && k.plain != nil {
+		// Before any listener runs: one may send.
+		k.plain.update()
+	}
 	target, ok := k.target()
 	if !ok {
 		return

@@ -19,6 +19,9 @@ type socket struct {
 	id        int
 	s         *reconnect.Socket
 	transport *browserTransport // nil when a test supplied another
+	// plain is the glue's data path, in plain mode over the browser
+	// transport only.
+	plain *plainPath
 	// webSockets is a JavaScript Set of the browser WebSockets the socket
 	// has open, so that the glue can close them should the Go program exit.
 	webSockets safejs.Value
@@ -100,6 +103,11 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 	if err := obj.Set("webSockets", k.webSockets); err != nil {
 		return safejs.Undefined(), err
 	}
+	if k.plain != nil {
+		if err := obj.Set("plain", k.plain.obj); err != nil {
+			return safejs.Undefined(), err
+		}
+	}
 	for _, m := range []struct {
 		name string
 		fn   func(args []safejs.Value) (any, error)
@@ -160,6 +168,13 @@ func truthy(v safejs.Value) bool {
 // stats is the snapshot stats() returns, with durations in milliseconds.
 func (k *socket) stats([]safejs.Value) (any, error) {
 	st := k.s.Stats()
+	if k.plain != nil {
+		in, bytesIn, out, bytesOut := k.plain.counts()
+		st.MessagesIn += in
+		st.BytesIn += bytesIn
+		st.MessagesOut += out
+		st.BytesOut += bytesOut
+	}
 	return map[string]any{
 		"attempts":    st.Attempts,
 		"reconnects":  st.Reconnects,
@@ -267,6 +282,9 @@ func (k *socket) setBinaryType(args []safejs.Value) (any, error) {
 	case "arraybuffer":
 		k.arrayBuffer.Store(true)
 	}
+	if k.plain != nil {
+		_ = k.plain.obj.Set("arrayBuffer", k.arrayBuffer.Load())
+	}
 	return nil, nil
 }
 
@@ -274,6 +292,15 @@ func (k *socket) setBinaryType(args []safejs.Value) (any, error) {
 // ArrayBufferView (only the bytes it views), or a Blob. Anything else is
 // converted to a string, as WebSocket does: send(123) sends "123".
 func (k *socket) send(args []safejs.Value) (any, error) {
+	if k.plain != nil {
+		// Whatever this call queues must not be overtaken by the glue.
+		k.plain.block()
+		defer k.plain.update()
+	}
+	return k.sendData(args)
+}
+
+func (k *socket) sendData(args []safejs.Value) (any, error) {
 	if len(args) == 0 {
 		return nil, typeError("1 argument required, but only 0 present.")
 	}
@@ -380,6 +407,11 @@ func (k *socket) sendBlob(blob safejs.Value) error {
 		return fmt.Errorf("failed to read Blob: %s", jsMessage(err))
 	}
 	go func() {
+		if k.plain != nil {
+			// The Blob held the outbox; the glue may send directly again
+			// once it is through.
+			defer k.plain.update()
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				p.Cancel(fmt.Errorf("failed to read Blob: %v", r))

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -22,6 +23,8 @@ type browserTransport struct {
 	// constructor threw, which after resock's own checks means the page
 	// may not connect there at all (mixed content, Content Security Policy).
 	dialErr error
+	// plain, in plain mode, lets the glue move messages itself.
+	plain *plainPath
 }
 
 var errNotOpen = errors.New("WebSocket is not open")
@@ -61,6 +64,9 @@ type browserConn struct {
 	url      string
 	handlers []safejs.Func
 	opened   bool
+	// closing is set once the engine closed the connection: it no longer
+	// takes its messages.
+	closing  bool
 	closed   bool
 	released bool
 }
@@ -92,6 +98,9 @@ func (c *browserConn) listen() error {
 
 func (c *browserConn) onOpen(safejs.Value) {
 	c.opened = true
+	if c.t.plain != nil && !c.closing {
+		c.t.plain.attach(c)
+	}
 	protocol, _ := stringProp(c.ws, "protocol")
 	extensions, _ := stringProp(c.ws, "extensions")
 	c.h.OnOpen(protocol, extensions)
@@ -140,6 +149,9 @@ func (c *browserConn) onClose(ev safejs.Value) {
 		return
 	}
 	c.closed = true
+	if c.t.plain != nil {
+		c.t.plain.detach(c)
+	}
 	code, reason, wasClean := 1006, "", false
 	if v, err := ev.Get("code"); err == nil {
 		if n, err := v.Int(); err == nil {
@@ -204,6 +216,14 @@ func (c *browserConn) Send(m reconnect.Message) error {
 	return err
 }
 
+// SinceHeard is how long ago the glue last delivered a message of c itself.
+func (c *browserConn) SinceHeard() (time.Duration, bool) {
+	if p := c.t.plain; p != nil && p.conn == c {
+		return p.sinceHeard()
+	}
+	return 0, false
+}
+
 func (c *browserConn) BufferedAmount() int {
 	v, err := c.ws.Get("bufferedAmount")
 	if err != nil {
@@ -219,6 +239,10 @@ func (c *browserConn) BufferedAmount() int {
 func (c *browserConn) Close(code int, reason string) error {
 	if c.closed {
 		return nil
+	}
+	c.closing = true
+	if c.t.plain != nil {
+		c.t.plain.detach(c)
 	}
 	var err error
 	if code == 0 {

@@ -26,6 +26,11 @@ func (s *Socket) heartbeatDue() {
 		return
 	}
 	now := s.o.Clock.Now()
+	if c, ok := s.conn.(QuietConn); ok {
+		if d, ok := c.SinceHeard(); ok && now-d > s.lastHeard {
+			s.lastHeard = now - d
+		}
+	}
 	if s.awaitingPong {
 		if s.lastHeard <= s.pingSent {
 			s.dead(now - s.lastHeard)

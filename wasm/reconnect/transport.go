@@ -1,5 +1,7 @@
 package reconnect
 
+import "time"
+
 // Message is one WebSocket message. Text messages hold UTF-8 in Data.
 type Message struct {
 	Binary bool
@@ -34,4 +36,14 @@ type ConnHandler interface {
 	OnMessage(m Message)
 	OnError(err error)
 	OnClose(code int, reason string, wasClean bool)
+}
+
+// QuietConn is implemented by a Conn that hands some messages to the
+// application itself, without OnMessage, as the browser transport does in
+// plain mode to keep them out of Go. The heartbeat asks it when it last heard
+// from the peer, so that such messages keep the connection alive too.
+type QuietConn interface {
+	// SinceHeard is how long ago the last such message arrived; false if
+	// none did.
+	SinceHeard() (time.Duration, bool)
 }
