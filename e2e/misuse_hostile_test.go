@@ -5,7 +5,6 @@ package e2e
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,42 +29,17 @@ func TestEveryMisuseThrowsAsWebSocketDoes(t *testing.T) {
 		t.Fatalf("only %d cases ran", len(results))
 	}
 	same := 0
-	var pending []string
 	for _, r := range results {
 		if r.Got == r.Want {
 			same++
-			continue
-		}
-		if needsGlueConversion[r.Name] {
-			pending = append(pending, fmt.Sprintf("%s (%s, WebSocket %s)", r.Name, r.Got, r.Want))
 			continue
 		}
 		t.Errorf("%s: ReconnectingWebSocket threw %s, WebSocket %s", r.Name, r.Got, r.Want)
 	}
 	t.Logf("%d of %d misuses throw what WebSocket throws", same, len(results))
 	checkRuntimeAlive(t, p, srv)
-	if len(pending) > 0 {
-		t.Skipf("needs the glue to convert arguments in JavaScript and the bridge to match Chromium's close code conversion; differing now: %s", strings.Join(pending, "; "))
-	}
 }
 
-// needsGlueConversion are the cases that differ from WebSocket until
-// resock.js converts every argument itself (so that the page's own
-// exceptions reach the caller), a transferred ArrayBuffer sends an empty
-// message, and close's code is converted as Chromium's WebSocket converts it.
-var needsGlueConversion = map[string]bool{
-	"URL whose toString throws":                    true,
-	"protocols whose iterator throws":              true,
-	"protocols an element whose toString throws":   true,
-	"send(an object whose toString throws)":        true,
-	"send(detached ArrayBuffer)":                   true,
-	"close(999.5)":                                 true,
-	"close(4999.6)":                                true,
-	"close(a code whose valueOf throws)":           true,
-	"close(1000, a reason whose toString throws)":  true,
-	"close(undefined, a reason)":                   true,
-	"binaryType = an object whose toString throws": true,
-}
 
 // TestMisuseOfResockOwnOptionsAndState covers what WebSocket has no
 // counterpart for: the options, send after close (which WebSocket ignores

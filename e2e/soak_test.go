@@ -59,7 +59,7 @@ func TestReconnectSoakInChromium(t *testing.T) {
 			srv := startDemo(t)
 			p := openHarness(t, ctx, "page", srv)
 			if evaluate[*goStats](p, `h.goStats()`) == nil {
-				t.Skip("needs the module's debug hook __resockDebug() for the Go side's goroutines, js.Funcs and heap")
+				t.Fatal("the module has no debug hook __resockDebug()")
 			}
 			p.run(fmt.Sprintf(`h.soakSocket(%s, %s)`, js(srv.wsURL("/echo")), mode.options))
 			p.waitFor("the socket to open", `h.soak.opens === 1`)

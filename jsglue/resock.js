@@ -331,6 +331,90 @@ function deadError() {
 	return new DOMException(`resock is not running: ${exited}`, "InvalidStateError");
 }
 
+// The arguments of every call are converted here, with JavaScript's own
+// operations, before Go sees them. A toString, valueOf, getter, iterator or
+// Proxy of the page's may throw: its exception then reaches the caller as it
+// would from WebSocket, and never unwinds through the Go program (syscall/js
+// reads properties without catching what a getter throws).
+
+// OPTIONS are the members of the options dictionary, read in Web IDL's
+// order (sorted by name) into a plain object.
+const OPTIONS = [
+	"backoffFactor", "binaryType", "connectTimeout", "delays", "heartbeat", "heartbeatInterval",
+	"heartbeatTimeout", "hiddenHeartbeatInterval", "initialDelay", "maxDelay", "maxMessageSize",
+	"maxQueuedBytes", "maxQueuedMessages", "maxRetries", "maxUnackedBytes", "minUptime",
+	"outboxPolicy", "resume", "shouldReconnect",
+];
+
+function isObject(v) {
+	return (typeof v === "object" && v !== null) || typeof v === "function";
+}
+
+// constructorArgs converts url (USVString), protocols (DOMString or a
+// sequence of them) and options; functions, which resock accepts for url
+// and protocols, stay as they are, and Go checks every value. The count of
+// arguments is kept: Go treats a missing one as Web IDL does.
+function constructorArgs(args) {
+	const out = [...args];
+	if (out.length > 0 && typeof out[0] !== "function") {
+		out[0] = `${out[0]}`;
+	}
+	if (out.length > 1 && out[1] !== undefined && typeof out[1] !== "function") {
+		const p = out[1];
+		const iterator = isObject(p) ? p[Symbol.iterator] : undefined;
+		if (iterator === undefined || iterator === null) {
+			out[1] = `${p}`;
+		} else if (typeof iterator !== "function") {
+			throw new TypeError("The provided value cannot be converted to a sequence.");
+		} else {
+			out[1] = Array.from({ [Symbol.iterator]: () => iterator.call(p) }, (e) => `${e}`);
+		}
+	}
+	if (out.length > 2 && isObject(out[2])) {
+		const o = out[2];
+		const copy = {};
+		for (const name of OPTIONS) {
+			let v = o[name];
+			if (name === "heartbeat" && isObject(v)) {
+				v = { expect: v.expect, message: v.message };
+			} else if (name === "delays" && isObject(v)) {
+				v = Array.from(v);
+			}
+			if (v !== undefined) {
+				copy[name] = v;
+			}
+		}
+		out[2] = copy;
+	}
+	return out;
+}
+
+// messageArg converts send's data: binary data as it is, anything else to a
+// string.
+function messageArg(args) {
+	if (args.length === 0) {
+		return [];
+	}
+	const data = args[0];
+	if (data instanceof ArrayBuffer || ArrayBuffer.isView(data) || data instanceof Blob) {
+		return [data];
+	}
+	return [`${data}`];
+}
+
+// closeArgs converts close's and reconnect's code (a number) and reason (a
+// string), in that order.
+function closeArgs(args) {
+	const out = [...args];
+	if (out.length > 0 && out[0] !== undefined) {
+		out[0] = +out[0];
+	}
+	if (out.length > 1 && out[1] !== undefined) {
+		out[1] = `${out[1]}`;
+	}
+	return out;
+}
+
 // check throws what a bridge call returned if it is an error.
 function check(result) {
 	if (result instanceof Error || result instanceof DOMException) {
@@ -370,9 +454,8 @@ export class ReconnectingWebSocket extends EventTarget {
 		if (exited) {
 			throw deadError();
 		}
-		// All arguments go to Go as given: it counts them and treats
-		// undefined as missing, as Web IDL does.
-		this.#b = check(this.#call(() => bridge.create(this, ...arguments)));
+		const args = constructorArgs(arguments);
+		this.#b = check(this.#call(() => bridge.create(this, ...args)));
 		this.#url = this.#b.url();
 		if (this.#b.plain) {
 			this.#plain = this.#b.plain;
@@ -451,7 +534,7 @@ export class ReconnectingWebSocket extends EventTarget {
 	}
 
 	set binaryType(value) {
-		this.#bridge("setBinaryType", [value]);
+		this.#bridge("setBinaryType", [`${value}`]);
 	}
 
 	stats() {
@@ -465,27 +548,29 @@ export class ReconnectingWebSocket extends EventTarget {
 	}
 
 	send(data) {
+		const args = messageArg(arguments);
+		const message = args[0];
 		// Go says when a string may go straight to the browser socket: the
 		// socket is open and nothing queued could be overtaken.
 		const p = this.#plain;
-		if (p !== null && p.direct && typeof data === "string" && !exited) {
+		if (p !== null && p.direct && typeof message === "string" && !exited) {
 			const ws = p.ws;
 			if (ws !== null && ws.readyState === OPEN) {
-				ws.send(data);
+				ws.send(message);
 				p.messagesOut++;
-				p.bytesOut += utf8Length(data);
+				p.bytesOut += utf8Length(message);
 				return;
 			}
 		}
-		this.#bridge("send", arguments);
+		this.#bridge("send", args);
 	}
 
 	close() {
-		this.#bridge("close", arguments);
+		this.#bridge("close", closeArgs(arguments));
 	}
 
 	reconnect() {
-		this.#bridge("reconnect", arguments);
+		this.#bridge("reconnect", closeArgs(arguments));
 	}
 
 	#handler(type) {
@@ -547,6 +632,18 @@ export class ReconnectingWebSocket extends EventTarget {
 		}
 		Object.defineProperty(this.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
 	}
+}
+
+/**
+ * __resockDebug reports the Go side's counters, for leak tests: goroutines,
+ * functions handed to JavaScript and not released, the Go heap in bytes and
+ * the sockets Go tracks, after a full Go collection. Not part of the API.
+ */
+export function __resockDebug() {
+	if (exited) {
+		throw deadError();
+	}
+	return check(bridge.debug());
 }
 
 /** Resolved once resock.wasm runs; the import itself already waits for it. */

@@ -62,10 +62,18 @@ func newBridge() (*bridge, error) {
 		return nil, err
 	}
 	b.funcs = append(b.funcs, create)
+	debug, err := newMethod("debug", b.debug)
+	if err != nil {
+		return nil, err
+	}
+	b.funcs = append(b.funcs, debug)
 	if b.value, err = js.object.New(); err != nil {
 		return nil, err
 	}
 	if err := b.value.Set("create", create.Value()); err != nil {
+		return nil, err
+	}
+	if err := b.value.Set("debug", debug.Value()); err != nil {
 		return nil, err
 	}
 	return b, nil

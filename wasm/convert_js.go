@@ -44,8 +44,10 @@ func toNumber(v safejs.Value) (float64, error) {
 	return n.Float()
 }
 
-// toClampedUint16 converts v as Web IDL's [Clamp] unsigned short: NaN is 0,
-// values are clamped to 0–65535 and rounded half to even.
+// toClampedUint16 converts v as Chromium converts WebSocket.close's code:
+// NaN is 0, values are clamped to 0–65535 and truncated. (Web IDL's [Clamp]
+// rounds half to even instead; the close code must fail where WebSocket's
+// does.)
 func toClampedUint16(v safejs.Value) (int, error) {
 	f, err := toNumber(v)
 	if err != nil {
@@ -54,7 +56,7 @@ func toClampedUint16(v safejs.Value) (int, error) {
 	if math.IsNaN(f) {
 		return 0, nil
 	}
-	return int(math.RoundToEven(math.Max(0, math.Min(65535, f)))), nil
+	return int(math.Trunc(math.Max(0, math.Min(65535, f)))), nil
 }
 
 // iterate returns the elements of v if it is an object with a

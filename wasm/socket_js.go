@@ -366,6 +366,12 @@ func viewBytes(view safejs.Value) ([]byte, error) {
 // bufferBytes copies length bytes at offset of an ArrayBuffer, or all of it
 // when offset is -1. A resizable buffer is refused, as WebSocket does.
 func bufferBytes(buffer safejs.Value, offset, length int) ([]byte, error) {
+	if d, err := buffer.Get("detached"); err == nil && typeOf(d) == safejs.TypeBoolean {
+		if detached, _ := d.Bool(); detached {
+			// As WebSocket does: a transferred buffer holds no bytes.
+			return []byte{}, nil
+		}
+	}
 	if r, err := buffer.Get("resizable"); err == nil && typeOf(r) == safejs.TypeBoolean {
 		if resizable, _ := r.Bool(); resizable {
 			return nil, typeError("The provided ArrayBuffer value must not be resizable.")
@@ -433,6 +439,11 @@ func (k *socket) sendBlob(blob safejs.Value) error {
 }
 
 func (k *socket) close(args []safejs.Value) (any, error) {
+	if arg(args, 0).IsUndefined() && !arg(args, 1).IsUndefined() {
+		// As Chromium's WebSocket.close does: a reason without a code is
+		// code 0. (The glue has converted the reason already.)
+		return nil, domException("InvalidAccessError", "The close code must be either 1000, or between 3000 and 4999. 0 is neither.")
+	}
 	code, reason, err := closeArgs(args)
 	if err != nil {
 		return nil, err
