@@ -40,7 +40,6 @@ func TestEveryMisuseThrowsAsWebSocketDoes(t *testing.T) {
 	checkRuntimeAlive(t, p, srv)
 }
 
-
 // TestMisuseOfResockOwnOptionsAndState covers what WebSocket has no
 // counterpart for: the options, send after close (which WebSocket ignores
 // and resock refuses, so that nothing is dropped silently), a full outbox,
