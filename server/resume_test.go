@@ -157,7 +157,7 @@ func (c *resumeClient) close(t *testing.T) {
 	select {
 	case <-c.closed:
 	case <-time.After(10 * time.Second):
-		t.Errorf("client did not close")
+		t.Errorf("client did not close: state %v, stats %+v", c.s.State(), c.s.Stats())
 	}
 }
 

@@ -405,3 +405,16 @@ func TestARefusedHandshakeWaitsTheServersRetryAfter(t *testing.T) {
 		t.Fatalf("reconnecting %+v, want the server's 5s", rec)
 	}
 }
+
+func TestCloseDuringTheResumeHandshakeClosesTheConnection(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	h.s.Close(1000, "")
+	if closed, _ := c.Closed(); !closed {
+		t.Fatal("a connection in the handshake was left open by close()")
+	}
+	if st := h.s.State(); st != Closed {
+		t.Fatalf("state %v, want closed", st)
+	}
+}

@@ -493,11 +493,12 @@ func (s *Socket) retry(ev CloseEvent) {
 	s.setTimer(retryTimer, delay, s.dial)
 }
 
-// abandon forgets the current connection or pending retry.
+// abandon forgets the current connection or pending retry. A connection
+// still opening, or opened but in the resume handshake, is closed.
 func (s *Socket) abandon() {
 	s.stopTimers()
 	s.epoch++
-	if s.conn != nil && !s.connOpen {
+	if s.conn != nil && (!s.connOpen || s.state != Open) {
 		s.conn.Close(1000, "")
 	}
 	s.conn, s.connOpen = nil, false
