@@ -7,8 +7,11 @@ ADDR ?= 127.0.0.1:8080
 build:
 	.ci/build-wasm.sh
 
+# The binary is run directly, not through go run, so that Ctrl-C reaches
+# only the server, which shuts down cleanly and exits 0.
 run: build
-	go run ./server/cmd/resock-demo -addr $(ADDR)
+	go build -o .bin/resock-demo ./server/cmd/resock-demo
+	.bin/resock-demo -addr $(ADDR)
 
 test:
 	.ci/ensure-chromium.sh

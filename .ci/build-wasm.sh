@@ -28,7 +28,9 @@ else
 fi
 rm -f jsglue/resock.wasm.br
 if command -v brotli >/dev/null; then
-	brotli -q 11 -f -o jsglue/resock.wasm.br jsglue/resock.wasm
+	# -n: brotli would copy resock.wasm's time, truncated to the second,
+	# which makes the server take the file for stale.
+	brotli -q 11 -f -n -o jsglue/resock.wasm.br jsglue/resock.wasm
 fi
 
 raw=$(wc -c <jsglue/resock.wasm)
