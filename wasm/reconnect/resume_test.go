@@ -418,3 +418,20 @@ func TestCloseDuringTheResumeHandshakeClosesTheConnection(t *testing.T) {
 		t.Fatalf("state %v, want closed", st)
 	}
 }
+
+func TestAProtocolErrorWhileClosingDoesNotReviveTheSocket(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	h.s.Close(1000, "")
+	c.ack(5) // acknowledges messages never sent: a protocol error
+	h.clock.Advance(time.Hour)
+	if n, st := h.tr.Dials(), h.s.State(); n != 1 || st != Closed {
+		t.Fatalf("dials %d, state %v: close() must stay final", n, st)
+	}
+	closes := eventsOf[CloseEvent](h.rec)
+	if len(closes) != 1 || closes[0].WillReconnect {
+		t.Fatalf("close events %+v, want one final close", closes)
+	}
+}

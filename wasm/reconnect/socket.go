@@ -422,6 +422,12 @@ func (s *Socket) connect(url string, protocols []string) {
 // dropped handles the end of a connection or attempt the Socket did not ask
 // for: a CloseEvent, then a retry or, past MaxRetries, the end.
 func (s *Socket) dropped(code int, reason string, wasClean bool) {
+	if s.state == Closing {
+		// Close was called: whatever ends the connection now (a protocol
+		// error, a heartbeat timeout) ends the Socket, as Close promised.
+		s.finish(code, reason, wasClean)
+		return
+	}
 	s.stopTimers()
 	s.epoch++
 	s.conn, s.connOpen = nil, false
