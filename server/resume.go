@@ -21,7 +21,8 @@ type sessions struct {
 	byID    map[wire.ID]*session
 	max     int
 	closing bool
-	// apps tracks the app goroutines, which run once per session.
+	// apps tracks the app goroutines, which run once per session; add
+	// counts one for each session it accepts.
 	apps sync.WaitGroup
 }
 
@@ -63,6 +64,9 @@ func (r *sessions) add(s *session) error {
 		return errTooManySessions
 	}
 	r.byID[s.id] = s
+	// Counted here, under the lock shutdown takes, so that no app starts
+	// once Shutdown waits for them.
+	r.apps.Add(1)
 	return nil
 }
 
@@ -141,9 +145,9 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 			return
 		}
 		if !sess.attach(wc, h, false) {
+			s.sessions.apps.Done()
 			return
 		}
-		s.sessions.apps.Add(1)
 		go func() {
 			defer s.sessions.apps.Done()
 			conn := &Conn{id: sess.name(), remoteAddr: wc.remoteAddr, log: sess.log, sess: sess}
