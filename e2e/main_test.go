@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,11 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/resock/resock/internal/chromium"
 )
-
-// chromiumPath is where Debian's chromium package installs the browser.
-const chromiumPath = "/usr/bin/chromium"
 
 var (
 	// assetsDir holds what the server serves beside the demo: resock.js,
@@ -48,7 +44,7 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	goroutines := runtime.NumGoroutine()
 
-	chromium, err := findChromium()
+	browserPath, err := chromium.Find()
 	if err != nil {
 		if inCI() {
 			fmt.Fprintf(os.Stderr, "e2e: %v; CI is set, so the end-to-end tests fail instead of skipping\n", err)
@@ -76,7 +72,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 
-	ctx, stop, err := startBrowser(chromium)
+	ctx, stop, err := chromium.Start(browserPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
@@ -101,16 +97,6 @@ func inCI() bool {
 		return false
 	}
 	return true
-}
-
-func findChromium() (string, error) {
-	if _, err := os.Stat(chromiumPath); err == nil {
-		return chromiumPath, nil
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p, nil
-	}
-	return "", errors.New("chromium not found at " + chromiumPath + " nor on PATH")
 }
 
 // buildAssets builds resock.wasm into dir with the go command that runs the
@@ -194,44 +180,6 @@ func copyDemo(dir string) error {
 		return fmt.Errorf("failed to copy the harness: %w", err)
 	}
 	return nil
-}
-
-// startBrowser starts headless Chromium and returns a context holding it and
-// a func that stops it and waits for the process to exit.
-func startBrowser(path string) (context.Context, func(), error) {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1000, 640),
-	)
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	stop := func() {
-		cancel()
-		cancelAlloc()
-	}
-
-	// The first Do binds the browser to ctx, so it cannot carry a deadline
-	// itself: a watchdog bounds the start instead.
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(ctx) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("failed to start %s: %w", path, err)
-		}
-	case <-time.After(30 * time.Second):
-		stop()
-		<-started
-		return nil, nil, fmt.Errorf("failed to start %s: no answer within 30s", path)
-	}
-	return ctx, stop, nil
 }
 
 // checkGoroutines waits a little for goroutines to wind down and reports

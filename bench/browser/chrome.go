@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
@@ -14,56 +11,6 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
-
-// chromiumPath is where Debian's chromium package installs the browser.
-const chromiumPath = "/usr/bin/chromium"
-
-func findChromium() (string, error) {
-	if _, err := os.Stat(chromiumPath); err == nil {
-		return chromiumPath, nil
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p, nil
-	}
-	return "", errors.New("chromium not found at " + chromiumPath + " nor on PATH (make test installs it)")
-}
-
-// startBrowser starts headless Chromium, as the end-to-end tests do, and
-// returns a context holding its one tab and a func that stops it.
-func startBrowser(path string) (context.Context, func(), error) {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1000, 640),
-	)
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	stop := func() {
-		cancel()
-		cancelAlloc()
-	}
-	// The first Do binds the browser to ctx, so it cannot carry a deadline
-	// itself: a watchdog bounds the start instead.
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(ctx) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("failed to start %s: %w", path, err)
-		}
-	case <-time.After(30 * time.Second):
-		stop()
-		<-started
-		return nil, nil, fmt.Errorf("failed to start %s: no answer within 30s", path)
-	}
-	return ctx, stop, nil
-}
 
 // browserVersion is Chromium's product string, such as "Chrome/146.0…".
 func browserVersion(ctx context.Context) string {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/resock/resock/internal/chromium"
 	"io"
 	"log"
 	"os"
@@ -78,7 +79,7 @@ func run() error {
 		return fmt.Errorf("no resock.wasm in %s: run make build first", builtDir)
 	}
 	nodeModules := filepath.Join(root, "bench", "node_modules")
-	chromium, err := findChromium()
+	browserPath, err := chromium.Find()
 	if err != nil {
 		return err
 	}
@@ -115,8 +116,8 @@ func run() error {
 	}
 	defer func() { _ = echo.stop() }()
 
-	progress("start %s", chromium)
-	ctx, stop, err := startBrowser(chromium)
+	progress("start %s", browserPath)
+	ctx, stop, err := chromium.Start(browserPath)
 	if err != nil {
 		return err
 	}
