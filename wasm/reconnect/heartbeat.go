@@ -33,6 +33,10 @@ func (s *Socket) heartbeatDue() {
 	}
 	if s.awaitingPong {
 		if s.lastHeard <= s.pingSent {
+			if wait := s.pingSent + s.o.HeartbeatTimeout - now; wait > 0 {
+				s.setTimer(heartbeatTimer, min(wait, s.interval()), s.heartbeatDue)
+				return
+			}
 			s.dead(now - s.lastHeard)
 			return
 		}
@@ -54,6 +58,9 @@ func (s *Socket) interval() time.Duration {
 }
 
 // sendProbe sends a heartbeat probe and waits HeartbeatTimeout for any data.
+// It looks again every interval meanwhile: when the glue delivers messages
+// without the engine, an answer is only seen by looking, and the next probe
+// is due an interval after it, not after the timeout.
 func (s *Socket) sendProbe() {
 	s.pingStamp++
 	var probe Message
@@ -64,7 +71,7 @@ func (s *Socket) sendProbe() {
 	}
 	s.pingSent, s.awaitingPong = s.o.Clock.Now(), true
 	s.conn.Send(probe)
-	s.setTimer(heartbeatTimer, s.o.HeartbeatTimeout, s.heartbeatDue)
+	s.setTimer(heartbeatTimer, min(s.o.HeartbeatTimeout, s.interval()), s.heartbeatDue)
 }
 
 // pong records the round-trip time of the probe with stamp.

@@ -435,3 +435,66 @@ func TestAProtocolErrorWhileClosingDoesNotReviveTheSocket(t *testing.T) {
 		t.Fatalf("close events %+v, want one final close", closes)
 	}
 }
+
+// quietTransport dials connections whose messages, like the browser glue's
+// in plain mode, bypass the engine: it only learns of them by asking.
+type quietTransport struct {
+	fakeTransport
+	clock *fakeClock
+	quiet []*quietConn
+}
+
+func (t *quietTransport) Dial(url string, protocols []string, h ConnHandler) (Conn, error) {
+	c, err := t.fakeTransport.Dial(url, protocols, h)
+	q := &quietConn{fakeConn: c.(*fakeConn), clock: t.clock}
+	t.quiet = append(t.quiet, q)
+	return q, err
+}
+
+type quietConn struct {
+	*fakeConn
+	clock *fakeClock
+	heard time.Duration // 0: nothing yet
+}
+
+func (c *quietConn) SinceHeard() (time.Duration, bool) {
+	if c.heard == 0 {
+		return 0, false
+	}
+	return c.clock.Now() - c.heard, true
+}
+
+func TestHeartbeatProbesAnIntervalAfterAnAnswerItDidNotSee(t *testing.T) {
+	tr := &quietTransport{}
+	h := newHarness(t, 0, func(o *Options) {
+		tr.clock = o.Clock.(*fakeClock)
+		o.Transport = tr
+		o.HeartbeatMessage = "probe"
+		o.HeartbeatInterval, o.HeartbeatTimeout = 100*time.Millisecond, 5*time.Second
+	})
+	c := tr.quiet[0]
+	c.open()
+	// Every probe is answered 2 ms later, out of the engine's sight.
+	for i := 1; i <= 5; i++ {
+		h.clock.Advance(100 * time.Millisecond)
+		if n := len(c.Sent()); n != i {
+			t.Fatalf("%d probes after %d answered ones, want %d: the next is due an interval after the answer", n, i-1, i)
+		}
+		h.clock.Advance(2 * time.Millisecond)
+		c.heard = h.clock.Now()
+	}
+	// Then silence: dead HeartbeatTimeout after the last probe, not sooner.
+	h.clock.Advance(100 * time.Millisecond)
+	sent := len(c.Sent())
+	h.clock.Advance(5*time.Second - 10*time.Millisecond)
+	if closed, _ := c.Closed(); closed {
+		t.Fatal("closed before HeartbeatTimeout had passed since the probe")
+	}
+	if n := len(c.Sent()); n != sent {
+		t.Fatalf("%d more probes while one was unanswered", n-sent)
+	}
+	h.clock.Advance(20 * time.Millisecond)
+	if closed, code := c.Closed(); !closed || code != CloseHeartbeatTimeout {
+		t.Fatalf("closed=%v code=%d after the timeout, want %d", closed, code, CloseHeartbeatTimeout)
+	}
+}
