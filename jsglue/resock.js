@@ -290,7 +290,7 @@ function utf8Length(s) {
 }
 
 // plainReceiver makes the message handler of a plain-mode socket, which Go
-// installs on each browser WebSocket once it opens (see wasm/plain_js.go
+// installs on each browser WebSocket once it opens (see wasm/gluepath_js.go
 // for the object p it shares with Go). Messages go from the browser socket
 // to the page's listeners without entering Go, but for what the engine must
 // see: the heartbeat's expected answer and a message over the size limit.
@@ -324,6 +324,198 @@ function plainReceiver(ref, p) {
 			const value = typeof data === "string" || p.arrayBuffer ? data : new Blob([data]);
 			target.dispatchEvent(new MessageEvent("message", { data: value, origin: p.origin }));
 		}
+	};
+}
+
+// In resume mode, once the handshake is done, the glue carries the
+// session's data frames (see wasm/carry_js.go for the object p it shares
+// with Go, and docs/PROTOCOL.md for the frames): it numbers, acknowledges
+// and delivers the server's, and frames and keeps the page's until the
+// server acknowledges them. Go hands it the ledger with carry and takes it
+// back with reclaim; every frame but data goes to Go.
+const TEXT_FRAME = 0x03;
+const BINARY_FRAME = 0x04;
+const ACK_FRAME = 0x05;
+
+const utf8Encoder = new TextEncoder();
+// fatal: invalid UTF-8 is the peer's error, which Go reports; ignoreBOM: a
+// leading U+FEFF is the application's character.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function resumeReceiver(ref, p) {
+	return (ev) => {
+		if (ev.target !== p.ws) {
+			return;
+		}
+		const data = ev.data;
+		if (typeof data === "string" || data.byteLength === 0) {
+			p.slow(ev);
+			return;
+		}
+		const bytes = new Uint8Array(data);
+		const type = bytes[0];
+		const size = bytes.length - 1;
+		if ((type !== TEXT_FRAME && type !== BINARY_FRAME) || size > p.maxMessageSize) {
+			p.slow(ev);
+			return;
+		}
+		let value;
+		if (type === TEXT_FRAME) {
+			try {
+				value = utf8Decoder.decode(bytes.subarray(1));
+			} catch {
+				p.slow(ev);
+				return;
+			}
+		} else {
+			value = p.arrayBuffer ? data.slice(1) : new Blob([bytes.subarray(1)]);
+		}
+		const now = performance.now();
+		p.heard = now;
+		p.lastData = now;
+		p.received++;
+		p.messagesIn++;
+		p.bytesIn += size;
+		const unacked = p.received - p.ackSent;
+		if (unacked === 1) {
+			p.oldest = now;
+		}
+		if (unacked >= p.ackEvery) {
+			sendAck(p);
+		} else if (p.ackTimer === 0) {
+			p.ackTimer = setTimeout(ackDue, p.ackQuiet, p);
+		}
+		const target = ref.deref();
+		if (target !== undefined) {
+			target.dispatchEvent(new MessageEvent("message", { data: value, origin: p.origin }));
+		}
+	};
+}
+
+// sendAck tells the server how many of its frames were delivered.
+function sendAck(p) {
+	let n = p.received;
+	const frame = [ACK_FRAME];
+	while (n >= 0x80) {
+		frame.push((n % 0x80) | 0x80);
+		n = Math.floor(n / 0x80);
+	}
+	frame.push(n);
+	p.ws.send(new Uint8Array(frame));
+	p.ackSent = p.received;
+	if (p.ackTimer !== 0) {
+		clearTimeout(p.ackTimer);
+		p.ackTimer = 0;
+	}
+}
+
+// ackDue acknowledges once the stream is quiet, or at the latest ackMax
+// after the oldest frame not acknowledged.
+function ackDue(p) {
+	p.ackTimer = 0;
+	if (!p.carrying || p.ws === null || p.received === p.ackSent) {
+		return;
+	}
+	const now = performance.now();
+	const quiet = now - p.lastData;
+	const waited = now - p.oldest;
+	if (quiet < p.ackQuiet && waited < p.ackMax) {
+		p.ackTimer = setTimeout(ackDue, Math.min(p.ackQuiet - quiet, p.ackMax - waited), p);
+		return;
+	}
+	sendAck(p);
+}
+
+// sendFrame sends a data frame on the carried connection and keeps it
+// until acknowledged; false if the connection is not open.
+function sendFrame(p, frame) {
+	const ws = p.ws;
+	if (!p.carrying || ws === null || ws.readyState !== OPEN) {
+		return false;
+	}
+	ws.send(frame);
+	p.buf.push(frame);
+	p.sent++;
+	p.unackedBytes += frame.length - 1;
+	return true;
+}
+
+// sendData frames a message the page sends and sends it, if it can go now:
+// a string, ArrayBuffer or view, and room in the window. Anything else goes
+// through Go.
+function sendData(p, message) {
+	let frame;
+	if (typeof message === "string") {
+		const bytes = utf8Encoder.encode(message);
+		frame = new Uint8Array(bytes.length + 1);
+		frame[0] = TEXT_FRAME;
+		frame.set(bytes, 1);
+	} else {
+		let view;
+		if (message instanceof ArrayBuffer && !message.detached) {
+			view = new Uint8Array(message);
+		} else if (ArrayBuffer.isView(message) && message.buffer instanceof ArrayBuffer && !message.buffer.detached) {
+			view = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+		} else {
+			return false;
+		}
+		frame = new Uint8Array(view.length + 1);
+		frame[0] = BINARY_FRAME;
+		frame.set(view, 1);
+	}
+	const size = frame.length - 1;
+	const n = p.buf.length;
+	if (n > 0 && (n >= p.maxUnacked || p.unackedBytes + size > p.maxUnackedBytes)) {
+		return false;
+	}
+	if (!sendFrame(p, frame)) {
+		return false;
+	}
+	p.messagesOut++;
+	p.bytesOut += size;
+	return true;
+}
+
+// carrier gives p the functions Go calls to hand the ledger over and back.
+function carrier(p) {
+	p.buf = [];
+	p.ackTimer = 0;
+	p.lastData = 0;
+	p.oldest = 0;
+	p.carry = (ws, frames) => {
+		p.buf = frames;
+		p.unackedBytes = 0;
+		for (const f of frames) {
+			p.unackedBytes += f.length - 1;
+			ws.send(f);
+		}
+		p.carrying = true;
+		ws.onmessage = p.receive;
+	};
+	p.reclaim = () => {
+		p.carrying = false;
+		p.direct = false;
+		if (p.ackTimer !== 0) {
+			clearTimeout(p.ackTimer);
+			p.ackTimer = 0;
+		}
+		const frames = p.buf;
+		p.buf = [];
+		p.unackedBytes = 0;
+		return frames;
+	};
+	p.sendFrame = (frame) => sendFrame(p, frame);
+	p.release = (received) => {
+		if (received < p.acked || received > p.sent) {
+			return `server acknowledged ${received} messages, but ${p.sent} were sent and ${p.acked} acknowledged before`;
+		}
+		const n = received - p.acked;
+		for (let i = 0; i < n; i++) {
+			p.unackedBytes -= p.buf[i].length - 1;
+		}
+		p.buf.splice(0, n);
+		p.acked = received;
+		return "";
 	};
 }
 
@@ -442,8 +634,8 @@ function reportException(err) {
  */
 export class ReconnectingWebSocket extends EventTarget {
 	#b;
-	// #plain is the data path Go shares in plain mode, or null.
-	#plain = null;
+	// #path is the data path Go shares (see wasm/gluepath_js.go), or null.
+	#path = null;
 	#url = "";
 	// #handlers holds, per event type, the on* handler and the listener that
 	// calls it, added when the handler is first set, as browsers do.
@@ -457,9 +649,15 @@ export class ReconnectingWebSocket extends EventTarget {
 		const args = constructorArgs(arguments);
 		this.#b = check(this.#call(() => bridge.create(this, ...args)));
 		this.#url = this.#b.url();
-		if (this.#b.plain) {
-			this.#plain = this.#b.plain;
-			this.#plain.receive = plainReceiver(new WeakRef(this), this.#plain);
+		const p = this.#b.path;
+		if (p) {
+			this.#path = p;
+			if (p.resume) {
+				carrier(p);
+				p.receive = resumeReceiver(new WeakRef(this), p);
+			} else {
+				p.receive = plainReceiver(new WeakRef(this), p);
+			}
 		}
 		track(this, this.#b);
 	}
@@ -550,16 +748,22 @@ export class ReconnectingWebSocket extends EventTarget {
 	send(data) {
 		const args = messageArg(arguments);
 		const message = args[0];
-		// Go says when a string may go straight to the browser socket: the
+		// Go says when a message may go straight to the browser socket: the
 		// socket is open and nothing queued could be overtaken.
-		const p = this.#plain;
-		if (p !== null && p.direct && typeof message === "string" && !exited) {
-			const ws = p.ws;
-			if (ws !== null && ws.readyState === OPEN) {
-				ws.send(message);
-				p.messagesOut++;
-				p.bytesOut += utf8Length(message);
-				return;
+		const p = this.#path;
+		if (p !== null && p.direct && !exited) {
+			if (p.resume) {
+				if (sendData(p, message)) {
+					return;
+				}
+			} else if (typeof message === "string") {
+				const ws = p.ws;
+				if (ws !== null && ws.readyState === OPEN) {
+					ws.send(message);
+					p.messagesOut++;
+					p.bytesOut += utf8Length(message);
+					return;
+				}
 			}
 		}
 		this.#bridge("send", args);

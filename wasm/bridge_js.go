@@ -134,12 +134,10 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	} else {
 		k.transport = &browserTransport{registry: webSockets}
 		o.Transport = k.transport
-		if !o.Resume {
-			if k.plain, err = newPlainPath(k, o); err != nil {
-				return nil, err
-			}
-			k.transport.plain = k.plain
+		if k.glue, err = newGluePath(k, o); err != nil {
+			return nil, err
 		}
+		k.transport.glue = k.glue
 	}
 	if !urlFn.IsUndefined() || !protocolsFn.IsUndefined() {
 		o.Resolve = k.resolver(urlFn, protocolsFn, url, protocols)

@@ -14,9 +14,9 @@ import (
 // run inside dispatchEvent; an exception in one is reported by the
 // EventTarget and does not stop the others.
 func (k *socket) onEvent(e reconnect.Event) {
-	if _, ok := e.(reconnect.StateEvent); ok && k.plain != nil {
+	if _, ok := e.(reconnect.StateEvent); ok && k.glue != nil {
 		// Before any listener runs: one may send.
-		k.plain.update()
+		k.glue.update()
 	}
 	target, ok := k.target()
 	if !ok {

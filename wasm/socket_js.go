@@ -19,9 +19,8 @@ type socket struct {
 	id        int
 	s         *reconnect.Socket
 	transport *browserTransport // nil when a test supplied another
-	// plain is the glue's data path, in plain mode over the browser
-	// transport only.
-	plain *plainPath
+	// glue is the glue's data path, over the browser transport only.
+	glue *gluePath
 	// webSockets is a JavaScript Set of the browser WebSockets the socket
 	// has open, so that the glue can close them should the Go program exit.
 	webSockets safejs.Value
@@ -103,8 +102,8 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 	if err := obj.Set("webSockets", k.webSockets); err != nil {
 		return safejs.Undefined(), err
 	}
-	if k.plain != nil {
-		if err := obj.Set("plain", k.plain.obj); err != nil {
+	if k.glue != nil {
+		if err := obj.Set("path", k.glue.obj); err != nil {
 			return safejs.Undefined(), err
 		}
 	}
@@ -168,8 +167,8 @@ func truthy(v safejs.Value) bool {
 // stats is the snapshot stats() returns, with durations in milliseconds.
 func (k *socket) stats([]safejs.Value) (any, error) {
 	st := k.s.Stats()
-	if k.plain != nil {
-		in, bytesIn, out, bytesOut := k.plain.counts()
+	if k.glue != nil {
+		in, bytesIn, out, bytesOut := k.glue.counts()
 		st.MessagesIn += in
 		st.BytesIn += bytesIn
 		st.MessagesOut += out
@@ -282,8 +281,8 @@ func (k *socket) setBinaryType(args []safejs.Value) (any, error) {
 	case "arraybuffer":
 		k.arrayBuffer.Store(true)
 	}
-	if k.plain != nil {
-		_ = k.plain.obj.Set("arrayBuffer", k.arrayBuffer.Load())
+	if k.glue != nil {
+		_ = k.glue.obj.Set("arrayBuffer", k.arrayBuffer.Load())
 	}
 	return nil, nil
 }
@@ -292,10 +291,10 @@ func (k *socket) setBinaryType(args []safejs.Value) (any, error) {
 // ArrayBufferView (only the bytes it views), or a Blob. Anything else is
 // converted to a string, as WebSocket does: send(123) sends "123".
 func (k *socket) send(args []safejs.Value) (any, error) {
-	if k.plain != nil {
+	if k.glue != nil {
 		// Whatever this call queues must not be overtaken by the glue.
-		k.plain.block()
-		defer k.plain.update()
+		k.glue.block()
+		defer k.glue.update()
 	}
 	return k.sendData(args)
 }
@@ -413,10 +412,10 @@ func (k *socket) sendBlob(blob safejs.Value) error {
 		return fmt.Errorf("failed to read Blob: %s", jsMessage(err))
 	}
 	go func() {
-		if k.plain != nil {
+		if k.glue != nil {
 			// The Blob held the outbox; the glue may send directly again
 			// once it is through.
-			defer k.plain.update()
+			defer k.glue.update()
 		}
 		defer func() {
 			if r := recover(); r != nil {

@@ -23,8 +23,8 @@ type browserTransport struct {
 	// constructor threw, which after resock's own checks means the page
 	// may not connect there at all (mixed content, Content Security Policy).
 	dialErr error
-	// plain, in plain mode, lets the glue move messages itself.
-	plain *plainPath
+	// glue lets the glue move messages itself.
+	glue *gluePath
 }
 
 var errNotOpen = errors.New("WebSocket is not open")
@@ -98,8 +98,8 @@ func (c *browserConn) listen() error {
 
 func (c *browserConn) onOpen(safejs.Value) {
 	c.opened = true
-	if c.t.plain != nil && !c.closing {
-		c.t.plain.attach(c)
+	if c.t.glue != nil && !c.closing {
+		c.t.glue.attach(c)
 	}
 	protocol, _ := stringProp(c.ws, "protocol")
 	extensions, _ := stringProp(c.ws, "extensions")
@@ -107,6 +107,11 @@ func (c *browserConn) onOpen(safejs.Value) {
 }
 
 func (c *browserConn) onMessage(ev safejs.Value) {
+	if p := c.t.glue; p != nil && p.carrying {
+		// An acknowledgement may have let the outbox go: the glue may send
+		// directly again.
+		defer p.update()
+	}
 	data, err := ev.Get("data")
 	if err != nil {
 		c.h.OnError(fmt.Errorf("failed to read message: %w", err))
@@ -149,8 +154,8 @@ func (c *browserConn) onClose(ev safejs.Value) {
 		return
 	}
 	c.closed = true
-	if c.t.plain != nil {
-		c.t.plain.detach(c)
+	if c.t.glue != nil {
+		c.t.glue.detach(c)
 	}
 	code, reason, wasClean := 1006, "", false
 	if v, err := ev.Get("code"); err == nil {
@@ -218,7 +223,7 @@ func (c *browserConn) Send(m reconnect.Message) error {
 
 // SinceHeard is how long ago the glue last delivered a message of c itself.
 func (c *browserConn) SinceHeard() (time.Duration, bool) {
-	if p := c.t.plain; p != nil && p.conn == c {
+	if p := c.t.glue; p != nil && p.conn == c {
 		return p.sinceHeard()
 	}
 	return 0, false
@@ -241,8 +246,8 @@ func (c *browserConn) Close(code int, reason string) error {
 		return nil
 	}
 	c.closing = true
-	if c.t.plain != nil {
-		c.t.plain.detach(c)
+	if c.t.glue != nil {
+		c.t.glue.detach(c)
 	}
 	var err error
 	if code == 0 {

@@ -44,7 +44,7 @@ func (s *Socket) Suspend() {
 		s.conn.Close(code, reason)
 		s.stopTimers()
 		s.epoch++
-		s.conn, s.connOpen = nil, false
+		s.forgetConn()
 		s.markDown()
 		s.emit(CloseEvent{Code: code, Reason: reason, WasClean: true, WillReconnect: true})
 		s.setState(Offline)

@@ -14,9 +14,9 @@ import (
 // the stream has been quiet this long, and at the latest this long after the
 // oldest unacknowledged frame arrived.
 const (
-	ackEvery = 64
-	ackQuiet = 10 * time.Millisecond
-	ackMax   = time.Second
+	AckEvery = 64
+	AckQuiet = 10 * time.Millisecond
+	AckMax   = time.Second
 )
 
 // CloseReconnect is the code Reconnect closes with in resume mode when given
@@ -37,15 +37,12 @@ type session struct {
 	// firstID is the message id of data frame 1 of this session.
 	firstID uint64
 
-	// received counts the server's data frames delivered in this session.
-	received uint64
-	// acked is how many of received the server was told about.
-	ackSent uint64
-	// sent counts our data frames; acked of them the server acknowledged;
-	// unacked holds frames acked+1 … sent.
-	sent, acked  uint64
-	unacked      []Message
+	Ledger
+	// unackedBytes are the payload bytes of Unacked.
 	unackedBytes int
+	// carrier carries the data frames while it holds the ledger; nil when
+	// the engine does.
+	carrier Carrier
 
 	handshaking bool
 	// oldestUnacked and lastData time the acknowledgement of received frames.
@@ -68,21 +65,53 @@ func (ss *session) hello() Message {
 		Version:  wire.Version,
 		Session:  ss.id,
 		Token:    ss.token,
-		Received: ss.received,
+		Received: ss.Received,
 		Client:   ss.client,
-		FirstID:  ss.firstID + ss.acked,
+		FirstID:  ss.firstID + ss.Acked,
 	})}
 }
 
-// maxUnacked bounds the messages sent but not acknowledged, whatever their
-// size: a resock server holds that many for an app that has not read them
-// yet (its inbox), so a client within it never makes the server stop
+// MaxUnackedFrames bounds the messages sent but not acknowledged, whatever
+// their size: a resock server holds that many for an app that has not read
+// them yet (its inbox), so a client within it never makes the server stop
 // reading.
-const maxUnacked = 1024
+const MaxUnackedFrames = 1024
 
 // windowHas reports whether a message of n bytes may be sent now.
 func (ss *session) windowHas(n, limit int) bool {
-	return len(ss.unacked) == 0 || (ss.unackedBytes+n <= limit && len(ss.unacked) < maxUnacked)
+	frames, bytes := len(ss.Unacked), ss.unackedBytes
+	if ss.carrier != nil {
+		frames, bytes = ss.carrier.Window()
+	}
+	return frames == 0 || (bytes+n <= limit && frames < MaxUnackedFrames)
+}
+
+// carry hands the ledger to c, which sends the unacknowledged frames again,
+// if it can carry them; otherwise the engine sends them itself.
+func (ss *session) carry(c Conn) {
+	if cr, ok := c.(Carrier); ok && cr.Carry(ss.Ledger) {
+		ss.carrier = cr
+		ss.Unacked, ss.unackedBytes = nil, 0
+		return
+	}
+	for _, m := range ss.Unacked {
+		if err := c.Send(dataFrame(m)); err != nil {
+			break
+		}
+	}
+}
+
+// reclaim takes the ledger back from the carrier, if one holds it.
+func (ss *session) reclaim() {
+	if ss.carrier == nil {
+		return
+	}
+	ss.Ledger = ss.carrier.Reclaim()
+	ss.carrier = nil
+	ss.unackedBytes = 0
+	for _, m := range ss.Unacked {
+		ss.unackedBytes += len(m.Data)
+	}
 }
 
 func dataFrame(m Message) Message {
@@ -91,19 +120,22 @@ func dataFrame(m Message) Message {
 
 // release drops the frames the server acknowledged, up to received.
 func (ss *session) release(received uint64) error {
-	if received < ss.acked || received > ss.sent {
-		return fmt.Errorf("server acknowledged %d messages, but %d were sent and %d acknowledged before", received, ss.sent, ss.acked)
+	if ss.carrier != nil {
+		return ss.carrier.Release(received)
 	}
-	n := int(received - ss.acked)
+	if received < ss.Acked || received > ss.Sent {
+		return fmt.Errorf("server acknowledged %d messages, but %d were sent and %d acknowledged before", received, ss.Sent, ss.Acked)
+	}
+	n := int(received - ss.Acked)
 	for i := range n {
-		ss.unackedBytes -= len(ss.unacked[i].Data)
-		ss.unacked[i] = Message{}
+		ss.unackedBytes -= len(ss.Unacked[i].Data)
+		ss.Unacked[i] = Message{}
 	}
-	ss.unacked = ss.unacked[n:]
-	if len(ss.unacked) == 0 {
-		ss.unacked = nil
+	ss.Unacked = ss.Unacked[n:]
+	if len(ss.Unacked) == 0 {
+		ss.Unacked = nil
 	}
-	ss.acked = received
+	ss.Acked = received
 	return nil
 }
 
@@ -119,14 +151,20 @@ func (s *Socket) writeData(m Message) error {
 		s.stats.BytesOut += int64(len(m.Data))
 		return nil
 	}
-	if err := s.conn.Send(dataFrame(m)); err != nil {
-		return err
+	if ss.carrier != nil {
+		if err := ss.carrier.SendData(m); err != nil {
+			return err
+		}
+	} else {
+		if err := s.conn.Send(dataFrame(m)); err != nil {
+			return err
+		}
+		ss.Sent++
+		ss.Unacked = append(ss.Unacked, m)
+		ss.unackedBytes += len(m.Data)
 	}
 	s.stats.MessagesOut++
 	s.stats.BytesOut += int64(len(m.Data))
-	ss.sent++
-	ss.unacked = append(ss.unacked, m)
-	ss.unackedBytes += len(m.Data)
 	return nil
 }
 
@@ -194,19 +232,22 @@ func (s *Socket) receiveFrame(m Message) {
 	}
 	switch f.Type {
 	case wire.TypeText, wire.TypeBinary:
-		ss.received++
+		// A carrier hands over only what it cannot deliver; from here on the
+		// engine counts the frames itself.
+		ss.reclaim()
+		ss.Received++
 		now := s.o.Clock.Now()
-		if ss.received-ss.ackSent == 1 {
+		if ss.Received-ss.AckSent == 1 {
 			ss.oldestUnacked = now
 		}
 		ss.lastData = now
 		s.stats.MessagesIn++
 		s.stats.BytesIn += int64(len(f.Payload))
 		s.emit(MessageEvent{Message: Message{Binary: f.Type == wire.TypeBinary, Data: f.Payload}})
-		if ss.received-ss.ackSent >= ackEvery {
+		if ss.Received-ss.AckSent >= AckEvery {
 			s.sendAck()
 		} else if s.timers[ackTimer] == nil {
-			s.setTimer(ackTimer, ackQuiet, s.ackDue)
+			s.setTimer(ackTimer, AckQuiet, s.ackDue)
 		}
 	case wire.TypeAck:
 		if err := ss.release(f.Value); err != nil {
@@ -244,32 +285,28 @@ func (s *Socket) welcome(w wire.Welcome) {
 			return
 		}
 	} else {
-		ss.firstID += ss.acked
+		ss.firstID += ss.Acked
 		ss.id, ss.token = w.Session, w.Token
-		ss.received, ss.ackSent = 0, 0
-		ss.sent, ss.acked = uint64(len(ss.unacked)), 0
+		ss.Received, ss.AckSent = 0, 0
+		ss.Sent, ss.Acked = uint64(len(ss.Unacked)), 0
 	}
-	for _, m := range ss.unacked {
-		if err := s.conn.Send(dataFrame(m)); err != nil {
-			break
-		}
-	}
+	ss.carry(s.conn)
 	s.opened(resumed)
 }
 
 // ackDue sends an acknowledgement once the stream is quiet, or at the latest
-// ackMax after the oldest unacknowledged frame.
+// AckMax after the oldest unacknowledged frame.
 func (s *Socket) ackDue() {
 	s.timers[ackTimer] = nil
 	ss := s.sess
-	if ss == nil || ss.received == ss.ackSent || s.conn == nil || !s.connOpen {
+	if ss == nil || ss.carrier != nil || ss.Received == ss.AckSent || s.conn == nil || !s.connOpen {
 		return
 	}
 	now := s.o.Clock.Now()
 	quietFor := now - ss.lastData
 	waited := now - ss.oldestUnacked
-	if quietFor < ackQuiet && waited < ackMax {
-		s.setTimer(ackTimer, min(ackQuiet-quietFor, ackMax-waited), s.ackDue)
+	if quietFor < AckQuiet && waited < AckMax {
+		s.setTimer(ackTimer, min(AckQuiet-quietFor, AckMax-waited), s.ackDue)
 		return
 	}
 	s.sendAck()
@@ -277,10 +314,10 @@ func (s *Socket) ackDue() {
 
 func (s *Socket) sendAck() {
 	ss := s.sess
-	if err := s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, ss.received)}); err == nil {
-		ss.ackSent = ss.received
+	if err := s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, ss.Received)}); err == nil {
+		ss.AckSent = ss.Received
 	}
-	if t := s.timers[ackTimer]; t != nil && ss.ackSent == ss.received {
+	if t := s.timers[ackTimer]; t != nil && ss.AckSent == ss.Received {
 		t.Stop()
 		s.timers[ackTimer] = nil
 	}

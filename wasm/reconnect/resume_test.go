@@ -278,20 +278,20 @@ func TestReceiverAcksEvery64FramesAndWhenQuiet(t *testing.T) {
 	if got := acks(); !reflect.DeepEqual(got, []uint64{64}) {
 		t.Fatalf("acks %v after 70 frames, want [64]", got)
 	}
-	h.clock.Advance(ackQuiet)
+	h.clock.Advance(AckQuiet)
 	if got := acks(); !reflect.DeepEqual(got, []uint64{64, 70}) {
 		t.Fatalf("acks %v once quiet, want [64 70]", got)
 	}
-	// A steady trickle never goes quiet; the ack still comes within ackMax.
+	// A steady trickle never goes quiet; the ack still comes within AckMax.
 	for range 200 {
 		c.data("x")
-		h.clock.Advance(ackQuiet / 2)
+		h.clock.Advance(AckQuiet / 2)
 		if n := len(acks()); n > 2 {
 			break
 		}
 	}
-	if got := acks(); len(got) < 3 || got[2] > 70+uint64(ackMax/(ackQuiet/2))+1 {
-		t.Fatalf("acks %v, want a third within ackMax of steady traffic", got)
+	if got := acks(); len(got) < 3 || got[2] > 70+uint64(AckMax/(AckQuiet/2))+1 {
+		t.Fatalf("acks %v, want a third within AckMax of steady traffic", got)
 	}
 }
 

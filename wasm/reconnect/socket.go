@@ -377,7 +377,7 @@ func (s *Socket) dial() {
 				code = CloseReconnect
 			}
 			s.conn.Close(code, "connect timeout")
-			s.conn = nil
+			s.forgetConn()
 		}
 		s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: %s within %v", s.url, what, s.o.ConnectTimeout)})
 		s.dropped(1006, "", false)
@@ -430,7 +430,7 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 	}
 	s.stopTimers()
 	s.epoch++
-	s.conn, s.connOpen = nil, false
+	s.forgetConn()
 	if s.state == Open {
 		s.markDown()
 	}
@@ -507,7 +507,7 @@ func (s *Socket) abandon() {
 	if s.conn != nil && (!s.connOpen || s.state != Open) {
 		s.conn.Close(1000, "")
 	}
-	s.conn, s.connOpen = nil, false
+	s.forgetConn()
 }
 
 // finish ends the Socket's life with a final CloseEvent.
@@ -515,9 +515,18 @@ func (s *Socket) finish(code int, reason string, wasClean bool) {
 	s.course++
 	s.stopTimers()
 	s.epoch++
-	s.conn, s.connOpen = nil, false
+	s.forgetConn()
 	s.setState(Closed)
 	s.emit(CloseEvent{Code: code, Reason: reason, WasClean: wasClean})
+}
+
+// forgetConn lets go of the connection, taking the session's ledger back
+// from it first.
+func (s *Socket) forgetConn() {
+	if s.sess != nil {
+		s.sess.reclaim()
+	}
+	s.conn, s.connOpen = nil, false
 }
 
 func (s *Socket) markDown() { s.downSince = s.o.Clock.Now() }

@@ -47,3 +47,41 @@ type QuietConn interface {
 	// none did.
 	SinceHeard() (time.Duration, bool)
 }
+
+// Ledger is what a resume session knows of the data frames of the current
+// stream, in both directions.
+type Ledger struct {
+	// Received counts the server's data frames delivered in this session;
+	// AckSent of them the server was told about.
+	Received, AckSent uint64
+	// Sent counts our data frames; Acked of them the server acknowledged;
+	// Unacked holds frames Acked+1 … Sent.
+	Sent, Acked uint64
+	Unacked     []Message
+}
+
+// Carrier is implemented by a Conn that can carry a resume session's data
+// frames without the engine, as the browser transport does to keep them out
+// of Go. Between Carry and Reclaim it delivers the server's data frames to
+// the application itself, counts them and acknowledges them (AckEvery,
+// AckQuiet, AckMax), and sends the application's, keeping each until the
+// server acknowledges it. Every other frame still reaches OnMessage. The
+// engine calls these methods only for a connection that is open.
+type Carrier interface {
+	QuietConn
+	// Carry takes l over once the handshake is done and sends l.Unacked
+	// again. It reports false, having sent nothing, when it cannot; the
+	// engine then carries on itself.
+	Carry(l Ledger) bool
+	// Reclaim ends carrying and hands the ledger back; the connection's
+	// messages reach OnMessage again.
+	Reclaim() Ledger
+	// SendData sends m as the next data frame and keeps it.
+	SendData(m Message) error
+	// Release drops the frames up to received, which the server
+	// acknowledged; an error if it acknowledged frames never sent, or
+	// fewer than before.
+	Release(received uint64) error
+	// Window is the number of frames kept and the bytes of their payloads.
+	Window() (frames, bytes int)
+}

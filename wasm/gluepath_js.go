@@ -10,35 +10,46 @@ import (
 	"github.com/resock/resock/wasm/reconnect"
 )
 
-// plainPath lets the glue move the messages of a plain-mode socket without
-// entering Go: every crossing between JavaScript and Go costs more than the
-// browser WebSocket spends on a whole small message. Go stays in charge of
-// everything else (connections, states, the outbox, heartbeats) and keeps
-// the shared object obj telling the glue what it may do:
+// gluePath lets the glue move a socket's messages without entering Go:
+// every crossing between JavaScript and Go costs more than the browser
+// WebSocket spends on a whole small message. Go stays in charge of
+// everything else (connections, states, the outbox, heartbeats, the resume
+// handshake) and keeps the shared object obj telling the glue what it may
+// do:
 //
 //   - ws: the browser WebSocket of the open connection, or null;
 //   - direct: true while the socket is open and nothing waits in the outbox,
-//     so a string the page sends can go to ws at once without overtaking
+//     so a message the page sends can go to ws at once without overtaking
 //     anything; Go clears it before anything can queue and sets it again
 //     once the outbox is empty;
 //   - receive: set by the glue, the JavaScript message handler that Go
 //     installs on ws; it dispatches message events itself and hands Go,
-//     through slow, what the engine must see: the heartbeat's expected
-//     answer and messages over maxMessageSize;
+//     through slow, what the engine must see: in plain mode the heartbeat's
+//     expected answer, in resume mode every frame but data, and in both
+//     messages over maxMessageSize and anything it cannot read;
 //   - heard: performance.now() when the handler last took a message;
 //   - messagesIn, bytesIn, messagesOut, bytesOut: what the glue moved,
 //     added to the engine's counts by stats(); text counts its UTF-8 bytes;
 //   - maxMessageSize, expect (null for none), origin, arrayBuffer: what the
 //     handler needs to check and build a message event as Go would.
-type plainPath struct {
+//
+// In resume mode the glue also carries the session's data frames once the
+// handshake is done (see carry_js.go): resume is true, and carrying says
+// whether the glue holds the ledger now.
+type gluePath struct {
 	k   *socket
 	obj safejs.Value
-	// conn is the open connection whose messages the glue delivers.
+	// resume is set in resume mode.
+	resume bool
+	// conn is the open connection whose messages the glue delivers, or in
+	// resume mode may carry.
 	conn *browserConn
+	// carrying is set from Carry to Reclaim.
+	carrying bool
 }
 
-// newPlainPath makes the shared object for a plain-mode socket with options o.
-func newPlainPath(k *socket, o reconnect.Options) (*plainPath, error) {
+// newGluePath makes the shared object for a socket with options o.
+func newGluePath(k *socket, o reconnect.Options) (*gluePath, error) {
 	obj, err := js.object.New()
 	if err != nil {
 		return nil, err
@@ -48,10 +59,11 @@ func newPlainPath(k *socket, o reconnect.Options) (*plainPath, error) {
 		limit = reconnect.DefaultMaxMessageSize
 	}
 	var expect any = safejs.Null()
-	if o.HeartbeatExpect != "" {
+	if o.HeartbeatExpect != "" && !o.Resume {
 		expect = o.HeartbeatExpect
 	}
-	for _, f := range []field{
+	fields := []field{
+		{"resume", o.Resume},
 		{"ws", safejs.Null()},
 		{"direct", false},
 		{"heard", 0},
@@ -63,17 +75,22 @@ func newPlainPath(k *socket, o reconnect.Options) (*plainPath, error) {
 		{"expect", expect},
 		{"origin", ""},
 		{"arrayBuffer", k.arrayBuffer.Load()},
-	} {
+	}
+	if o.Resume {
+		fields = append(fields, carryFields(o)...)
+	}
+	for _, f := range fields {
 		if err := obj.Set(f.name, f.value); err != nil {
 			return nil, err
 		}
 	}
-	return &plainPath{k: k, obj: obj}, nil
+	return &gluePath{k: k, obj: obj, resume: o.Resume}, nil
 }
 
 // attach hands the messages of c, which just opened, to the glue's handler,
-// if the glue set one.
-func (p *plainPath) attach(c *browserConn) {
+// if the glue set one. In resume mode the handshake's frames still go to Go,
+// and the handler takes over when the glue carries the session.
+func (p *gluePath) attach(c *browserConn) {
 	receive, err := p.obj.Get("receive")
 	if err != nil || typeOf(receive) != safejs.TypeFunction || len(c.handlers) < 2 {
 		return
@@ -88,16 +105,18 @@ func (p *plainPath) attach(c *browserConn) {
 			return
 		}
 	}
-	if err := c.ws.Set("onmessage", receive); err != nil {
-		_ = p.obj.Set("ws", safejs.Null())
-		return
+	if !p.resume {
+		if err := c.ws.Set("onmessage", receive); err != nil {
+			_ = p.obj.Set("ws", safejs.Null())
+			return
+		}
 	}
 	p.conn = c
 }
 
 // detach stops the glue from sending on or delivering from c, which is
 // closing or closed.
-func (p *plainPath) detach(c *browserConn) {
+func (p *gluePath) detach(c *browserConn) {
 	if p.conn != c {
 		return
 	}
@@ -108,18 +127,19 @@ func (p *plainPath) detach(c *browserConn) {
 }
 
 // update tells the glue whether it may send directly now.
-func (p *plainPath) update() {
-	direct := p.conn != nil && p.k.s != nil && p.k.s.State() == reconnect.Open && p.k.s.QueuedMessages() == 0
+func (p *gluePath) update() {
+	direct := p.conn != nil && (p.carrying || !p.resume) &&
+		p.k.s != nil && p.k.s.State() == reconnect.Open && p.k.s.QueuedMessages() == 0
 	_ = p.obj.Set("direct", direct)
 }
 
 // block stops direct sends until the next update, while Go itself may queue.
-func (p *plainPath) block() {
+func (p *gluePath) block() {
 	_ = p.obj.Set("direct", false)
 }
 
 // sinceHeard is how long ago the glue's handler last took a message.
-func (p *plainPath) sinceHeard() (time.Duration, bool) {
+func (p *gluePath) sinceHeard() (time.Duration, bool) {
 	heard, err := p.obj.Get("heard")
 	if err != nil {
 		return 0, false
@@ -145,7 +165,7 @@ func (p *plainPath) sinceHeard() (time.Duration, bool) {
 }
 
 // counts are the glue's message counters, for stats().
-func (p *plainPath) counts() (messagesIn, bytesIn, messagesOut, bytesOut int64) {
+func (p *gluePath) counts() (messagesIn, bytesIn, messagesOut, bytesOut int64) {
 	get := func(name string) int64 {
 		v, err := p.obj.Get(name)
 		if err != nil {

@@ -1,0 +1,200 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/resock/resock/internal/wire"
+	"github.com/resock/resock/wasm/reconnect"
+)
+
+// In resume mode the browser connection is a reconnect.Carrier: once the
+// handshake is done, the glue numbers, acknowledges and delivers the
+// server's data frames, and frames and keeps the page's, in JavaScript.
+// The engine keeps the handshake, the heartbeat, the outbox and every other
+// frame, and takes the ledger back before the connection goes.
+//
+// The shared object (see gluepath_js.go) then also holds:
+//
+//   - carrying: true from Carry to Reclaim;
+//   - received, ackSent, sent, acked: the ledger's counts;
+//   - buf: the frames sent and not acknowledged, each a Uint8Array holding
+//     the type byte and the payload, and unackedBytes, their payloads' size;
+//   - ackEvery, ackQuiet, ackMax: when to acknowledge (resock.v1's policy);
+//   - maxUnacked, maxUnackedBytes: the window for sending;
+//   - carry(ws, frames), reclaim(), sendFrame(frame), release(received):
+//     set by the glue, called by Go below.
+
+// carryFields are the resume-mode members of the shared object.
+func carryFields(o reconnect.Options) []field {
+	limit := o.MaxUnackedBytes
+	if limit <= 0 {
+		limit = reconnect.DefaultMaxUnackedBytes
+	}
+	return []field{
+		{"carrying", false},
+		{"received", 0},
+		{"ackSent", 0},
+		{"sent", 0},
+		{"acked", 0},
+		{"unackedBytes", 0},
+		{"ackEvery", reconnect.AckEvery},
+		{"ackQuiet", float64(reconnect.AckQuiet) / float64(time.Millisecond)},
+		{"ackMax", float64(reconnect.AckMax) / float64(time.Millisecond)},
+		{"maxUnacked", reconnect.MaxUnackedFrames},
+		{"maxUnackedBytes", limit},
+	}
+}
+
+// carrying reports whether the glue holds c's ledger.
+func (c *browserConn) carrying() (*gluePath, bool) {
+	p := c.t.glue
+	return p, p != nil && p.carrying && p.conn == c
+}
+
+func (c *browserConn) Carry(l reconnect.Ledger) bool {
+	p := c.t.glue
+	if p == nil || !p.resume || p.carrying || p.conn != c || c.closing || c.closed {
+		return false
+	}
+	frames, err := js.array.New()
+	if err != nil {
+		return false
+	}
+	for _, m := range l.Unacked {
+		f, err := frameOf(m)
+		if err != nil {
+			return false
+		}
+		if _, err := frames.Call("push", f); err != nil {
+			return false
+		}
+	}
+	for _, f := range []field{
+		{"received", float64(l.Received)},
+		{"ackSent", float64(l.AckSent)},
+		{"sent", float64(l.Sent)},
+		{"acked", float64(l.Acked)},
+	} {
+		if err := p.obj.Set(f.name, f.value); err != nil {
+			return false
+		}
+	}
+	if _, err := p.obj.Call("carry", c.ws, frames); err != nil {
+		return false
+	}
+	p.carrying = true
+	return true
+}
+
+func (c *browserConn) Reclaim() reconnect.Ledger {
+	p := c.t.glue
+	var l reconnect.Ledger
+	if p == nil || !p.carrying {
+		return l
+	}
+	p.carrying = false
+	_ = p.obj.Set("direct", false)
+	frames, err := p.obj.Call("reclaim")
+	count := func(name string) uint64 {
+		v, err := p.obj.Get(name)
+		if err != nil {
+			return 0
+		}
+		f, err := v.Float()
+		if err != nil || f < 0 {
+			return 0
+		}
+		return uint64(f)
+	}
+	l.Received, l.AckSent, l.Sent, l.Acked = count("received"), count("ackSent"), count("sent"), count("acked")
+	if err == nil {
+		n, _ := intProp(frames, "length")
+		for i := range n {
+			f, err := frames.Index(i)
+			if err != nil {
+				break
+			}
+			size, err := intProp(f, "length")
+			if err != nil || size == 0 {
+				break
+			}
+			b := make([]byte, size)
+			if _, err := safejs.CopyBytesToGo(b, f); err != nil {
+				break
+			}
+			l.Unacked = append(l.Unacked, reconnect.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
+		}
+	}
+	// A connection still open goes on with its messages in Go.
+	if !c.closing && !c.closed && len(c.handlers) > 1 {
+		_ = c.ws.Set("onmessage", c.handlers[1].Value())
+	}
+	return l
+}
+
+func (c *browserConn) SendData(m reconnect.Message) error {
+	p, ok := c.carrying()
+	if !ok {
+		return errNotOpen
+	}
+	f, err := frameOf(m)
+	if err != nil {
+		return err
+	}
+	sent, err := p.obj.Call("sendFrame", f)
+	if err != nil {
+		return err
+	}
+	if ok, _ := sent.Bool(); !ok {
+		return errNotOpen
+	}
+	return nil
+}
+
+func (c *browserConn) Release(received uint64) error {
+	p, ok := c.carrying()
+	if !ok {
+		return errors.New("connection is not carrying the session")
+	}
+	v, err := p.obj.Call("release", float64(received))
+	if err != nil {
+		return err
+	}
+	if msg, _ := v.String(); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func (c *browserConn) Window() (frames, bytes int) {
+	p, ok := c.carrying()
+	if !ok {
+		return 0, 0
+	}
+	buf, err := p.obj.Get("buf")
+	if err != nil {
+		return 0, 0
+	}
+	frames, _ = intProp(buf, "length")
+	bytes, _ = intProp(p.obj, "unackedBytes")
+	return frames, bytes
+}
+
+// frameOf makes the data frame of m as a Uint8Array.
+func frameOf(m reconnect.Message) (safejs.Value, error) {
+	b := wire.AppendData(make([]byte, 0, 1+len(m.Data)), m.Binary, m.Data)
+	view, err := js.uint8Array.New(len(b))
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	if _, err := safejs.CopyBytesToJS(view, b); err != nil {
+		return safejs.Undefined(), fmt.Errorf("failed to copy a frame: %w", err)
+	}
+	return view, nil
+}
