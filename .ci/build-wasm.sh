@@ -14,7 +14,7 @@ human() {
 }
 
 section "build jsglue/resock.wasm"
-GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o jsglue/resock.wasm ./wasm
+go run ./internal/wasmbuild/build -o jsglue/resock.wasm
 goroot=$(GOOS=js GOARCH=wasm go env GOROOT)
 cp "$goroot/lib/wasm/wasm_exec.js" jsglue/wasm_exec.js
 # zopfli writes gzip about 5 % smaller than gzip -9; brotli another fifth

@@ -10,14 +10,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/resock/resock/server"
+
+	"github.com/resock/resock/internal/wasmbuild"
 )
 
 // These tests load resock.js as a site would, from a folder of its own, and
@@ -131,9 +131,7 @@ func TestGoExitClosesEverySocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "resock_exittest", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "resock.wasm"), "./wasm")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	build := wasmbuild.Command(ctx, root, filepath.Join(dir, "resock.wasm"), "-tags=resock_exittest")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("failed to build resock.wasm with the exit hook: %v\n%s", err, out)
 	}

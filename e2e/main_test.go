@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/resock/resock/internal/chromium"
+	"github.com/resock/resock/internal/wasmbuild"
 )
 
 var (
@@ -109,9 +110,7 @@ func buildAssets(dir string) error {
 	}
 	env := append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "resock.wasm"), "./wasm")
-	build.Dir = root
-	build.Env = env
+	build := wasmbuild.Command(context.Background(), root, filepath.Join(dir, "resock.wasm"))
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("failed to build resock.wasm: %w\n%s", err, out)
 	}

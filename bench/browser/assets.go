@@ -1,14 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/resock/resock/internal/wasmbuild"
 )
 
 // buildHook builds resock.wasm with bench/browser/hook/memstats_js.go added
@@ -27,10 +29,9 @@ func buildHook(root, jsglueDir, dir string) error {
 	if err := os.WriteFile(overlayFile, b, 0o644); err != nil {
 		return fmt.Errorf("failed to write the overlay: %w", err)
 	}
-	build := exec.Command("go", "build", "-trimpath", "-tags=resockbench", "-overlay="+overlayFile,
-		"-o", filepath.Join(dir, "resock.wasm"), "./wasm")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	// The symbol table stays: "-ldflags=" replaces wasmbuild's.
+	build := wasmbuild.Command(context.Background(), root, filepath.Join(dir, "resock.wasm"),
+		"-tags=resockbench", "-overlay="+overlayFile, "-ldflags=")
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("failed to build resock.wasm with the heap hook: %w\n%s", err, out)
 	}
