@@ -271,7 +271,9 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 	}
 	s.inbox = append(s.inbox, Message{
 		Type: typ,
-		Data: append([]byte(nil), f.Payload...),
+		// The frame's bytes are the session's own: the read loop copies
+		// every message out of its buffer.
+		Data: f.Payload,
 		ID:   MessageID{Client: s.client, N: s.firstID + s.received - 1},
 	})
 	s.inboxReady.fire()
@@ -289,7 +291,7 @@ func (s *session) inboxFullLocked(n int) bool {
 	return len(s.inbox) >= inboxLimit || int64(s.inboxBytes+n) > s.srv.opts.ReadLimit
 }
 
-// ackDue acknowledges once the stream is quiet, or at the latest ackMax
+// ackDue acknowledges once the stream is quiet, or at the latest wire.AckMax
 // after the oldest unacknowledged frame.
 func (s *session) ackDue(wc *wsConn) {
 	s.mu.Lock()
@@ -300,8 +302,8 @@ func (s *session) ackDue(wc *wsConn) {
 	}
 	now := time.Now()
 	quiet, waited := now.Sub(s.lastData), now.Sub(s.oldestUnacked)
-	if quiet < ackQuiet && waited < ackMax {
-		s.ackTimer = time.AfterFunc(min(ackQuiet-quiet, ackMax-waited), func() { s.ackDue(wc) })
+	if quiet < wire.AckQuiet && waited < wire.AckMax {
+		s.ackTimer = time.AfterFunc(min(wire.AckQuiet-quiet, wire.AckMax-waited), func() { s.ackDue(wc) })
 		s.mu.Unlock()
 		return
 	}
@@ -316,7 +318,7 @@ func (s *session) sendAck(wc *wsConn) {
 	n := s.consumed
 	current := s.link == wc && n > s.ackSent
 	if current {
-		s.ackSent = n
+		s.ackSent, s.sinceAck = n, 0
 	}
 	s.mu.Unlock()
 	if current {

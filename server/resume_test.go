@@ -453,3 +453,44 @@ func TestResumeEchoOfLargeMessagesKeepsFlowing(t *testing.T) {
 		t.Fatalf("%d opens: the connection stalled and was replaced", o)
 	}
 }
+
+func TestServerAcksOnceAckBytesWereRead(t *testing.T) {
+	ts := newTestServer(t, Options{}, Echo)
+	ctx := testCtx(t)
+	c, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	defer c.CloseNow()
+	payload := make([]byte, wire.AckBytes/3+1)
+	for range 3 {
+		if err := c.Write(ctx, websocket.MessageBinary, wire.AppendData(nil, true, payload)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Echo reads a frame, then writes it back. The ack for the third comes
+	// as that read reaches AckBytes, before its echo; an ack that waited
+	// for quiet would come after it.
+	var seen []string
+	for echoes := 0; echoes < 3; {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("after %v: %v", seen, err)
+		}
+		f, err := wire.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f.Type {
+		case wire.TypeBinary:
+			echoes++
+			seen = append(seen, fmt.Sprintf("echo %d", echoes))
+		case wire.TypeAck:
+			seen = append(seen, fmt.Sprintf("ack %d", f.Value))
+			if f.Value == 3 {
+				if echoes == 3 {
+					t.Fatalf("frames %v: the ack came only after the last echo", seen)
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("frames %v: no ack of 3 before the last echo", seen)
+}

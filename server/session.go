@@ -29,13 +29,6 @@ var (
 // stops reading the connection.
 const inboxLimit = 1024
 
-// Acknowledgement policy of resock.v1 (docs/PROTOCOL.md).
-const (
-	ackEvery = 64
-	ackQuiet = 10 * time.Millisecond
-	ackMax   = time.Second
-)
-
 // session is the server's side of one resock.v1 session: the app's Conn,
 // attached to at most one connection (a link) at a time.
 //
@@ -67,11 +60,13 @@ type session struct {
 	// to stop reading — which would strand the acknowledgements an app
 	// blocked in Write is waiting for behind data nobody reads.
 	received, consumed, ackSent uint64
-	oldestUnacked, lastData     time.Time
-	ackTimer                    *time.Timer
-	inbox                       []Message
-	inboxBytes                  int
-	inboxReady, inboxSpace      signal
+	// sinceAck are the payload bytes consumed since the last ack.
+	sinceAck                int
+	oldestUnacked, lastData time.Time
+	ackTimer                *time.Timer
+	inbox                   []Message
+	inboxBytes              int
+	inboxReady, inboxSpace  signal
 	// sent counts the data frames written by the app; acked of them the
 	// client acknowledged; unacked holds frames acked+1 … sent.
 	sent, acked  uint64
@@ -114,15 +109,16 @@ func (s *session) read(ctx context.Context) (Message, error) {
 			s.inboxBytes -= len(m.Data)
 			s.inboxSpace.fire()
 			s.consumed++
+			s.sinceAck += len(m.Data)
 			now := time.Now()
 			if s.consumed-s.ackSent == 1 {
 				s.oldestUnacked = now
 			}
 			s.lastData = now
 			link := s.link
-			ackNow := link != nil && s.consumed-s.ackSent >= ackEvery
+			ackNow := link != nil && (s.consumed-s.ackSent >= wire.AckEvery || s.sinceAck >= wire.AckBytes)
 			if link != nil && !ackNow && s.ackTimer == nil && s.consumed > s.ackSent {
-				s.ackTimer = time.AfterFunc(ackQuiet, func() { s.ackDue(link) })
+				s.ackTimer = time.AfterFunc(wire.AckQuiet, func() { s.ackDue(link) })
 			}
 			s.mu.Unlock()
 			if ackNow {

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -231,14 +232,38 @@ func (c *wsConn) killAfter(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// keptReadBuffer is the largest read buffer a connection keeps between
+// messages.
+const keptReadBuffer = 256 << 10
+
+// readMessage reads the next message through buf and returns a copy of
+// exactly its size: websocket.Conn.Read grows a fresh slice from 512 bytes,
+// which for a 64 KiB message allocates and copies about twice its size.
+func readMessage(ws *websocket.Conn, buf *bytes.Buffer) (websocket.MessageType, []byte, error) {
+	typ, r, err := ws.Reader(context.Background())
+	if err != nil {
+		return 0, nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return 0, nil, err
+	}
+	data := bytes.Clone(buf.Bytes())
+	if buf.Cap() > keptReadBuffer {
+		*buf = bytes.Buffer{}
+	}
+	return typ, data, nil
+}
+
 // readLoop reads the socket until the connection ends, handing messages to
 // Read.
 func (c *wsConn) readLoop() {
 	defer close(c.readDone)
 	var err error
+	var buf bytes.Buffer
 	for err == nil {
 		var m message
-		m.typ, m.data, err = c.ws.Read(context.Background())
+		m.typ, m.data, err = readMessage(c.ws, &buf)
 		if err != nil {
 			break
 		}

@@ -25,7 +25,7 @@ import (
 //   - received, ackSent, sent, acked: the ledger's counts;
 //   - buf: the frames sent and not acknowledged, each a Uint8Array holding
 //     the type byte and the payload, and unackedBytes, their payloads' size;
-//   - ackEvery, ackQuiet, ackMax: when to acknowledge (resock.v1's policy);
+//   - ackEvery, ackBytes, ackQuiet, ackMax: when to acknowledge (resock.v1's policy);
 //   - maxUnacked, maxUnackedBytes: the window for sending;
 //   - carry(ws, frames), reclaim(), sendFrame(frame), release(received):
 //     set by the glue, called by Go below.
@@ -43,9 +43,10 @@ func carryFields(o reconnect.Options) []field {
 		{"sent", 0},
 		{"acked", 0},
 		{"unackedBytes", 0},
-		{"ackEvery", reconnect.AckEvery},
-		{"ackQuiet", float64(reconnect.AckQuiet) / float64(time.Millisecond)},
-		{"ackMax", float64(reconnect.AckMax) / float64(time.Millisecond)},
+		{"ackEvery", wire.AckEvery},
+		{"ackBytes", wire.AckBytes},
+		{"ackQuiet", float64(wire.AckQuiet) / float64(time.Millisecond)},
+		{"ackMax", float64(wire.AckMax) / float64(time.Millisecond)},
 		{"maxUnacked", reconnect.MaxUnackedFrames},
 		{"maxUnackedBytes", limit},
 	}

@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
@@ -22,6 +23,17 @@ const Protocol = "resock.v1"
 
 // Version is the protocol version carried in Hello.
 const Version = 1
+
+// When a receiver acknowledges: once AckEvery data frames or AckBytes bytes
+// of payload are unacknowledged, when the stream has been quiet for
+// AckQuiet, and at the latest AckMax after the oldest unacknowledged frame
+// arrived.
+const (
+	AckEvery = 64
+	AckBytes = 64 << 10
+	AckQuiet = 10 * time.Millisecond
+	AckMax   = time.Second
+)
 
 // Type is the first byte of a frame.
 type Type byte

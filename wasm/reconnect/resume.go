@@ -10,15 +10,6 @@ import (
 	"github.com/resock/resock/internal/wire"
 )
 
-// Acknowledgement policy of resock.v1: ack after this many data frames, when
-// the stream has been quiet this long, and at the latest this long after the
-// oldest unacknowledged frame arrived.
-const (
-	AckEvery = 64
-	AckQuiet = 10 * time.Millisecond
-	AckMax   = time.Second
-)
-
 // CloseReconnect is the code Reconnect closes with in resume mode when given
 // none, so that the server keeps the session for the next connection.
 const CloseReconnect = 4003
@@ -43,6 +34,9 @@ type session struct {
 	// carrier carries the data frames while it holds the ledger; nil when
 	// the engine does.
 	carrier Carrier
+
+	// sinceAck are the payload bytes received since the last ack.
+	sinceAck int
 
 	handshaking bool
 	// oldestUnacked and lastData time the acknowledgement of received frames.
@@ -241,13 +235,14 @@ func (s *Socket) receiveFrame(m Message) {
 			ss.oldestUnacked = now
 		}
 		ss.lastData = now
+		ss.sinceAck += len(f.Payload)
 		s.stats.MessagesIn++
 		s.stats.BytesIn += int64(len(f.Payload))
 		s.emit(MessageEvent{Message: Message{Binary: f.Type == wire.TypeBinary, Data: f.Payload}})
-		if ss.Received-ss.AckSent >= AckEvery {
+		if ss.Received-ss.AckSent >= wire.AckEvery || ss.sinceAck >= wire.AckBytes {
 			s.sendAck()
 		} else if s.timers[ackTimer] == nil {
-			s.setTimer(ackTimer, AckQuiet, s.ackDue)
+			s.setTimer(ackTimer, wire.AckQuiet, s.ackDue)
 		}
 	case wire.TypeAck:
 		if err := ss.release(f.Value); err != nil {
@@ -295,7 +290,7 @@ func (s *Socket) welcome(w wire.Welcome) {
 }
 
 // ackDue sends an acknowledgement once the stream is quiet, or at the latest
-// AckMax after the oldest unacknowledged frame.
+// wire.AckMax after the oldest unacknowledged frame.
 func (s *Socket) ackDue() {
 	s.timers[ackTimer] = nil
 	ss := s.sess
@@ -305,8 +300,8 @@ func (s *Socket) ackDue() {
 	now := s.o.Clock.Now()
 	quietFor := now - ss.lastData
 	waited := now - ss.oldestUnacked
-	if quietFor < AckQuiet && waited < AckMax {
-		s.setTimer(ackTimer, min(AckQuiet-quietFor, AckMax-waited), s.ackDue)
+	if quietFor < wire.AckQuiet && waited < wire.AckMax {
+		s.setTimer(ackTimer, min(wire.AckQuiet-quietFor, wire.AckMax-waited), s.ackDue)
 		return
 	}
 	s.sendAck()
@@ -315,7 +310,7 @@ func (s *Socket) ackDue() {
 func (s *Socket) sendAck() {
 	ss := s.sess
 	if err := s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, ss.Received)}); err == nil {
-		ss.AckSent = ss.Received
+		ss.AckSent, ss.sinceAck = ss.Received, 0
 	}
 	if t := s.timers[ackTimer]; t != nil && ss.AckSent == ss.Received {
 		t.Stop()

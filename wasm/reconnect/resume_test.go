@@ -278,20 +278,42 @@ func TestReceiverAcksEvery64FramesAndWhenQuiet(t *testing.T) {
 	if got := acks(); !reflect.DeepEqual(got, []uint64{64}) {
 		t.Fatalf("acks %v after 70 frames, want [64]", got)
 	}
-	h.clock.Advance(AckQuiet)
+	h.clock.Advance(wire.AckQuiet)
 	if got := acks(); !reflect.DeepEqual(got, []uint64{64, 70}) {
 		t.Fatalf("acks %v once quiet, want [64 70]", got)
 	}
-	// A steady trickle never goes quiet; the ack still comes within AckMax.
+	// A steady trickle never goes quiet; the ack still comes within wire.AckMax.
 	for range 200 {
 		c.data("x")
-		h.clock.Advance(AckQuiet / 2)
+		h.clock.Advance(wire.AckQuiet / 2)
 		if n := len(acks()); n > 2 {
 			break
 		}
 	}
-	if got := acks(); len(got) < 3 || got[2] > 70+uint64(AckMax/(AckQuiet/2))+1 {
-		t.Fatalf("acks %v, want a third within AckMax of steady traffic", got)
+	if got := acks(); len(got) < 3 || got[2] > 70+uint64(wire.AckMax/(wire.AckQuiet/2))+1 {
+		t.Fatalf("acks %v, want a third within wire.AckMax of steady traffic", got)
+	}
+}
+
+func TestReceiverAcksOnceAckBytesArrived(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	big := strings.Repeat("x", wire.AckBytes/3+1)
+	for range 6 {
+		c.data(big)
+	}
+	var acks []uint64
+	for _, f := range c.frames(t) {
+		if f.Type == wire.TypeAck {
+			acks = append(acks, f.Value)
+		}
+	}
+	// A sender's window holds few large messages: waiting for 64 of them,
+	// or for quiet, would stall it.
+	if want := []uint64{3, 6}; !reflect.DeepEqual(acks, want) {
+		t.Fatalf("acks %v after 6 frames of a third of AckBytes, want %v", acks, want)
 	}
 }
 

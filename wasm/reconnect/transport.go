@@ -63,9 +63,9 @@ type Ledger struct {
 // Carrier is implemented by a Conn that can carry a resume session's data
 // frames without the engine, as the browser transport does to keep them out
 // of Go. Between Carry and Reclaim it delivers the server's data frames to
-// the application itself, counts them and acknowledges them (AckEvery,
-// AckQuiet, AckMax), and sends the application's, keeping each until the
-// server acknowledges it. Every other frame still reaches OnMessage. The
+// the application itself, counts them and acknowledges them as resock.v1
+// says (wire.AckEvery and the rest), and sends the application's, keeping
+// each until the server acknowledges it. Every other frame still reaches OnMessage. The
 // engine calls these methods only for a connection that is open.
 type Carrier interface {
 	QuietConn
