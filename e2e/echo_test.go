@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -28,13 +29,18 @@ func (m message) String() string {
 }
 
 // sendEveryKind sends, in this order, every kind of data send accepts:
-// text (multi-byte UTF-8, and empty), an ArrayBuffer, a Uint8Array and a
+// text (multi-byte UTF-8, empty, a leading byte order mark, a lone
+// surrogate, which the browser sends as U+FFFD, and longer ASCII), an
+// ArrayBuffer, a Uint8Array and a
 // DataView that see only part of their buffer, a Blob, an empty ArrayBuffer,
 // a 64 KiB ArrayBuffer, and a last text.
 const sendEveryKind = `(() => {
 	const ws = h.ws(%s);
 	ws.send("héllo, wörld ✓ 🌍");
 	ws.send("");
+	ws.send("\uFEFFbom");
+	ws.send("a\uD800b");
+	ws.send("x".repeat(300));
 	ws.send(new Uint8Array([0, 1, 2, 127, 128, 254, 255]).buffer);
 	const backing = new Uint8Array([9, 9, 9, 10, 20, 30, 40, 9, 9]);
 	ws.send(new Uint8Array(backing.buffer, 3, 4));
@@ -57,6 +63,9 @@ func everyKindEchoed(binaryKind string) []message {
 	return []message{
 		{Kind: "string", Text: "héllo, wörld ✓ 🌍"},
 		{Kind: "string", Text: ""},
+		{Kind: "string", Text: "\ufeffbom"},
+		{Kind: "string", Text: "a\ufffdb"},
+		{Kind: "string", Text: strings.Repeat("x", 300)},
 		{Kind: binaryKind, Bytes: []int{0, 1, 2, 127, 128, 254, 255}},
 		{Kind: binaryKind, Bytes: []int{10, 20, 30, 40}},
 		{Kind: binaryKind, Bytes: []int{30, 40, 9}},
@@ -73,19 +82,29 @@ func TestEchoRoundTripsTextAndBinary(t *testing.T) {
 	p := openHarness(t, ctx, "page", srv)
 
 	url := srv.wsURL("/echo")
-	p.run(fmt.Sprintf(`h.open("blob", %s)`, js(url)))
-	p.run(fmt.Sprintf(`h.open("arraybuffer", %s) && (h.ws("arraybuffer").binaryType = "arraybuffer")`, js(url)))
-	if got := evaluate[string](p, `h.ws("blob").binaryType`); got != "blob" {
-		t.Errorf("default binaryType = %q, want %q", got, "blob")
+	// Each mode has its own data path in the glue: resume mode frames,
+	// unframes and decodes the messages itself.
+	for _, mode := range []string{"", "resume-"} {
+		opts := "{}"
+		if mode != "" {
+			opts = "{resume: true}"
+		}
+		p.run(fmt.Sprintf(`h.open(%s, %s, undefined, %s)`, js(mode+"blob"), js(url), opts))
+		p.run(fmt.Sprintf(`h.open(%s, %s, undefined, %s) && (h.ws(%[1]s).binaryType = "arraybuffer")`, js(mode+"arraybuffer"), js(url), opts))
+		if got := evaluate[string](p, fmt.Sprintf(`h.ws(%s).binaryType`, js(mode+"blob"))); got != "blob" {
+			t.Errorf("default binaryType = %q, want %q", got, "blob")
+		}
+		if got := evaluate[string](p, fmt.Sprintf(`h.ws(%s).binaryType`, js(mode+"arraybuffer"))); got != "arraybuffer" {
+			t.Errorf("binaryType after setting it = %q, want %q", got, "arraybuffer")
+		}
 	}
-	if got := evaluate[string](p, `h.ws("arraybuffer").binaryType`); got != "arraybuffer" {
-		t.Errorf("binaryType after setting it = %q, want %q", got, "arraybuffer")
-	}
-	p.waitFor("both sockets to open", `h.count("blob", "open") === 1 && h.count("arraybuffer", "open") === 1`)
+	p.waitFor("the sockets to open", `["blob", "arraybuffer", "resume-blob", "resume-arraybuffer"].every((s) => h.count(s, "open") === 1)`)
 
 	for _, tc := range []struct{ socket, kind string }{
 		{"arraybuffer", "ArrayBuffer"},
 		{"blob", "Blob"},
+		{"resume-arraybuffer", "ArrayBuffer"},
+		{"resume-blob", "Blob"},
 	} {
 		p.run(fmt.Sprintf(sendEveryKind, js(tc.socket)))
 		want := everyKindEchoed(tc.kind)

@@ -20,23 +20,31 @@ func TestEveryMisuseThrowsAsWebSocketDoes(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	srv := startDemo(t)
 	p := openHarness(t, ctx, "page", srv)
-	results := evaluate[[]struct {
-		Name string `json:"name"`
-		Got  string `json:"got"`
-		Want string `json:"want"`
-	}](p, fmt.Sprintf(`h.misuseAll(%s)`, js(srv.wsURL("/echo"))))
-	if len(results) < 90 {
-		t.Fatalf("only %d cases ran", len(results))
+	// Each mode has its own send path in the glue.
+	for _, mode := range []struct{ name, options string }{
+		{"plain", "{}"},
+		{"resume", "{resume: true}"},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			results := evaluate[[]struct {
+				Name string `json:"name"`
+				Got  string `json:"got"`
+				Want string `json:"want"`
+			}](p, fmt.Sprintf(`h.misuseAll(%s, %s)`, js(srv.wsURL("/echo")), mode.options))
+			if len(results) < 90 {
+				t.Fatalf("only %d cases ran", len(results))
+			}
+			same := 0
+			for _, r := range results {
+				if r.Got == r.Want {
+					same++
+					continue
+				}
+				t.Errorf("%s: ReconnectingWebSocket threw %s, WebSocket %s", r.Name, r.Got, r.Want)
+			}
+			t.Logf("%d of %d misuses throw what WebSocket throws", same, len(results))
+		})
 	}
-	same := 0
-	for _, r := range results {
-		if r.Got == r.Want {
-			same++
-			continue
-		}
-		t.Errorf("%s: ReconnectingWebSocket threw %s, WebSocket %s", r.Name, r.Got, r.Want)
-	}
-	t.Logf("%d of %d misuses throw what WebSocket throws", same, len(results))
 	checkRuntimeAlive(t, p, srv)
 }
 

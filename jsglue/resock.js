@@ -466,10 +466,9 @@ function sendFrame(p, frame) {
 	return true;
 }
 
-// sendData frames a message the page sends and sends it, if it can go now:
-// a string, ArrayBuffer or view, and room in the window. Anything else goes
-// through Go.
-function sendData(p, message) {
+// frameOf frames a message the page sends: a string, an ArrayBuffer or a
+// view of one. Anything else, null, is for Go to convert.
+function frameOf(message) {
 	let frame;
 	if (typeof message === "string") {
 		// Encoding into a frame of the exact size copies the text once; a
@@ -486,17 +485,26 @@ function sendData(p, message) {
 		}
 	} else {
 		let view;
-		if (message instanceof ArrayBuffer && !message.detached) {
+		// Go handles what WebSocket treats specially: detached, resizable
+		// and shared buffers.
+		const buffer = ArrayBuffer.isView(message) ? message.buffer : message;
+		if (!(buffer instanceof ArrayBuffer) || buffer.detached || buffer.resizable) {
+			return null;
+		}
+		if (buffer === message) {
 			view = new Uint8Array(message);
-		} else if (ArrayBuffer.isView(message) && message.buffer instanceof ArrayBuffer && !message.buffer.detached) {
-			view = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
 		} else {
-			return false;
+			view = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
 		}
 		frame = new Uint8Array(view.length + 1);
 		frame[0] = BINARY_FRAME;
 		frame.set(view, 1);
 	}
+	return frame;
+}
+
+// sendData sends a frame directly if the window has room.
+function sendData(p, frame) {
 	const size = frame.length - 1;
 	const n = p.buf.length;
 	if (n > 0 && (n >= p.maxUnacked || p.unackedBytes + size > p.maxUnackedBytes)) {
@@ -787,12 +795,18 @@ export class ReconnectingWebSocket extends EventTarget {
 		// Go says when a message may go straight to the browser socket: the
 		// socket is open and nothing queued could be overtaken.
 		const p = this.#path;
-		if (p !== null && p.direct && !exited) {
+		if (p !== null && !exited) {
 			if (p.resume) {
-				if (sendData(p, message)) {
+				const frame = frameOf(message);
+				if (frame !== null) {
+					if (!p.direct || !sendData(p, frame)) {
+						// Go queues the frame: the socket is not open, Go
+						// has messages queued, or the window is full.
+						this.#bridge("sendFrame", [frame]);
+					}
 					return;
 				}
-			} else if (typeof message === "string") {
+			} else if (p.direct && typeof message === "string") {
 				const ws = p.ws;
 				if (ws !== null && ws.readyState === OPEN) {
 					ws.send(message);

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/resock/resock/internal/wire"
 	"github.com/resock/resock/wasm/reconnect"
 )
 
@@ -112,6 +113,7 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		fn   func(args []safejs.Value) (any, error)
 	}{
 		{"send", k.send},
+		{"sendFrame", k.sendFrame},
 		{"close", k.close},
 		{"reconnect", k.reconnect},
 		{"url", func([]safejs.Value) (any, error) { return k.s.URL(), nil }},
@@ -297,6 +299,25 @@ func (k *socket) send(args []safejs.Value) (any, error) {
 		defer k.glue.update()
 	}
 	return k.sendData(args)
+}
+
+// sendFrame takes a message the glue framed for resume mode (a Uint8Array
+// of the type byte and the payload) and could not send directly: it saves
+// converting the page's message again.
+func (k *socket) sendFrame(args []safejs.Value) (any, error) {
+	if k.glue != nil {
+		k.glue.block()
+		defer k.glue.update()
+	}
+	n, err := intProp(arg(args, 0), "length")
+	if err != nil || n < 1 {
+		return nil, typeError("sendFrame needs a frame")
+	}
+	b := make([]byte, n)
+	if _, err := safejs.CopyBytesToGo(b, arg(args, 0)); err != nil {
+		return nil, err
+	}
+	return nil, k.s.Send(reconnect.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
 }
 
 func (k *socket) sendData(args []safejs.Value) (any, error) {

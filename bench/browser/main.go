@@ -37,6 +37,9 @@ type config struct {
 	Restarts     int           `json:"restarts"`
 	Downtime     time.Duration `json:"downtimeNs"`
 	Reconnects   int           `json:"reconnects"`
+	// Window is resume mode's window in bytes, on both sides; 0 for the
+	// default of 1 MiB.
+	Window int `json:"window,omitempty"`
 }
 
 func main() {
@@ -56,6 +59,7 @@ func run() error {
 	flag.IntVar(&c.Restarts, "restarts", 20, "server restarts for the reconnect time")
 	flag.DurationVar(&c.Downtime, "downtime", 500*time.Millisecond, "how long the server stays down at each restart")
 	flag.IntVar(&c.Reconnects, "reconnects", 1000, "forced reconnects for the heap figures")
+	flag.IntVar(&c.Window, "window", 0, "resume mode's window in bytes, client and server (0: the default, 1 MiB)")
 	out := flag.String("out", "bench/results", "directory for the results")
 	jsglue := flag.String("jsglue", "jsglue", "directory of the built resock.js, resock.wasm and wasm_exec.js")
 	profile := flag.Bool("profile", false, "record CPU profiles of the echo loops instead of the benchmark")
@@ -111,6 +115,14 @@ func run() error {
 	}
 	defer static.close()
 	echo := newEchoServer()
+	if c.Window > 0 {
+		echo.window = c.Window
+		for i := range clients {
+			if clients[i].name == "resock-resume" {
+				clients[i].opts = fmt.Sprintf("{resume: true, maxUnackedBytes: %d}", c.Window)
+			}
+		}
+	}
 	if err := echo.start(); err != nil {
 		return err
 	}

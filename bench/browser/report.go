@@ -305,6 +305,9 @@ func (r *results) markdown(w io.Writer) {
 
 	fmt.Fprintf(w, "Echo throughput, messages/s with %d in flight (text), median of %d interleaved rounds of %v; in brackets the median of the ratios to the browser WebSocket in the same round.",
 		r.Config.InFlight, r.Config.Rounds, r.Config.Duration)
+	if r.Config.Window > 0 {
+		fmt.Fprintf(w, " Resume mode's window: %d bytes on both sides (-window).", r.Config.Window)
+	}
 	fmt.Fprintf(w, " Where at least %d rounds of a size ran while other processes took at most %.0f%% of the CPU, only those count; rounds counted:", minQuietRounds, 100*quietShare)
 	for i, size := range r.Config.Sizes {
 		n, ok := r.Summary.QuietRounds[sizeName(size)]

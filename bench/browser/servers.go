@@ -133,6 +133,7 @@ type echoServer struct {
 	http     *http.Server
 	served   chan error
 	listenAt time.Time
+	window   int // resume mode's window; 0 for the default
 }
 
 func newEchoServer() *echoServer { return &echoServer{addr: "127.0.0.1:0"} }
@@ -146,8 +147,9 @@ func (e *echoServer) start() error {
 	e.listenAt = time.Now()
 	e.addr = ln.Addr().String()
 	e.srv = server.New(server.Options{
-		OriginPatterns: []string{"127.0.0.1:*"},
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		MaxUnackedBytes: e.window,
+		OriginPatterns:  []string{"127.0.0.1:*"},
+		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("GET /echo", e.srv.Handler(server.Echo))

@@ -391,9 +391,9 @@ window.h.exchange = (url, n, options) => {
 
 	// misuseAll runs every case on both classes and returns, per case, the
 	// name of what each threw.
-	window.h.misuseAll = async (url) => {
+	window.h.misuseAll = async (url, options) => {
 		const open = {
-			rws: await opened(new ReconnectingWebSocket(url)),
+			rws: await opened(new ReconnectingWebSocket(url, [], options)),
 			ws: await opened(new WebSocket(url)),
 		};
 		const out = [];
