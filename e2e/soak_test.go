@@ -19,7 +19,7 @@ import (
 type goStats struct {
 	Goroutines int `json:"goroutines"`
 	Funcs      int `json:"funcs"`
-	Heap       int `json:"heap"`
+	Heap       int `json:"heap"` // 0 when the build does not report it
 	Sockets    int `json:"sockets"`
 }
 
@@ -58,8 +58,8 @@ func TestReconnectSoakInChromium(t *testing.T) {
 			ctx := testContext(t, 2*time.Minute)
 			srv := startDemo(t)
 			p := openHarness(t, ctx, "page", srv)
-			if evaluate[*goStats](p, `h.goStats()`) == nil {
-				t.Fatal("the module has no debug hook __resockDebug()")
+			if g := evaluate[*goStats](p, `h.goStats()`); g == nil || g.Heap <= 0 {
+				t.Fatal("the module has no debug hook __resockDebug() reporting the Go heap (build tag resock_memstats)")
 			}
 			p.run(fmt.Sprintf(`h.soakSocket(%s, %s)`, js(srv.wsURL("/echo")), mode.options))
 			p.waitFor("the socket to open", `h.soak.opens === 1`)

@@ -890,8 +890,9 @@ export class ReconnectingWebSocket extends EventTarget {
 
 /**
  * __resockDebug reports the Go side's counters, for leak tests: goroutines,
- * functions handed to JavaScript and not released, the Go heap in bytes and
- * the sockets Go tracks, after a full Go collection. Not part of the API.
+ * functions handed to JavaScript and not released, the Go heap in bytes
+ * (null unless resock.wasm was built with the tag resock_memstats) and the
+ * sockets Go tracks, after a full Go collection. Not part of the API.
  */
 export function __resockDebug() {
 	if (exited) {

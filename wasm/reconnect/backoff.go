@@ -51,8 +51,13 @@ func (b Backoff) Bound(attempt int) time.Duration {
 		return b.Delays[min(attempt, len(b.Delays))-1]
 	}
 	b = b.withDefaults()
-	bound := float64(b.Initial) * math.Pow(b.Factor, float64(attempt-1))
-	if bound > float64(b.Max) || math.IsInf(bound, 0) || math.IsNaN(bound) {
+	// Multiplying until the cap keeps math.Pow, and the browser build's
+	// bytes for it, out; the loop ends within a few dozen steps.
+	bound := float64(b.Initial)
+	for i := 1; i < attempt && bound < float64(b.Max) && b.Factor > 1; i++ {
+		bound *= b.Factor
+	}
+	if bound > float64(b.Max) || math.IsNaN(bound) {
 		return b.Max
 	}
 	return time.Duration(bound)

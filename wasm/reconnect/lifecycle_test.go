@@ -318,3 +318,28 @@ func TestAServerThatIsDownIsNotMistakenForOneWithoutResume(t *testing.T) {
 		t.Fatalf("state %v, errors %v: want a plain retry", st, eventsOf[ErrorEvent](h.rec))
 	}
 }
+
+func TestRetryAfterHintParsing(t *testing.T) {
+	for _, tc := range []struct {
+		code   int
+		reason string
+		want   time.Duration
+	}{
+		{1012, "retry-after=30", 30 * time.Second},
+		{1013, "  retry-after= 7 ", 7 * time.Second},
+		{1013, "retry-after=99999999999999999999", maxRetryAfter},
+		{1013, "retry-after=3600", maxRetryAfter},
+		{1013, "retry-after=0", 0},
+		{1013, "retry-after=", 0},
+		{1013, "retry-after=-5", 0},
+		{1013, "retry-after=1.5", 0},
+		{1013, "retry-after=5s", 0},
+		{1013, "retry-after=٣", 0},
+		{1013, "busy", 0},
+		{1011, "retry-after=30", 0},
+	} {
+		if got := retryAfterHint(tc.code, tc.reason); got != tc.want {
+			t.Errorf("retryAfterHint(%d, %q) = %v, want %v", tc.code, tc.reason, got, tc.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package reconnect
 
 import (
-	"strconv"
 	"strings"
 	"time"
 )
@@ -31,15 +30,25 @@ func retryAfterHint(code int, reason string) time.Duration {
 	if code != 1012 && code != 1013 {
 		return 0
 	}
-	v, ok := strings.CutPrefix(strings.TrimSpace(reason), "retry-after=")
-	if !ok {
+	v, ok := strings.CutPrefix(strings.Trim(reason, " \t"), "retry-after=")
+	v = strings.Trim(v, " \t")
+	if !ok || v == "" {
 		return 0
 	}
-	// Whole seconds, as HTTP's Retry-After; strconv.Atoi rather than
-	// ParseFloat keeps float parsing out of the browser build.
-	secs, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || secs <= 0 {
+	// Whole seconds, as HTTP's Retry-After. Read by hand: strconv's
+	// parsing and its errors cost the browser build more than this.
+	var secs time.Duration
+	for _, c := range []byte(v) {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		secs = secs*10 + time.Duration(c-'0')
+		if secs*time.Second >= maxRetryAfter {
+			return maxRetryAfter
+		}
+	}
+	if secs == 0 {
 		return 0
 	}
-	return min(time.Duration(secs)*time.Second, maxRetryAfter)
+	return secs * time.Second
 }
