@@ -187,7 +187,8 @@ export interface ReconnectingWebSocketOptions {
 	/**
 	 * In resume mode, the most bytes sent but not yet acknowledged by the
 	 * server; further messages wait in the outbox (and its limits apply).
-	 * At least 1, or `Infinity`.
+	 * Receivers acknowledge every 64 KiB at the latest, so a window well
+	 * above that keeps large messages flowing. At least 1, or `Infinity`.
 	 * @default 1048576 (1 MiB)
 	 */
 	maxUnackedBytes?: number;

@@ -790,8 +790,9 @@ export class ReconnectingWebSocket extends EventTarget {
 	}
 
 	send(data) {
-		const args = messageArg(arguments);
-		const message = args[0];
+		// A string needs no conversion: skip making the arguments array.
+		const args = typeof data === "string" ? null : messageArg(arguments);
+		const message = args === null ? data : args[0];
 		// Go says when a message may go straight to the browser socket: the
 		// socket is open and nothing queued could be overtaken.
 		const p = this.#path;
@@ -816,7 +817,7 @@ export class ReconnectingWebSocket extends EventTarget {
 				}
 			}
 		}
-		this.#bridge("send", args);
+		this.#bridge("send", args ?? [data]);
 	}
 
 	close() {
