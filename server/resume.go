@@ -202,7 +202,12 @@ func (s *session) serveLink(wc *wsConn) {
 			return
 		}
 		lastHeard.Store(time.Now().UnixNano())
-		f, err := wire.ParseMessage(typ == websocket.MessageBinary, data)
+		var f wire.Frame
+		if typ != websocket.MessageBinary {
+			err = errors.New("text message where a frame was due")
+		} else {
+			f, err = wire.Parse(data)
+		}
 		if err != nil {
 			s.protocolError(wc, err)
 			return

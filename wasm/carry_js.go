@@ -23,9 +23,8 @@ import (
 //
 //   - carrying: true from Carry to Reclaim;
 //   - received, ackSent, sent, acked: the ledger's counts;
-//   - buf: the frames sent and not acknowledged, each a string (text data,
-//     sent as a text message) or a Uint8Array (the type byte and the payload
-//     of binary data), and unackedBytes, their payloads' size;
+//   - buf: the frames sent and not acknowledged, each a Uint8Array holding
+//     the type byte and the payload, and unackedBytes, their payloads' size;
 //   - ackEvery, ackBytes, ackQuiet, ackMax: when to acknowledge (resock.v1's policy);
 //   - maxUnacked, maxUnackedBytes: the window for sending;
 //   - carry(ws, frames), reclaim(), sendFrame(frame), release(received):
@@ -69,7 +68,7 @@ func (c *browserConn) Carry(l reconnect.Ledger) bool {
 		return false
 	}
 	for _, m := range l.Unacked {
-		f, err := entryOf(m)
+		f, err := frameOf(m)
 		if err != nil {
 			return false
 		}
@@ -122,14 +121,6 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 			if err != nil {
 				break
 			}
-			if typeOf(f) == safejs.TypeString {
-				text, err := f.String()
-				if err != nil {
-					break
-				}
-				l.Unacked = append(l.Unacked, reconnect.Message{Data: []byte(text)})
-				continue
-			}
 			size, err := intProp(f, "length")
 			if err != nil || size == 0 {
 				break
@@ -138,7 +129,7 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 			if _, err := safejs.CopyBytesToGo(b, f); err != nil {
 				break
 			}
-			l.Unacked = append(l.Unacked, reconnect.Message{Binary: true, Data: b[1:]})
+			l.Unacked = append(l.Unacked, reconnect.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
 		}
 	}
 	// A connection still open goes on with its messages in Go.
@@ -153,7 +144,7 @@ func (c *browserConn) SendData(m reconnect.Message) error {
 	if !ok {
 		return errNotOpen
 	}
-	f, err := entryOf(m)
+	f, err := frameOf(m)
 	if err != nil {
 		return err
 	}
@@ -196,13 +187,9 @@ func (c *browserConn) Window() (frames, bytes int) {
 	return frames, bytes
 }
 
-// entryOf makes the data frame of m as the glue keeps it: text as a
-// string, binary data as a Uint8Array of the type byte and the payload.
-func entryOf(m reconnect.Message) (safejs.Value, error) {
-	if !m.Binary {
-		return safejs.ValueOf(string(m.Data))
-	}
-	b := wire.AppendData(make([]byte, 0, 1+len(m.Data)), true, m.Data)
+// frameOf makes the data frame of m as a Uint8Array.
+func frameOf(m reconnect.Message) (safejs.Value, error) {
+	b := wire.AppendData(make([]byte, 0, 1+len(m.Data)), m.Binary, m.Data)
 	view, err := js.uint8Array.New(len(b))
 	if err != nil {
 		return safejs.Undefined(), err

@@ -3,10 +3,7 @@
 // it. docs/PROTOCOL.md describes the protocol; this package is its only
 // implementation, shared by both sides.
 //
-// A text WebSocket message is a text data frame, the application's text as
-// it is; every other frame is one binary WebSocket message whose first byte
-// is its type.
-//
+// Every frame is one binary WebSocket message whose first byte is its type.
 // Sequence numbers of data frames are implicit: within a session each side
 // numbers its data frames 1, 2, 3 … in the order it sends them, and a
 // connection delivers them in order, so the receiver counts instead of
@@ -45,7 +42,7 @@ type Type byte
 const (
 	TypeHello      Type = 0x01 // client → server, first frame of a connection
 	TypeWelcome    Type = 0x02 // server → client, answer to Hello
-	TypeText       Type = 0x03 // application text: sent as a text message, never with this byte
+	TypeText       Type = 0x03 // application text message
 	TypeBinary     Type = 0x04 // application binary message
 	TypeAck        Type = 0x05 // cumulative acknowledgement
 	TypePing       Type = 0x06 // liveness probe
@@ -159,27 +156,14 @@ func AppendWelcome(b []byte, w Welcome) []byte {
 	return binary.AppendUvarint(b, w.RetentionMillis)
 }
 
-// AppendData appends the WebSocket message that carries a data frame:
-// for binary data the type byte and the payload, to be sent as a binary
-// message; for text data the payload alone, to be sent as a text message.
-// Text stays text on the wire, and costs no byte.
+// AppendData appends a Text or Binary frame carrying payload.
 func AppendData(b []byte, binaryPayload bool, payload []byte) []byte {
+	t := TypeText
 	if binaryPayload {
-		b = append(b, byte(TypeBinary))
+		t = TypeBinary
 	}
+	b = append(b, byte(t))
 	return append(b, payload...)
-}
-
-// ParseMessage decodes one WebSocket message: a text message is a text data
-// frame, a binary message any other frame (see Parse).
-func ParseMessage(binaryMessage bool, b []byte) (Frame, error) {
-	if binaryMessage {
-		return Parse(b)
-	}
-	if !utf8.Valid(b) {
-		return Frame{}, ErrInvalidUTF8
-	}
-	return Frame{Type: TypeText, Payload: b}, nil
 }
 
 // AppendValue appends an Ack, Ping, Pong or RetryAfter frame.
@@ -187,8 +171,7 @@ func AppendValue(b []byte, t Type, v uint64) []byte {
 	return binary.AppendUvarint(append(b, byte(t)), v)
 }
 
-// Parse decodes the frame of one binary message. Payloads alias b. Text
-// data never comes in a binary message: TypeText here is an error.
+// Parse decodes one frame. Payloads alias b.
 func Parse(b []byte) (Frame, error) {
 	if len(b) == 0 {
 		return Frame{}, fmt.Errorf("%w: empty", ErrMalformed)
@@ -197,7 +180,11 @@ func Parse(b []byte) (Frame, error) {
 	r := reader{b: b[1:]}
 	switch f.Type {
 	case TypeText:
-		return Frame{}, fmt.Errorf("%w: text data in a binary message", ErrMalformed)
+		if !utf8.Valid(r.b) {
+			return Frame{}, ErrInvalidUTF8
+		}
+		f.Payload = r.b
+		return f, nil
 	case TypeBinary:
 		f.Payload = r.b
 		return f, nil

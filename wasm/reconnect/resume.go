@@ -108,13 +108,8 @@ func (ss *session) reclaim() {
 	}
 }
 
-// dataFrame is the message that carries m as a data frame: text as it is,
-// binary behind its type byte.
 func dataFrame(m Message) Message {
-	if !m.Binary {
-		return m
-	}
-	return Message{Binary: true, Data: wire.AppendData(make([]byte, 0, 1+len(m.Data)), true, m.Data)}
+	return Message{Binary: true, Data: wire.AppendData(make([]byte, 0, 1+len(m.Data)), m.Binary, m.Data)}
 }
 
 // release drops the frames the server acknowledged, up to received.
@@ -197,11 +192,16 @@ func (s *Socket) openResume(protocol string) {
 // receiveFrame handles one message of a resume-mode connection.
 func (s *Socket) receiveFrame(m Message) {
 	ss := s.sess
-	if !m.Binary && ss.handshaking {
-		s.misconfigured(fmt.Errorf("%w: got a text message where a welcome was due", ErrNoResume))
+	if !m.Binary {
+		err := fmt.Errorf("got a text message where a %s frame was due", wire.Protocol)
+		if ss.handshaking {
+			s.misconfigured(fmt.Errorf("%w: %v", ErrNoResume, err))
+		} else {
+			s.protocolError(err)
+		}
 		return
 	}
-	f, err := wire.ParseMessage(m.Binary, m.Data)
+	f, err := wire.Parse(m.Data)
 	if err != nil {
 		if ss.handshaking {
 			s.misconfigured(fmt.Errorf("%w: %v", ErrNoResume, err))

@@ -322,7 +322,7 @@ func TestHostileServerSendsATruncatedFrame(t *testing.T) {
 	wantRecovery(t, h, w, 10, "protocol error", "malformed")
 }
 
-func TestHostileServerSendsTextThatIsNotUTF8(t *testing.T) {
+func TestHostileServerSendsTextWhereAFrameIsDue(t *testing.T) {
 	t.Parallel()
 	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _ := acceptResume(t, w, r)
@@ -331,11 +331,11 @@ func TestHostileServerSendsTextThatIsNotUTF8(t *testing.T) {
 		}
 		defer c.CloseNow()
 		sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession}))
-		_ = c.Write(r.Context(), websocket.MessageText, []byte{'a', 0xff, 0xfe})
+		_ = c.Write(r.Context(), websocket.MessageText, []byte("not a frame"))
 		_, _ = drainWS(r.Context(), c)
 	})
 	w := dialHostile(t, h, 5, nil)
-	wantRecovery(t, h, w, 5, "protocol error", "not valid UTF-8")
+	wantRecovery(t, h, w, 5, "protocol error", "text message")
 }
 
 func TestHostileServerAcknowledgesMessagesNeverSent(t *testing.T) {

@@ -701,8 +701,8 @@ func (h *connHandler) OnMessage(m Message) {
 		s.lastHeard = s.o.Clock.Now()
 	}
 	size := len(m.Data)
-	if s.sess != nil && m.Binary && size > 0 {
-		size-- // the type byte
+	if s.sess != nil && size > 0 {
+		size--
 	}
 	if size > s.o.MaxMessageSize {
 		s.emit(ErrorEvent{Err: fmt.Errorf("message of %d bytes from %s exceeds the limit of %d (MaxMessageSize)", size, s.url, s.o.MaxMessageSize)})
