@@ -297,8 +297,10 @@ function utf8Length(s) {
 // The handler holds the instance weakly: Go keeps p for the life of the
 // socket, and a closed socket must stay collectable.
 function plainReceiver(ref, p) {
-	return (ev) => {
-		if (ev.target !== p.ws) {
+	// As an event handler it runs with this set to the browser socket,
+	// which is cheaper to read than ev.target.
+	return function (ev) {
+		if (this !== p.ws) {
 			return;
 		}
 		const data = ev.data;
@@ -343,8 +345,10 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function resumeReceiver(ref, p) {
-	return (ev) => {
-		if (ev.target !== p.ws) {
+	// As an event handler it runs with this set to the browser socket,
+	// which is cheaper to read than ev.target.
+	return function (ev) {
+		if (this !== p.ws) {
 			return;
 		}
 		const data = ev.data;
