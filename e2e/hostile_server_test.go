@@ -227,7 +227,7 @@ func TestHostileServerGarbageInChromium(t *testing.T) {
 	const valid = 500
 	var frames [][]byte
 	for i := range valid {
-		frames = append(frames, wire.AppendData(nil, false, []byte(fmt.Sprint("s", i))))
+		frames = append(frames, wire.AppendData(nil, true, []byte(fmt.Sprint("s", i))))
 	}
 	frames = append(frames, []byte{0x7f, 1, 2, 3})
 	p := runHostile(t, 10, `{}`, []string{"protocol error", "0x7f"}, welcomeThen(2, frames...))

@@ -332,17 +332,17 @@ function plainReceiver(ref, p) {
 // In resume mode, once the handshake is done, the glue carries the
 // session's data frames (see wasm/carry_js.go for the object p it shares
 // with Go, and docs/PROTOCOL.md for the frames): it numbers, acknowledges
-// and delivers the server's, and frames and keeps the page's until the
-// server acknowledges them. Go hands it the ledger with carry and takes it
-// back with reclaim; every frame but data goes to Go.
+// and delivers the server's, and sends and keeps the page's until the
+// server acknowledges them. Text data is a text message, binary data a
+// binary message, each behind its type byte: the browser converts text
+// itself. Go hands the ledger over with carry and takes it back with
+// reclaim; every other frame goes to Go.
 const TEXT_FRAME = 0x03;
+const TEXT_TYPE = "\x03";
 const BINARY_FRAME = 0x04;
 const ACK_FRAME = 0x05;
 
 const utf8Encoder = new TextEncoder();
-// fatal: invalid UTF-8 is the peer's error, which Go reports; ignoreBOM: a
-// leading U+FEFF is the application's character.
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function resumeReceiver(ref, p) {
 	// As an event handler it runs with this set to the browser socket,
@@ -352,36 +352,33 @@ function resumeReceiver(ref, p) {
 			return;
 		}
 		const data = ev.data;
-		if (typeof data === "string" || data.byteLength === 0) {
-			p.slow(ev);
-			return;
-		}
-		const bytes = new Uint8Array(data);
-		const type = bytes[0];
-		const size = bytes.length - 1;
-		if (type === ACK_FRAME && p.direct) {
-			// With nothing queued in Go, an acknowledgement only releases
-			// frames; anything else about it is Go's to judge.
-			const n = uvarint(bytes);
-			if (n >= p.acked && n <= p.sent) {
-				p.heard = performance.now();
-				p.release(n);
-				return;
-			}
-		}
-		if ((type !== TEXT_FRAME && type !== BINARY_FRAME) || size > p.maxMessageSize) {
-			p.slow(ev);
-			return;
-		}
 		let value;
-		if (type === TEXT_FRAME) {
-			try {
-				value = utf8Decoder.decode(bytes.subarray(1));
-			} catch {
+		let size;
+		if (typeof data === "string") {
+			size = utf8Length(data) - 1;
+			if (data.charCodeAt(0) !== TEXT_FRAME || size > p.maxMessageSize) {
 				p.slow(ev);
 				return;
 			}
+			value = data.slice(1);
 		} else {
+			const bytes = new Uint8Array(data);
+			const type = bytes[0];
+			size = bytes.length - 1;
+			if (type === ACK_FRAME && p.direct) {
+				// With nothing queued in Go, an acknowledgement only
+				// releases frames; anything else about it is Go's to judge.
+				const n = uvarint(bytes);
+				if (n >= p.acked && n <= p.sent) {
+					p.heard = performance.now();
+					p.release(n);
+					return;
+				}
+			}
+			if (type !== BINARY_FRAME || size > p.maxMessageSize) {
+				p.slow(ev);
+				return;
+			}
 			value = p.arrayBuffer ? data.slice(1) : new Blob([bytes.subarray(1)]);
 		}
 		const now = performance.now();
@@ -456,50 +453,46 @@ function ackDue(p) {
 	sendAck(p);
 }
 
+// sizeOf is the payload size of a data frame as the glue keeps it: a
+// string for text, a Uint8Array for binary, each with its type byte.
+function sizeOf(frame) {
+	return (typeof frame === "string" ? utf8Length(frame) : frame.length) - 1;
+}
+
 // sendFrame sends a data frame on the carried connection and keeps it
 // until acknowledged; false if the connection is not open.
-function sendFrame(p, frame) {
+function sendFrame(p, frame, size) {
 	const ws = p.ws;
 	if (!p.carrying || ws === null || ws.readyState !== OPEN) {
 		return false;
 	}
 	ws.send(frame);
 	p.buf.push(frame);
+	p.sizes.push(size);
 	p.sent++;
-	p.unackedBytes += frame.length - 1;
+	p.unackedBytes += size;
 	return true;
 }
 
-// frameOf frames a message the page sends: a string, an ArrayBuffer or a
-// view of one. Anything else, null, is for Go to convert.
+// frameOf frames a message the page sends for Go, which queues it: the
+// type byte and the payload, for text in UTF-8. Anything but a string, an
+// ArrayBuffer or a view of one, null, is for Go to convert.
 function frameOf(message) {
 	let frame;
 	if (typeof message === "string") {
-		// Encoding into a frame of the exact size copies the text once; a
-		// short ASCII string is copied faster by hand.
-		const n = utf8Length(message);
-		frame = new Uint8Array(n + 1);
+		frame = new Uint8Array(utf8Length(message) + 1);
 		frame[0] = TEXT_FRAME;
-		if (n === message.length && n <= 256) {
-			for (let i = 0; i < n; i++) {
-				frame[i + 1] = message.charCodeAt(i);
-			}
-		} else {
-			utf8Encoder.encodeInto(message, frame.subarray(1));
-		}
+		utf8Encoder.encodeInto(message, frame.subarray(1));
 	} else {
-		let view;
 		// Go handles what WebSocket treats specially: detached, resizable
 		// and shared buffers.
 		const buffer = ArrayBuffer.isView(message) ? message.buffer : message;
 		if (!(buffer instanceof ArrayBuffer) || buffer.detached || buffer.resizable) {
 			return null;
 		}
-		if (buffer === message) {
-			view = new Uint8Array(message);
-		} else {
-			view = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-		}
+		const view = buffer === message
+			? new Uint8Array(message)
+			: new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
 		frame = new Uint8Array(view.length + 1);
 		frame[0] = BINARY_FRAME;
 		frame.set(view, 1);
@@ -507,14 +500,14 @@ function frameOf(message) {
 	return frame;
 }
 
-// sendData sends a frame directly if the window has room.
-function sendData(p, frame) {
-	const size = frame.length - 1;
+// sendData sends a data frame directly if the window has room.
+function sendData(p, data) {
+	const size = sizeOf(data);
 	const n = p.buf.length;
 	if (n > 0 && (n >= p.maxUnacked || p.unackedBytes + size > p.maxUnackedBytes)) {
 		return false;
 	}
-	if (!sendFrame(p, frame)) {
+	if (!sendFrame(p, data, size)) {
 		return false;
 	}
 	p.messagesOut++;
@@ -525,15 +518,16 @@ function sendData(p, frame) {
 // carrier gives p the functions Go calls to hand the ledger over and back.
 function carrier(p) {
 	p.buf = [];
+	p.sizes = [];
 	p.sinceAck = 0;
 	p.ackTimer = 0;
 	p.lastData = 0;
 	p.oldest = 0;
 	p.carry = (ws, frames) => {
 		p.buf = frames;
-		p.unackedBytes = 0;
+		p.sizes = frames.map(sizeOf);
+		p.unackedBytes = p.sizes.reduce((a, b) => a + b, 0);
 		for (const f of frames) {
-			p.unackedBytes += f.length - 1;
 			ws.send(f);
 		}
 		p.sinceAck = 0;
@@ -549,19 +543,21 @@ function carrier(p) {
 		}
 		const frames = p.buf;
 		p.buf = [];
+		p.sizes = [];
 		p.unackedBytes = 0;
 		return frames;
 	};
-	p.sendFrame = (frame) => sendFrame(p, frame);
+	p.sendFrame = (frame) => sendFrame(p, frame, sizeOf(frame));
 	p.release = (received) => {
 		if (received < p.acked || received > p.sent) {
 			return `server acknowledged ${received} messages, but ${p.sent} were sent and ${p.acked} acknowledged before`;
 		}
 		const n = received - p.acked;
 		for (let i = 0; i < n; i++) {
-			p.unackedBytes -= p.buf[i].length - 1;
+			p.unackedBytes -= p.sizes[i];
 		}
 		p.buf.splice(0, n);
+		p.sizes.splice(0, n);
 		p.acked = received;
 		return "";
 	};
@@ -802,12 +798,13 @@ export class ReconnectingWebSocket extends EventTarget {
 		const p = this.#path;
 		if (p !== null && !exited) {
 			if (p.resume) {
-				const frame = frameOf(message);
-				if (frame !== null) {
-					if (!p.direct || !sendData(p, frame)) {
-						// Go queues the frame: the socket is not open, Go
-						// has messages queued, or the window is full.
-						this.#bridge("sendFrame", [frame]);
+				// Text goes as a string, which the browser converts itself.
+				const data = typeof message === "string" ? TEXT_TYPE + message : frameOf(message);
+				if (data !== null) {
+					if (!p.direct || !sendData(p, data)) {
+						// Go queues it: the socket is not open, Go has
+						// messages queued, or the window is full.
+						this.#bridge("sendFrame", [typeof data === "string" ? frameOf(message) : data]);
 					}
 					return;
 				}

@@ -91,7 +91,8 @@ func FuzzFirstFrame(f *testing.F) {
 }
 
 // FuzzSessionFrames opens a session, then sends arbitrary frames. Each
-// frame of the input is a kind byte (bit 0: send as a text message), a
+// frame of the input is a kind byte (bit 0: send as a text message, which
+// must hold a text frame), a
 // length byte and that many bytes. The server may close the connection only
 // with a code that names a client error, and while every frame is valid it
 // must echo every data frame once and in order. Once the client is gone the
@@ -105,15 +106,18 @@ func FuzzSessionFrames(f *testing.F) {
 		return append([]byte{k, byte(len(b))}, b...)
 	}
 	f.Add(slices.Concat(
-		frame(false, wire.AppendData(nil, false, []byte("a"))),
+		frame(true, wire.AppendData(nil, false, []byte("a"))),
 		frame(false, wire.AppendData(nil, true, []byte{0, 1})),
 		frame(false, wire.AppendValue(nil, wire.TypePing, 9)),
 		frame(false, wire.AppendValue(nil, wire.TypePong, 9)),
 		frame(false, wire.AppendValue(nil, wire.TypeAck, 0)),
 	))
 	f.Add(frame(false, wire.AppendValue(nil, wire.TypeAck, 5)))
-	f.Add(frame(true, []byte("text where a frame is due")))
-	f.Add(frame(false, wire.AppendData(nil, false, []byte{0xff})))
+	f.Add(frame(true, wire.AppendData(nil, false, []byte("text data"))))
+	f.Add(frame(true, []byte("text without its type byte")))
+	f.Add(frame(true, nil))
+	f.Add(frame(true, wire.AppendData(nil, false, []byte{'a', 0xff})))
+	f.Add(frame(false, wire.AppendData(nil, false, []byte("text frame in a binary message"))))
 	f.Add(frame(false, wire.AppendHello(nil, wire.Hello{Version: 1})))
 	f.Add(frame(false, wire.AppendValue(nil, wire.TypeRetryAfter, 1)))
 	f.Add(frame(false, []byte{byte(wire.TypeAck), 0x80}))
@@ -138,14 +142,14 @@ func FuzzSessionFrames(f *testing.F) {
 		go func() {
 			var r readResult
 			for {
-				_, b, err := c.Read(ctx)
+				typ, b, err := c.Read(ctx)
 				if err != nil {
 					r.err = err
 					read <- r
 					return
 				}
-				if len(b) > 0 && (wire.Type(b[0]) == wire.TypeText || wire.Type(b[0]) == wire.TypeBinary) {
-					r.echoes = append(r.echoes, b)
+				if fr, err := wire.ParseMessage(typ == websocket.MessageBinary, b); err == nil && (fr.Type == wire.TypeText || fr.Type == wire.TypeBinary) {
+					r.echoes = append(r.echoes, append([]byte{byte(typ)}, b...))
 					echoes.Add(1)
 				}
 			}
@@ -167,13 +171,13 @@ func FuzzSessionFrames(f *testing.F) {
 			if kind&1 == 1 {
 				typ = websocket.MessageText
 			}
-			fr, err := wire.Parse(b)
+			fr, err := wire.ParseMessage(typ == websocket.MessageBinary, b)
 			if verdict == valid {
 				switch {
-				case typ == websocket.MessageText || err != nil:
+				case err != nil:
 					verdict = invalid
 				case fr.Type == wire.TypeText || fr.Type == wire.TypeBinary:
-					sent = append(sent, b)
+					sent = append(sent, append([]byte{byte(typ)}, b...))
 				case fr.Type == wire.TypePing || fr.Type == wire.TypePong:
 				case fr.Type == wire.TypeAck && (fr.Value < acked || fr.Value > uint64(len(sent))):
 					verdict = invalid

@@ -202,12 +202,7 @@ func (s *session) serveLink(wc *wsConn) {
 			return
 		}
 		lastHeard.Store(time.Now().UnixNano())
-		var f wire.Frame
-		if typ != websocket.MessageBinary {
-			err = errors.New("text message where a frame was due")
-		} else {
-			f, err = wire.Parse(data)
-		}
+		f, err := wire.ParseMessage(typ == websocket.MessageBinary, data)
 		if err != nil {
 			s.protocolError(wc, err)
 			return

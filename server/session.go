@@ -70,7 +70,7 @@ type session struct {
 	// sent counts the data frames written by the app; acked of them the
 	// client acknowledged; unacked holds frames acked+1 … sent.
 	sent, acked  uint64
-	unacked      [][]byte
+	unacked      []dataMessage
 	unackedBytes int
 	room         signal
 
@@ -144,7 +144,7 @@ func (s *session) read(ctx context.Context) (Message, error) {
 // write buffers one message until the client acknowledges it and sends it
 // on the current link, if any.
 func (s *session) write(ctx context.Context, typ websocket.MessageType, data []byte) error {
-	frame := wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)
+	frame := dataMessage{typ, wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)}
 	limit := s.srv.opts.MaxUnackedBytes
 	for {
 		s.mu.Lock()
@@ -182,10 +182,19 @@ func (s *session) write(ctx context.Context, typ websocket.MessageType, data []b
 	if link != nil {
 		// A failed write leaves the frame buffered: the link is broken, its
 		// reader ends it, and the next link resends.
-		_ = link.write(link.ctx, websocket.MessageBinary, frame)
+		_ = link.write(link.ctx, frame.typ, frame.b)
 	}
 	return nil
 }
+
+// dataMessage is a data frame as the WebSocket message that carries it.
+type dataMessage struct {
+	typ websocket.MessageType
+	b   []byte
+}
+
+// size is the payload's: the frame less its type byte.
+func (m dataMessage) size() int { return len(m.b) - 1 }
 
 // close ends the session at the app's request.
 func (s *session) close(code websocket.StatusCode, reason string) error {
@@ -242,8 +251,8 @@ func (s *session) releaseLocked(received uint64) error {
 	}
 	n := int(received - s.acked)
 	for i := range n {
-		s.unackedBytes -= len(s.unacked[i]) - 1
-		s.unacked[i] = nil
+		s.unackedBytes -= s.unacked[i].size()
+		s.unacked[i] = dataMessage{}
 	}
 	s.unacked = s.unacked[n:]
 	if len(s.unacked) == 0 {
@@ -289,7 +298,7 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 		s.retention = nil
 	}
 	s.link = wc
-	frames := append([][]byte(nil), s.unacked...)
+	frames := append([]dataMessage(nil), s.unacked...)
 	welcome := wire.AppendWelcome(nil, wire.Welcome{
 		Resumed:         resumed,
 		Session:         s.id,
@@ -305,7 +314,7 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 		return true
 	}
 	for _, f := range frames {
-		if err := wc.write(wc.ctx, websocket.MessageBinary, f); err != nil {
+		if err := wc.write(wc.ctx, f.typ, f.b); err != nil {
 			break
 		}
 	}

@@ -167,15 +167,15 @@ func soakHello(ctx context.Context, c *websocket.Conn, h wire.Hello) (wire.Welco
 // soakEcho sends one data frame and waits for its echo, skipping the
 // server's acks.
 func soakEcho(ctx context.Context, c *websocket.Conn, msg string) error {
-	if err := c.Write(ctx, websocket.MessageBinary, wire.AppendData(nil, false, []byte(msg))); err != nil {
+	if err := c.Write(ctx, websocket.MessageText, wire.AppendData(nil, false, []byte(msg))); err != nil {
 		return err
 	}
 	for {
-		_, b, err := c.Read(ctx)
+		typ, b, err := c.Read(ctx)
 		if err != nil {
 			return err
 		}
-		f, err := wire.Parse(b)
+		f, err := wire.ParseMessage(typ == websocket.MessageBinary, b)
 		if err != nil {
 			return err
 		}

@@ -23,8 +23,9 @@ import (
 //
 //   - carrying: true from Carry to Reclaim;
 //   - received, ackSent, sent, acked: the ledger's counts;
-//   - buf: the frames sent and not acknowledged, each a Uint8Array holding
-//     the type byte and the payload, and unackedBytes, their payloads' size;
+//   - buf: the frames sent and not acknowledged, each the type byte and the
+//     payload: a string for text (sent as a text message), a Uint8Array for
+//     binary data; and unackedBytes, their payloads' size;
 //   - ackEvery, ackBytes, ackQuiet, ackMax: when to acknowledge (resock.v1's policy);
 //   - maxUnacked, maxUnackedBytes: the window for sending;
 //   - carry(ws, frames), reclaim(), sendFrame(frame), release(received):
@@ -68,7 +69,7 @@ func (c *browserConn) Carry(l reconnect.Ledger) bool {
 		return false
 	}
 	for _, m := range l.Unacked {
-		f, err := frameOf(m)
+		f, err := entryOf(m)
 		if err != nil {
 			return false
 		}
@@ -121,6 +122,14 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 			if err != nil {
 				break
 			}
+			if typeOf(f) == safejs.TypeString {
+				text, err := f.String()
+				if err != nil || len(text) == 0 {
+					break
+				}
+				l.Unacked = append(l.Unacked, reconnect.Message{Data: []byte(text[1:])})
+				continue
+			}
 			size, err := intProp(f, "length")
 			if err != nil || size == 0 {
 				break
@@ -129,7 +138,7 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 			if _, err := safejs.CopyBytesToGo(b, f); err != nil {
 				break
 			}
-			l.Unacked = append(l.Unacked, reconnect.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
+			l.Unacked = append(l.Unacked, reconnect.Message{Binary: true, Data: b[1:]})
 		}
 	}
 	// A connection still open goes on with its messages in Go.
@@ -144,7 +153,7 @@ func (c *browserConn) SendData(m reconnect.Message) error {
 	if !ok {
 		return errNotOpen
 	}
-	f, err := frameOf(m)
+	f, err := entryOf(m)
 	if err != nil {
 		return err
 	}
@@ -187,9 +196,13 @@ func (c *browserConn) Window() (frames, bytes int) {
 	return frames, bytes
 }
 
-// frameOf makes the data frame of m as a Uint8Array.
-func frameOf(m reconnect.Message) (safejs.Value, error) {
-	b := wire.AppendData(make([]byte, 0, 1+len(m.Data)), m.Binary, m.Data)
+// entryOf makes the data frame of m as the glue keeps it: the type byte
+// and the payload, as a string for text, as a Uint8Array for binary data.
+func entryOf(m reconnect.Message) (safejs.Value, error) {
+	if !m.Binary {
+		return safejs.ValueOf(string(wire.AppendData(make([]byte, 0, 1+len(m.Data)), false, m.Data)))
+	}
+	b := wire.AppendData(make([]byte, 0, 1+len(m.Data)), true, m.Data)
 	view, err := js.uint8Array.New(len(b))
 	if err != nil {
 		return safejs.Undefined(), err

@@ -3,7 +3,10 @@
 // it. docs/PROTOCOL.md describes the protocol; this package is its only
 // implementation, shared by both sides.
 //
-// Every frame is one binary WebSocket message whose first byte is its type.
+// Every frame is one WebSocket message whose first byte is its type: text
+// data (TypeText) travels as a text message, so that text stays text on the
+// wire, every other frame as a binary message.
+//
 // Sequence numbers of data frames are implicit: within a session each side
 // numbers its data frames 1, 2, 3 … in the order it sends them, and a
 // connection delivers them in order, so the receiver counts instead of
@@ -42,7 +45,7 @@ type Type byte
 const (
 	TypeHello      Type = 0x01 // client → server, first frame of a connection
 	TypeWelcome    Type = 0x02 // server → client, answer to Hello
-	TypeText       Type = 0x03 // application text message
+	TypeText       Type = 0x03 // application text message; a text WebSocket message
 	TypeBinary     Type = 0x04 // application binary message
 	TypeAck        Type = 0x05 // cumulative acknowledgement
 	TypePing       Type = 0x06 // liveness probe
@@ -156,7 +159,8 @@ func AppendWelcome(b []byte, w Welcome) []byte {
 	return binary.AppendUvarint(b, w.RetentionMillis)
 }
 
-// AppendData appends a Text or Binary frame carrying payload.
+// AppendData appends a Text or Binary frame carrying payload. A Text frame
+// is sent as a text message, a Binary frame as a binary message.
 func AppendData(b []byte, binaryPayload bool, payload []byte) []byte {
 	t := TypeText
 	if binaryPayload {
@@ -166,12 +170,32 @@ func AppendData(b []byte, binaryPayload bool, payload []byte) []byte {
 	return append(b, payload...)
 }
 
+// ParseMessage decodes the frame of one WebSocket message: a text message
+// must hold a Text frame, a binary message any other frame.
+//
+// The type byte of a text message is what tells a frame from a message cut
+// short: github.com/coder/websocket (v1.8.15) reports a connection that ends
+// between a frame's header and its payload as a complete, empty message.
+func ParseMessage(binaryMessage bool, b []byte) (Frame, error) {
+	if binaryMessage {
+		return Parse(b)
+	}
+	if len(b) == 0 || Type(b[0]) != TypeText {
+		return Frame{}, fmt.Errorf("%w: a text message must hold a text frame", ErrMalformed)
+	}
+	if !utf8.Valid(b[1:]) {
+		return Frame{}, ErrInvalidUTF8
+	}
+	return Frame{Type: TypeText, Payload: b[1:]}, nil
+}
+
 // AppendValue appends an Ack, Ping, Pong or RetryAfter frame.
 func AppendValue(b []byte, t Type, v uint64) []byte {
 	return binary.AppendUvarint(append(b, byte(t)), v)
 }
 
-// Parse decodes one frame. Payloads alias b.
+// Parse decodes the frame of one binary message. Payloads alias b. A Text
+// frame comes only in a text message: here it is an error.
 func Parse(b []byte) (Frame, error) {
 	if len(b) == 0 {
 		return Frame{}, fmt.Errorf("%w: empty", ErrMalformed)
@@ -180,11 +204,7 @@ func Parse(b []byte) (Frame, error) {
 	r := reader{b: b[1:]}
 	switch f.Type {
 	case TypeText:
-		if !utf8.Valid(r.b) {
-			return Frame{}, ErrInvalidUTF8
-		}
-		f.Payload = r.b
-		return f, nil
+		return Frame{}, fmt.Errorf("%w: a text frame in a binary message", ErrMalformed)
 	case TypeBinary:
 		f.Payload = r.b
 		return f, nil

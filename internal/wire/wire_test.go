@@ -7,6 +7,7 @@ import (
 	"testing"
 )
 
+// sampleFrames are binary messages; text data travels in text messages.
 func sampleFrames() [][]byte {
 	id := func(b byte) ID { var x ID; x[0], x[15] = b, b; return x }
 	return [][]byte{
@@ -14,7 +15,6 @@ func sampleFrames() [][]byte {
 		AppendHello(nil, Hello{Version: Version, Session: id(1), Token: id(2), Received: 1 << 40, Client: id(3), FirstID: 77}),
 		AppendWelcome(nil, Welcome{Resumed: true, Session: id(4), Token: id(5), Received: 300, HeartbeatMillis: 10000, RetentionMillis: 120000}),
 		AppendWelcome(nil, Welcome{}),
-		AppendData(nil, false, []byte("héllo")),
 		AppendData(nil, true, []byte{0, 1, 2, 255}),
 		AppendData(nil, true, nil),
 		AppendValue(nil, TypeAck, 64),
@@ -39,19 +39,44 @@ func TestFramesRoundTrip(t *testing.T) {
 func TestParseRejectsBrokenFrames(t *testing.T) {
 	hello := AppendHello(nil, Hello{Version: Version, Received: 300})
 	cases := map[string][]byte{
-		"empty":              {},
-		"unknown type":       {0x7f, 1, 2},
-		"truncated hello":    hello[:20],
-		"trailing bytes":     append(AppendValue(nil, TypeAck, 1), 0),
-		"bad varint":         {byte(TypeAck), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
-		"missing varint":     {byte(TypePing)},
-		"invalid utf-8 text": {byte(TypeText), 0xff, 0xfe},
-		"welcome flags":      append([]byte{byte(TypeWelcome), 0x80}, make([]byte, 35)...),
+		"empty":           {},
+		"unknown type":    {0x7f, 1, 2},
+		"truncated hello": hello[:20],
+		"trailing bytes":  append(AppendValue(nil, TypeAck, 1), 0),
+		"bad varint":      {byte(TypeAck), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"missing varint":  {byte(TypePing)},
+		"text data":       {byte(TypeText), 'h', 'i'},
+		"welcome flags":   append([]byte{byte(TypeWelcome), 0x80}, make([]byte, 35)...),
 	}
 	for name, b := range cases {
 		if _, err := Parse(b); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: Parse(%x) = %v, want ErrMalformed", name, b, err)
 		}
+	}
+}
+
+func TestTextDataIsATextMessage(t *testing.T) {
+	msg := AppendData(nil, false, []byte("héllo"))
+	if string(msg) != "\x03héllo" {
+		t.Fatalf("text data message %q, want the type byte and the payload", msg)
+	}
+	f, err := ParseMessage(false, msg)
+	if err != nil || f.Type != TypeText || string(f.Payload) != "héllo" {
+		t.Fatalf("ParseMessage(text %q) = %+v, %v", msg, f, err)
+	}
+	if _, err := ParseMessage(false, []byte{byte(TypeText), 'a', 0xff}); !errors.Is(err, ErrInvalidUTF8) {
+		t.Fatalf("ParseMessage(invalid UTF-8 text) = %v, want ErrInvalidUTF8", err)
+	}
+	// An empty text message is what a connection cut after a frame's
+	// header looks like; text without the type byte is not a frame either.
+	for _, b := range []string{"", "hello", "\x04hi"} {
+		if _, err := ParseMessage(false, []byte(b)); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("ParseMessage(text %q) = %v, want ErrMalformed", b, err)
+		}
+	}
+	f, err = ParseMessage(true, AppendData(nil, true, []byte{1, 2}))
+	if err != nil || f.Type != TypeBinary || !bytes.Equal(f.Payload, []byte{1, 2}) {
+		t.Fatalf("ParseMessage(binary data) = %+v, %v", f, err)
 	}
 }
 
@@ -61,8 +86,8 @@ func encode(f Frame) []byte {
 		return AppendHello(nil, f.Hello)
 	case TypeWelcome:
 		return AppendWelcome(nil, f.Welcome)
-	case TypeText, TypeBinary:
-		return AppendData(nil, f.Type == TypeBinary, f.Payload)
+	case TypeBinary:
+		return AppendData(nil, true, f.Payload)
 	}
 	return AppendValue(nil, f.Type, f.Value)
 }

@@ -108,8 +108,10 @@ func (ss *session) reclaim() {
 	}
 }
 
+// dataFrame is the message that carries m as a data frame: a text message
+// for text, a binary one for binary data.
 func dataFrame(m Message) Message {
-	return Message{Binary: true, Data: wire.AppendData(make([]byte, 0, 1+len(m.Data)), m.Binary, m.Data)}
+	return Message{Binary: m.Binary, Data: wire.AppendData(make([]byte, 0, 1+len(m.Data)), m.Binary, m.Data)}
 }
 
 // release drops the frames the server acknowledged, up to received.
@@ -192,16 +194,11 @@ func (s *Socket) openResume(protocol string) {
 // receiveFrame handles one message of a resume-mode connection.
 func (s *Socket) receiveFrame(m Message) {
 	ss := s.sess
-	if !m.Binary {
-		err := fmt.Errorf("got a text message where a %s frame was due", wire.Protocol)
-		if ss.handshaking {
-			s.misconfigured(fmt.Errorf("%w: %v", ErrNoResume, err))
-		} else {
-			s.protocolError(err)
-		}
+	if !m.Binary && ss.handshaking {
+		s.misconfigured(fmt.Errorf("%w: got a text message where a welcome was due", ErrNoResume))
 		return
 	}
-	f, err := wire.Parse(m.Data)
+	f, err := wire.ParseMessage(m.Binary, m.Data)
 	if err != nil {
 		if ss.handshaking {
 			s.misconfigured(fmt.Errorf("%w: %v", ErrNoResume, err))

@@ -322,7 +322,7 @@ func TestHostileServerSendsATruncatedFrame(t *testing.T) {
 	wantRecovery(t, h, w, 10, "protocol error", "malformed")
 }
 
-func TestHostileServerSendsTextWhereAFrameIsDue(t *testing.T) {
+func TestHostileServerSendsTextThatIsNotUTF8(t *testing.T) {
 	t.Parallel()
 	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _ := acceptResume(t, w, r)
@@ -331,11 +331,11 @@ func TestHostileServerSendsTextWhereAFrameIsDue(t *testing.T) {
 		}
 		defer c.CloseNow()
 		sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession}))
-		_ = c.Write(r.Context(), websocket.MessageText, []byte("not a frame"))
+		_ = c.Write(r.Context(), websocket.MessageText, []byte{byte(wire.TypeText), 'a', 0xff, 0xfe})
 		_, _ = drainWS(r.Context(), c)
 	})
 	w := dialHostile(t, h, 5, nil)
-	wantRecovery(t, h, w, 5, "protocol error", "text message")
+	wantRecovery(t, h, w, 5, "protocol error", "not valid UTF-8")
 }
 
 func TestHostileServerAcknowledgesMessagesNeverSent(t *testing.T) {
@@ -482,4 +482,20 @@ func TestHostileServerSendsAMessageOverMaxMessageSize(t *testing.T) {
 	if !found {
 		t.Errorf("no error event says the message exceeds the limit; events:%s", w.describe())
 	}
+}
+
+func TestHostileServerSendsTextThatIsNotAFrame(t *testing.T) {
+	t.Parallel()
+	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := acceptResume(t, w, r)
+		if c == nil {
+			return
+		}
+		defer c.CloseNow()
+		sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession}))
+		_ = c.Write(r.Context(), websocket.MessageText, []byte("not a frame"))
+		_, _ = drainWS(r.Context(), c)
+	})
+	w := dialHostile(t, h, 5, nil)
+	wantRecovery(t, h, w, 5, "protocol error", "text message must hold a text frame")
 }

@@ -702,7 +702,7 @@ func (h *connHandler) OnMessage(m Message) {
 	}
 	size := len(m.Data)
 	if s.sess != nil && size > 0 {
-		size--
+		size-- // the type byte
 	}
 	if size > s.o.MaxMessageSize {
 		s.emit(ErrorEvent{Err: fmt.Errorf("message of %d bytes from %s exceeds the limit of %d (MaxMessageSize)", size, s.url, s.o.MaxMessageSize)})
