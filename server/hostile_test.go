@@ -544,3 +544,56 @@ func TestHostileSlowlorisUpgradeIsCutAtReadHeaderTimeout(t *testing.T) {
 		t.Errorf("an idle keep-alive connection was still open after %v (%v)", time.Since(start).Round(time.Millisecond), err)
 	}
 }
+
+// A client whose connection ends between a frame's header and its payload
+// sent no message: the app must see the connection end, not an empty
+// message (github.com/coder/websocket reports one; see internal/cutshort).
+func TestHostileConnectionCutAfterAFrameHeaderDeliversNothing(t *testing.T) {
+	for _, mode := range []struct {
+		name        string
+		subprotocol []string
+	}{{"plain", nil}, {"resume", []string{wire.Protocol}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			got := make(chan []byte, 10)
+			ts := newTestServer(t, Options{}, func(ctx context.Context, c *Conn) {
+				for {
+					m, err := c.ReadMessage(ctx)
+					if err != nil {
+						return
+					}
+					got <- m.Data
+				}
+			})
+			ctx := testCtx(t)
+			dialed := make(chan net.Conn, 1)
+			client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+				if err == nil {
+					dialed <- c
+				}
+				return c, err
+			}}}
+			c := dial(t, ts.wsURL("/"), &websocket.DialOptions{HTTPClient: client, Subprotocols: mode.subprotocol})
+			if mode.subprotocol != nil {
+				if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: wire.Version})); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := c.Read(ctx); err != nil {
+					t.Fatalf("no welcome: %v", err)
+				}
+			}
+			raw := <-dialed
+			// A masked text frame of 3 bytes: its header and mask, no payload.
+			if _, err := raw.Write([]byte{0x81, 0x83, 1, 2, 3, 4}); err != nil {
+				t.Fatal(err)
+			}
+			raw.Close()
+			waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Clients == 0 }, "the connection to end")
+			select {
+			case m := <-got:
+				t.Fatalf("the app got a message %q from a frame whose payload never came", m)
+			default:
+			}
+		})
+	}
+}

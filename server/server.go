@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/cutshort"
 	"github.com/resock/resock/internal/wire"
 )
 
@@ -179,7 +180,8 @@ func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.conn = conn
-	return conn, brw, nil
+	// coder reads from the Conn it is handed: see package cutshort.
+	return cutshort.Conn{Conn: conn}, brw, nil
 }
 
 func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }

@@ -4,6 +4,7 @@ package reconnect
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/internal/cutshort"
 )
 
 // WebSocketTransport dials with github.com/coder/websocket. It is the
@@ -22,6 +25,33 @@ type WebSocketTransport struct {
 	// ReadLimit is the largest message accepted. Default 16 MiB.
 	ReadLimit int64
 }
+
+// cutShortClient is the HTTP client of a WebSocketTransport without one: it
+// dials through cutshort.Conn, so that a connection that ends inside a
+// message is an error rather than a message cut short (see package
+// internal/cutshort). A client of the application's own reads as that
+// client reads.
+var cutShortClient = &http.Client{Transport: &http.Transport{
+	Proxy: http.ProxyFromEnvironment,
+	DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return cutshort.Conn{Conn: c}, nil
+	},
+	DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		c, err := (&tls.Dialer{Config: &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}}}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return cutshort.Conn{Conn: c}, nil
+	},
+}}
 
 // DefaultReadLimit is WebSocketTransport's default ReadLimit.
 const DefaultReadLimit = 16 << 20
@@ -59,8 +89,12 @@ type nativeConn struct {
 
 func (c *nativeConn) run(ctx context.Context, t WebSocketTransport, url string, protocols []string) {
 	defer c.cancel()
+	client := t.HTTPClient
+	if client == nil {
+		client = cutShortClient
+	}
 	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{
-		HTTPClient:   t.HTTPClient,
+		HTTPClient:   client,
 		HTTPHeader:   t.HTTPHeader,
 		Subprotocols: protocols,
 	})

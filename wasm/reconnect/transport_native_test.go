@@ -3,6 +3,8 @@
 package reconnect
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -203,5 +205,41 @@ func TestWebSocketTransportAbortsAHangingHandshake(t *testing.T) {
 	}
 	if st := s.State(); st != Closed {
 		t.Fatalf("state %v", st)
+	}
+}
+
+// A server whose connection ends between a frame's header and its payload
+// sent no message: the Socket must see a drop, not an empty message
+// (github.com/coder/websocket reports one; see internal/cutshort).
+func TestWebSocketTransportDeliversNothingOfAFrameCutShort(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("failed to hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", base64.StdEncoding.EncodeToString(sum[:]))
+		// A text frame of 3 bytes: its header, no payload.
+		brw.Write([]byte{0x81, 0x03})
+		brw.Flush()
+	}))
+	defer srv.Close()
+	ev := newEvents()
+	s, err := New("ws"+strings.TrimPrefix(srv.URL, "http"), Options{OnEvent: ev.OnEvent, MaxRetries: NoRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(1000, "")
+	wait(t, ev.opens, "open")
+	c := wait(t, ev.closes, "close")
+	select {
+	case m := <-ev.messages:
+		t.Fatalf("got a message %q from a frame whose payload never came", m.Data)
+	default:
+	}
+	if c.Code != 1006 {
+		t.Fatalf("close %+v, want 1006", c)
 	}
 }
