@@ -356,8 +356,12 @@ func (b *bench) heaps(res *results) error {
 		if h.After, err = b.heapNow(withGo); err != nil {
 			return err
 		}
-		progress("%s: %d reconnects in %.1f s; JS heap %+.0f KiB, Go heap %+.0f KiB", c.name, b.c.Reconnects, h.MS/1000,
-			(h.After.JSUsed-h.Before.JSUsed)/1024, goHeap(h.After)-goHeap(h.Before))
+		line := fmt.Sprintf("%s: %d reconnects in %.1f s; JS heap %+.0f KiB", c.name, b.c.Reconnects, h.MS/1000,
+			(h.After.JSUsed-h.Before.JSUsed)/1024)
+		if withGo {
+			line += fmt.Sprintf(", Go heap %+.0f KiB", goHeap(h.After)-goHeap(h.Before))
+		}
+		progress("%s", line)
 		res.Heap = append(res.Heap, h)
 	}
 	return nil
