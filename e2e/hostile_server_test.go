@@ -3,154 +3,23 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/hostile"
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/server"
 )
 
-// A hostile or broken server in front of the real module in Chromium: its
-// first resume connections misbehave, later ones reach the real server.
-// Each misbehaviour must give an error event that says what went wrong and
+// A hostile or broken server (internal/hostile) in front of the real module
+// in Chromium: its first resume connections misbehave, later ones reach the
+// real server. Each misbehaviour must give an error event that says what went wrong and
 // the reconnect the close policy calls for, the page must stay responsive,
 // and every message the page sent must reach the good server once, in order.
-
-// hostileConn is what a scripted connection does with its request.
-type hostileConn func(t *testing.T, w http.ResponseWriter, r *http.Request)
-
-type hostileServer struct {
-	t      *testing.T
-	script []hostileConn
-	real   http.Handler
-	url    string
-
-	mu      sync.Mutex
-	conns   int
-	holds   []net.Conn
-	applied []string
-	last    uint64
-}
-
-// startHostileServer serves script, then the real server, on its own port.
-func startHostileServer(t *testing.T, script ...hostileConn) *hostileServer {
-	t.Helper()
-	h := &hostileServer{t: t, script: script}
-	srv := server.New(server.Options{
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OriginPatterns: []string{"127.0.0.1:*"},
-	})
-	h.real = srv.Handler(h.ledger)
-	hs := httptest.NewServer(h)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		h.mu.Lock()
-		for _, c := range h.holds {
-			c.Close()
-		}
-		h.mu.Unlock()
-		hs.CloseClientConnections()
-		hs.Close()
-	})
-	h.url = "ws" + strings.TrimPrefix(hs.URL, "http")
-	return h
-}
-
-func (h *hostileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	offers := strings.Contains(r.Header.Get("Sec-WebSocket-Protocol"), wire.Protocol)
-	h.mu.Lock()
-	i := h.conns
-	if offers {
-		h.conns++
-	}
-	h.mu.Unlock()
-	if offers && i < len(h.script) {
-		h.script[i](h.t, w, r)
-		return
-	}
-	h.real.ServeHTTP(w, r)
-}
-
-// ledger applies each message once, by id.
-func (h *hostileServer) ledger(ctx context.Context, c *server.Conn) {
-	for {
-		m, err := c.ReadMessage(ctx)
-		if err != nil {
-			return
-		}
-		h.mu.Lock()
-		if m.ID.N == h.last+1 {
-			h.last = m.ID.N
-			h.applied = append(h.applied, string(m.Data))
-		}
-		h.mu.Unlock()
-	}
-}
-
-func (h *hostileServer) hold(c net.Conn) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.holds = append(h.holds, c)
-}
-
-// acceptResume selects resock.v1 for a page of any origin and reads the
-// hello.
-func acceptResume(t *testing.T, w http.ResponseWriter, r *http.Request) *websocket.Conn {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{wire.Protocol}, InsecureSkipVerify: true})
-	if err != nil {
-		t.Errorf("hostile server: failed to accept: %v", err)
-		return nil
-	}
-	c.SetReadLimit(-1)
-	if _, _, err := c.Read(r.Context()); err != nil {
-		c.CloseNow()
-		return nil
-	}
-	return c
-}
-
-var hostileSession = wire.ID{0xba, 0xd0}
-
-// welcomeThen welcomes the page to a fresh session, reads n frames without
-// acknowledging them, sends each of frames and waits for the end.
-func welcomeThen(n int, frames ...[]byte) hostileConn {
-	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c := acceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		_ = c.Write(r.Context(), websocket.MessageBinary, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession, Token: hostileSession}))
-		for range n {
-			if _, _, err := c.Read(r.Context()); err != nil {
-				return
-			}
-		}
-		for _, f := range frames {
-			if err := c.Write(r.Context(), websocket.MessageBinary, f); err != nil {
-				return
-			}
-		}
-		for {
-			if _, _, err := c.Read(r.Context()); err != nil {
-				return
-			}
-		}
-	}
-}
 
 // hostileCase opens a page, points a resume socket with options at url,
 // sends n messages at once and waits until the good server applied them.
@@ -190,7 +59,7 @@ func hostileCase(t *testing.T, url string, n int, options string, errorParts ...
 
 // wantApplied waits until the good server applied exactly the page's n
 // messages, once each and in order.
-func (h *hostileServer) wantApplied(t *testing.T, n int) {
+func wantApplied(t *testing.T, h *hostile.Server, n int) {
 	t.Helper()
 	want := make([]string, n)
 	for i := range want {
@@ -198,12 +67,13 @@ func (h *hostileServer) wantApplied(t *testing.T, n int) {
 	}
 	deadline := time.Now().Add(pollTimeout)
 	for {
-		h.mu.Lock()
-		got := slices.Clone(h.applied)
-		h.mu.Unlock()
+		got, errs := h.Applied()
 		if len(got) >= n || time.Now().After(deadline) {
 			if !slices.Equal(got, want) {
 				t.Errorf("the good server applied %q, want %q", got, want)
+			}
+			for _, e := range errs {
+				t.Errorf("the good server: %s", e)
 			}
 			return
 		}
@@ -213,11 +83,11 @@ func (h *hostileServer) wantApplied(t *testing.T, n int) {
 
 // runHostile starts a hostile server with script, runs the case and checks
 // what the good server applied.
-func runHostile(t *testing.T, n int, options string, errorParts []string, script ...hostileConn) *page {
+func runHostile(t *testing.T, n int, options string, errorParts []string, script ...hostile.Conn) *page {
 	t.Helper()
-	h := startHostileServer(t, script...)
-	p := hostileCase(t, h.url, n, options, errorParts...)
-	h.wantApplied(t, n)
+	h := hostile.Start(t, script...)
+	p := hostileCase(t, h.URL, n, options, errorParts...)
+	wantApplied(t, h, n)
 	return p
 }
 
@@ -230,23 +100,23 @@ func TestHostileServerGarbageInChromium(t *testing.T) {
 		frames = append(frames, wire.AppendData(nil, true, []byte(fmt.Sprint("s", i))))
 	}
 	frames = append(frames, []byte{0x7f, 1, 2, 3})
-	p := runHostile(t, 10, `{}`, []string{"protocol error", "0x7f"}, welcomeThen(2, frames...))
+	p := runHostile(t, 10, `{}`, []string{"protocol error", "0x7f"}, hostile.WelcomeThen(2, frames...))
 	if got := evaluate[int](p, `h.full("s", "message").length`); got != valid {
 		t.Errorf("the page got %d of the %d valid messages before the garbage", got, valid)
 	}
 }
 
 func TestHostileServerTruncatedFrameInChromium(t *testing.T) {
-	runHostile(t, 10, `{}`, []string{"protocol error", "malformed"}, welcomeThen(1, []byte{byte(wire.TypeAck), 0x80}))
+	runHostile(t, 10, `{}`, []string{"protocol error", "malformed"}, hostile.WelcomeThen(1, []byte{byte(wire.TypeAck), 0x80}))
 }
 
 func TestHostileServerImpossibleResumeInChromium(t *testing.T) {
 	first := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c := acceptResume(t, w, r)
+		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
 		}
-		_ = c.Write(r.Context(), websocket.MessageBinary, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession, Token: hostileSession}))
+		_ = c.Write(r.Context(), websocket.MessageBinary, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session, Token: hostile.Session}))
 		for range 3 {
 			if _, _, err := c.Read(r.Context()); err != nil {
 				break
@@ -255,12 +125,12 @@ func TestHostileServerImpossibleResumeInChromium(t *testing.T) {
 		c.CloseNow()
 	}
 	second := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c := acceptResume(t, w, r)
+		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
 		}
 		defer c.CloseNow()
-		_ = c.Write(r.Context(), websocket.MessageBinary, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostileSession, Token: hostileSession, Received: 1 << 40}))
+		_ = c.Write(r.Context(), websocket.MessageBinary, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostile.Session, Token: hostile.Session, Received: 1 << 40}))
 		for {
 			if _, _, err := c.Read(r.Context()); err != nil {
 				return
@@ -271,18 +141,18 @@ func TestHostileServerImpossibleResumeInChromium(t *testing.T) {
 }
 
 func TestHostileServerSilentInChromium(t *testing.T) {
-	var h *hostileServer
+	var h *hostile.Server
 	silent := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			t.Errorf("failed to hijack: %v", err)
 			return
 		}
-		h.hold(c)
+		h.Hold(c)
 	}
-	h = startHostileServer(t, silent)
-	hostileCase(t, h.url, 5, `{connectTimeout: 300}`, "no answer within 300ms")
-	h.wantApplied(t, 5)
+	h = hostile.Start(t, silent)
+	hostileCase(t, h.URL, 5, `{connectTimeout: 300}`, "no answer within 300ms")
+	wantApplied(t, h, 5)
 }
 
 func TestHostileServerNeverWelcomesInChromium(t *testing.T) {
@@ -290,7 +160,7 @@ func TestHostileServerNeverWelcomesInChromium(t *testing.T) {
 }
 
 func welcomeNever(t *testing.T, w http.ResponseWriter, r *http.Request) {
-	c := acceptResume(t, w, r)
+	c, _ := hostile.AcceptResume(t, w, r)
 	if c == nil {
 		return
 	}
@@ -306,9 +176,9 @@ func TestHostileServerOversizedMessageInChromium(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	srv := startDemo(t)
 	p := openHarness(t, ctx, "page", srv)
-	h := startHostileServer(t, welcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
+	h := hostile.Start(t, hostile.WelcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
 	p.run(`h.watchLag()`)
-	p.run(fmt.Sprintf(`h.openTracked("s", %s, [], {resume: true, delays: [20], maxMessageSize: 1000})`, js(h.url)))
+	p.run(fmt.Sprintf(`h.openTracked("s", %s, [], {resume: true, delays: [20], maxMessageSize: 1000})`, js(h.URL)))
 	p.run(`h.ws("s").send("m0")`)
 	p.waitFor("the close for the big message", `h.full("s", "close").some((e) => e.code === 1009)`)
 	closeEv := evaluate[event](p, `h.full("s", "close").find((e) => e.code === 1009)`)

@@ -3,13 +3,8 @@
 package reconnect
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -17,8 +12,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/hostile"
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/server"
 )
 
 // These tests put a hostile or broken server in front of a Socket in resume
@@ -27,157 +22,6 @@ import (
 // wrong and the reconnect the close policy calls for; and once a good
 // server answers, every message the application sent arrives there exactly
 // once and in order.
-
-// hostileConn is what a scripted connection does after the upgrade request
-// arrived; it returns when it is done with the connection.
-type hostileConn func(t *testing.T, w http.ResponseWriter, r *http.Request)
-
-// hostileServer answers its first resume connections with script, one
-// entry each, and every other request with the real server.
-type hostileServer struct {
-	t      *testing.T
-	script []hostileConn
-	real   http.Handler
-	ledger *ledger
-	url    string
-
-	mu    sync.Mutex
-	conns int
-	// holds keeps hijacked connections open until the test ends.
-	holds []net.Conn
-}
-
-func newHostileServer(t *testing.T, script ...hostileConn) *hostileServer {
-	t.Helper()
-	l := &ledger{}
-	srv := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	h := &hostileServer{t: t, script: script, real: srv.Handler(l.serve), ledger: l}
-	hs := httptest.NewServer(h)
-	h.url = "ws" + strings.TrimPrefix(hs.URL, "http")
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		h.mu.Lock()
-		for _, c := range h.holds {
-			c.Close()
-		}
-		h.mu.Unlock()
-		hs.CloseClientConnections()
-		hs.Close()
-	})
-	return h
-}
-
-func (h *hostileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	offers := slices.Contains(strings.Split(strings.ReplaceAll(r.Header.Get("Sec-WebSocket-Protocol"), " ", ""), ","), wire.Protocol)
-	h.mu.Lock()
-	i := h.conns
-	if offers {
-		h.conns++
-	}
-	h.mu.Unlock()
-	if offers && i < len(h.script) {
-		h.script[i](h.t, w, r)
-		return
-	}
-	h.real.ServeHTTP(w, r)
-}
-
-// hold keeps c open until the test ends.
-func (h *hostileServer) hold(c net.Conn) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.holds = append(h.holds, c)
-}
-
-// ledger is the good server's app: it applies each client message once, by
-// message id, and echoes nothing.
-type ledger struct {
-	mu      sync.Mutex
-	applied []string
-	last    uint64
-	errs    []string
-}
-
-func (l *ledger) serve(ctx context.Context, c *server.Conn) {
-	for {
-		m, err := c.ReadMessage(ctx)
-		if err != nil {
-			return
-		}
-		l.mu.Lock()
-		switch {
-		case m.ID.N <= l.last:
-		case m.ID.N != l.last+1:
-			l.errs = append(l.errs, fmt.Sprintf("message id %d after %d", m.ID.N, l.last))
-		default:
-			l.last = m.ID.N
-			l.applied = append(l.applied, string(m.Data))
-		}
-		l.mu.Unlock()
-	}
-}
-
-func (l *ledger) snapshot() ([]string, []string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.applied), slices.Clone(l.errs)
-}
-
-// acceptResume upgrades the request selecting resock.v1 and reads the hello.
-func acceptResume(t *testing.T, w http.ResponseWriter, r *http.Request) (*websocket.Conn, wire.Hello) {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{wire.Protocol}})
-	if err != nil {
-		t.Errorf("hostile server: failed to accept: %v", err)
-		return nil, wire.Hello{}
-	}
-	_, b, err := c.Read(r.Context())
-	if err != nil {
-		return c, wire.Hello{}
-	}
-	f, err := wire.Parse(b)
-	if err != nil || f.Type != wire.TypeHello {
-		t.Errorf("hostile server: first frame %x, %v, want a hello", b, err)
-	}
-	return c, f.Hello
-}
-
-// hostileSession is the session a hostile server pretends to have.
-var hostileSession = wire.ID{0xba, 0xd0}
-
-func sendFrame(r *http.Request, c *websocket.Conn, b []byte) {
-	_ = c.Write(r.Context(), websocket.MessageBinary, b)
-}
-
-// welcomeThen welcomes the client to a fresh session, reads n of its data
-// frames without acknowledging them, then sends frame and reads until the
-// connection ends.
-func welcomeThen(n int, frame []byte) hostileConn {
-	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := acceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession, Token: hostileSession}))
-		for range n {
-			if _, _, err := c.Read(r.Context()); err != nil {
-				return
-			}
-		}
-		sendFrame(r, c, frame)
-		_, _ = drainWS(r.Context(), c)
-	}
-}
-
-func drainWS(ctx context.Context, c *websocket.Conn) (int, error) {
-	for n := 0; ; n++ {
-		if _, _, err := c.Read(ctx); err != nil {
-			return n, err
-		}
-	}
-}
 
 // watched is a Socket in resume mode whose events the test waits on.
 type watched struct {
@@ -239,7 +83,7 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() boo
 
 // dialHostile connects a resume-mode Socket to h and queues n numbered
 // messages at once.
-func dialHostile(t *testing.T, h *hostileServer, n int, edit func(*Options)) *watched {
+func dialHostile(t *testing.T, h *hostile.Server, n int, edit func(*Options)) *watched {
 	t.Helper()
 	w := &watched{}
 	o := Options{
@@ -251,7 +95,7 @@ func dialHostile(t *testing.T, h *hostileServer, n int, edit func(*Options)) *wa
 	if edit != nil {
 		edit(&o)
 	}
-	s, err := New(h.url, o)
+	s, err := New(h.URL, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,17 +112,17 @@ func dialHostile(t *testing.T, h *hostileServer, n int, edit func(*Options)) *wa
 // wantRecovery checks that w reported an error whose text has every part,
 // reconnected, and that the good server then applied every message once and
 // in order.
-func wantRecovery(t *testing.T, h *hostileServer, w *watched, n int, parts ...string) {
+func wantRecovery(t *testing.T, h *hostile.Server, w *watched, n int, parts ...string) {
 	t.Helper()
 	want := make([]string, n)
 	for i := range want {
 		want[i] = fmt.Sprintf("m%d", i)
 	}
 	waitUntil(t, 10*time.Second, "the good server to apply every message", func() bool {
-		got, _ := h.ledger.snapshot()
+		got, _ := h.Applied()
 		return len(got) >= n || w.s.State() == Closed
 	})
-	got, errs := h.ledger.snapshot()
+	got, errs := h.Applied()
 	for _, e := range errs {
 		t.Error(e)
 	}
@@ -307,16 +151,16 @@ func wantRecovery(t *testing.T, h *hostileServer, w *watched, n int, parts ...st
 
 func TestHostileServerSendsGarbageAfterTheWelcome(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, welcomeThen(2, []byte{0x7f, 1, 2, 3}))
+	h := hostile.Start(t, hostile.WelcomeThen(2, []byte{0x7f, 1, 2, 3}))
 	w := dialHostile(t, h, 10, nil)
 	wantRecovery(t, h, w, 10, "protocol error", "unknown type 0x7f")
 }
 
 func TestHostileServerSendsATruncatedFrame(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t,
-		welcomeThen(1, []byte{byte(wire.TypeAck), 0x80}),
-		welcomeThen(1, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession})[:9]),
+	h := hostile.Start(t,
+		hostile.WelcomeThen(1, []byte{byte(wire.TypeAck), 0x80}),
+		hostile.WelcomeThen(1, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session})[:9]),
 	)
 	w := dialHostile(t, h, 10, nil)
 	wantRecovery(t, h, w, 10, "protocol error", "malformed")
@@ -324,15 +168,15 @@ func TestHostileServerSendsATruncatedFrame(t *testing.T) {
 
 func TestHostileServerSendsTextThatIsNotUTF8(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := acceptResume(t, w, r)
+	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
 		}
 		defer c.CloseNow()
-		sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession}))
+		hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session}))
 		_ = c.Write(r.Context(), websocket.MessageText, []byte{byte(wire.TypeText), 'a', 0xff, 0xfe})
-		_, _ = drainWS(r.Context(), c)
+		_, _ = hostile.Drain(r.Context(), c)
 	})
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "not valid UTF-8")
@@ -340,21 +184,21 @@ func TestHostileServerSendsTextThatIsNotUTF8(t *testing.T) {
 
 func TestHostileServerAcknowledgesMessagesNeverSent(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, welcomeThen(1, wire.AppendValue(nil, wire.TypeAck, 1000)))
+	h := hostile.Start(t, hostile.WelcomeThen(1, wire.AppendValue(nil, wire.TypeAck, 1000)))
 	w := dialHostile(t, h, 10, nil)
 	wantRecovery(t, h, w, 10, "protocol error", "acknowledged 1000")
 }
 
 func TestHostileServerResumesWithSequencesThatNeverExisted(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t,
+	h := hostile.Start(t,
 		// A genuine-looking session that drops after a few frames …
 		func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-			c, _ := acceptResume(t, w, r)
+			c, _ := hostile.AcceptResume(t, w, r)
 			if c == nil {
 				return
 			}
-			sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession, Token: hostileSession}))
+			hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session, Token: hostile.Session}))
 			for range 3 {
 				if _, _, err := c.Read(r.Context()); err != nil {
 					break
@@ -364,16 +208,16 @@ func TestHostileServerResumesWithSequencesThatNeverExisted(t *testing.T) {
 		},
 		// … then claims, on resume, frames the client never sent.
 		func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-			c, hello := acceptResume(t, w, r)
+			c, hello := hostile.AcceptResume(t, w, r)
 			if c == nil {
 				return
 			}
 			defer c.CloseNow()
-			if hello.Session != hostileSession {
+			if hello.Session != hostile.Session {
 				t.Errorf("second hello %+v, want it to resume the hostile session", hello)
 			}
-			sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostileSession, Token: hostileSession, Received: 1 << 40}))
-			_, _ = drainWS(r.Context(), c)
+			hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostile.Session, Token: hostile.Session, Received: 1 << 40}))
+			_, _ = hostile.Drain(r.Context(), c)
 		},
 	)
 	w := dialHostile(t, h, 10, nil)
@@ -382,14 +226,14 @@ func TestHostileServerResumesWithSequencesThatNeverExisted(t *testing.T) {
 
 func TestHostileServerResumesASessionNobodyAskedFor(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := acceptResume(t, w, r)
+	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
 		}
 		defer c.CloseNow()
-		sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostileSession}))
-		_, _ = drainWS(r.Context(), c)
+		hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostile.Session}))
+		_, _ = hostile.Drain(r.Context(), c)
 	})
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "did not ask for")
@@ -397,16 +241,16 @@ func TestHostileServerResumesASessionNobodyAskedFor(t *testing.T) {
 
 func TestHostileServerAcceptsAndNeverSendsAByte(t *testing.T) {
 	t.Parallel()
-	var h *hostileServer
+	var h *hostile.Server
 	silent := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			t.Errorf("failed to hijack: %v", err)
 			return
 		}
-		h.hold(c)
+		h.Hold(c)
 	}
-	h = newHostileServer(t, silent, silent)
+	h = hostile.Start(t, silent, silent)
 	start := time.Now()
 	w := dialHostile(t, h, 5, func(o *Options) { o.ConnectTimeout = 300 * time.Millisecond })
 	wantRecovery(t, h, w, 5, "no answer within 300ms")
@@ -417,13 +261,13 @@ func TestHostileServerAcceptsAndNeverSendsAByte(t *testing.T) {
 
 func TestHostileServerNeverCompletesTheResumeHandshake(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := acceptResume(t, w, r)
+	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
 		}
 		defer c.CloseNow()
-		_, _ = drainWS(r.Context(), c)
+		_, _ = hostile.Drain(r.Context(), c)
 	})
 	w := dialHostile(t, h, 5, func(o *Options) { o.ConnectTimeout = 300 * time.Millisecond })
 	wantRecovery(t, h, w, 5, "welcome", "300ms")
@@ -431,8 +275,8 @@ func TestHostileServerNeverCompletesTheResumeHandshake(t *testing.T) {
 
 func TestHostileServerClosesInTheMiddleOfTheResumeHandshake(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := acceptResume(t, w, r)
+	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
 		}
@@ -444,7 +288,7 @@ func TestHostileServerClosesInTheMiddleOfTheResumeHandshake(t *testing.T) {
 
 func TestHostileServerDropsTheUpgradeRequest(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _, err := http.NewResponseController(w).Hijack()
 		if err == nil {
 			c.Close()
@@ -456,7 +300,7 @@ func TestHostileServerDropsTheUpgradeRequest(t *testing.T) {
 
 func TestHostileServerSendsAMessageOverMaxMessageSize(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, welcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
+	h := hostile.Start(t, hostile.WelcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
 	w := dialHostile(t, h, 5, func(o *Options) { o.MaxMessageSize = 1000 })
 	waitUntil(t, 10*time.Second, "a close for the big message", func() bool {
 		for _, c := range watchedOf[CloseEvent](w) {
@@ -486,15 +330,15 @@ func TestHostileServerSendsAMessageOverMaxMessageSize(t *testing.T) {
 
 func TestHostileServerSendsTextThatIsNotAFrame(t *testing.T) {
 	t.Parallel()
-	h := newHostileServer(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := acceptResume(t, w, r)
+	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
 		}
 		defer c.CloseNow()
-		sendFrame(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostileSession}))
+		hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session}))
 		_ = c.Write(r.Context(), websocket.MessageText, []byte("not a frame"))
-		_, _ = drainWS(r.Context(), c)
+		_, _ = hostile.Drain(r.Context(), c)
 	})
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "text message must hold a text frame")

@@ -1,0 +1,189 @@
+//go:build !js
+
+// Package hostile is a hostile or broken resock server for tests: its first
+// resume connections follow a script, later ones reach the real resock
+// server, whose app applies each client message once, by id, in a ledger.
+// The engine's tests drive it with the Go client, the end-to-end tests with
+// a page in Chromium.
+package hostile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/resock/resock/internal/wire"
+	"github.com/resock/resock/server"
+)
+
+// Conn is what a scripted connection does after the upgrade request
+// arrived; it returns when it is done with the connection.
+type Conn func(t *testing.T, w http.ResponseWriter, r *http.Request)
+
+// Session is the session a hostile server pretends to have, id and token.
+var Session = wire.ID{0xba, 0xd0}
+
+// Server answers its first resume connections with a script, one entry
+// each, and every other request with the real server.
+type Server struct {
+	// URL is the ws:// URL of the server.
+	URL string
+
+	t      *testing.T
+	script []Conn
+	real   http.Handler
+
+	mu    sync.Mutex
+	conns int
+	// holds keeps hijacked connections open until the test ends.
+	holds   []net.Conn
+	applied []string
+	last    uint64
+	errs    []string
+}
+
+// Start serves script, then the real server, on a port of its own until
+// the test ends. The real server accepts pages of any origin.
+func Start(t *testing.T, script ...Conn) *Server {
+	t.Helper()
+	h := &Server{t: t, script: script}
+	srv := server.New(server.Options{
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OriginPatterns: []string{"*"},
+	})
+	h.real = srv.Handler(h.ledger)
+	hs := httptest.NewServer(h)
+	h.URL = "ws" + strings.TrimPrefix(hs.URL, "http")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		h.mu.Lock()
+		for _, c := range h.holds {
+			c.Close()
+		}
+		h.mu.Unlock()
+		hs.CloseClientConnections()
+		hs.Close()
+	})
+	return h
+}
+
+func (h *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	offers := slices.Contains(strings.Split(strings.ReplaceAll(r.Header.Get("Sec-WebSocket-Protocol"), " ", ""), ","), wire.Protocol)
+	h.mu.Lock()
+	i := h.conns
+	if offers {
+		h.conns++
+	}
+	h.mu.Unlock()
+	if offers && i < len(h.script) {
+		h.script[i](h.t, w, r)
+		return
+	}
+	h.real.ServeHTTP(w, r)
+}
+
+// Hold keeps c open until the test ends.
+func (h *Server) Hold(c net.Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.holds = append(h.holds, c)
+}
+
+// ledger is the real server's app: it applies each client message once, by
+// message id, and echoes nothing.
+func (h *Server) ledger(ctx context.Context, c *server.Conn) {
+	for {
+		m, err := c.ReadMessage(ctx)
+		if err != nil {
+			return
+		}
+		h.mu.Lock()
+		switch {
+		case m.ID.N <= h.last:
+		case m.ID.N != h.last+1:
+			h.errs = append(h.errs, fmt.Sprintf("message id %d after %d", m.ID.N, h.last))
+		default:
+			h.last = m.ID.N
+			h.applied = append(h.applied, string(m.Data))
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Applied returns the messages the real server applied, in order, and what
+// went wrong with their ids.
+func (h *Server) Applied() (applied, errs []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.applied), slices.Clone(h.errs)
+}
+
+// AcceptResume upgrades the request selecting resock.v1, from a page of any
+// origin, and reads the hello. It returns nil if the upgrade failed.
+func AcceptResume(t *testing.T, w http.ResponseWriter, r *http.Request) (*websocket.Conn, wire.Hello) {
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{wire.Protocol}, InsecureSkipVerify: true})
+	if err != nil {
+		t.Errorf("hostile server: failed to accept: %v", err)
+		return nil, wire.Hello{}
+	}
+	c.SetReadLimit(-1)
+	typ, b, err := c.Read(r.Context())
+	if err != nil {
+		return c, wire.Hello{}
+	}
+	f, err := wire.ParseMessage(typ == websocket.MessageBinary, b)
+	if err != nil || f.Type != wire.TypeHello {
+		t.Errorf("hostile server: first frame %x, %v, want a hello", b, err)
+	}
+	return c, f.Hello
+}
+
+// Send writes a frame as a binary message.
+func Send(r *http.Request, c *websocket.Conn, b []byte) {
+	_ = c.Write(r.Context(), websocket.MessageBinary, b)
+}
+
+// WelcomeThen welcomes the client to a fresh session, reads n messages
+// without acknowledging them, sends each of frames as a binary message and
+// reads until the connection ends.
+func WelcomeThen(n int, frames ...[]byte) Conn {
+	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := AcceptResume(t, w, r)
+		if c == nil {
+			return
+		}
+		defer c.CloseNow()
+		Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: Session, Token: Session}))
+		for range n {
+			if _, _, err := c.Read(r.Context()); err != nil {
+				return
+			}
+		}
+		for _, f := range frames {
+			Send(r, c, f)
+		}
+		_, _ = Drain(r.Context(), c)
+	}
+}
+
+// Drain reads until the connection ends and returns how many messages came.
+func Drain(ctx context.Context, c *websocket.Conn) (int, error) {
+	for n := 0; ; n++ {
+		if _, _, err := c.Read(ctx); err != nil {
+			return n, err
+		}
+	}
+}
