@@ -14,6 +14,11 @@
 // returns undefined or a value on success, or an Error for the glue to throw:
 // a Go function cannot throw into its JavaScript caller.
 //
+// While a socket is open and Go allows it, the glue also moves messages
+// itself, so that they do not cross into Go: in plain mode straight between
+// the page and the browser socket, in resume mode as resock.v1 data frames
+// it numbers, keeps and acknowledges (see plainReceiver and carrier below).
+//
 // The glue also follows the page's life for every socket, with one set of
 // listeners: the network going and coming back, the page hidden and shown,
 // frozen and resumed, put in and taken out of the back/forward cache, and a
