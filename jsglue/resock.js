@@ -545,6 +545,7 @@ function carrier(p) {
 			ws.send(f);
 		}
 		p.sinceAck = 0;
+		p.lastData = p.oldest = performance.now();
 		p.carrying = true;
 		ws.onmessage = p.receive;
 	};

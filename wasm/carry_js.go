@@ -141,6 +141,13 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 			l.Unacked = append(l.Unacked, reconnect.Message{Binary: true, Data: b[1:]})
 		}
 	}
+	// The counts must match the frames: if the glue failed to hand all of
+	// them back, the ones it did are what the session holds, and the
+	// console says what was lost rather than leaving numbers nothing backs.
+	if kept := uint64(len(l.Unacked)); l.Sent < l.Acked || l.Sent-l.Acked != kept {
+		consoleError("failed to take back the unacknowledged messages", fmt.Errorf("got %d of %d", kept, l.Sent-l.Acked))
+		l.Sent = l.Acked + kept
+	}
 	// A connection still open goes on with its messages in Go.
 	if !c.closing && !c.closed && len(c.handlers) > 1 {
 		_ = c.ws.Set("onmessage", c.handlers[1].Value())

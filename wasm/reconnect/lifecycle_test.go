@@ -343,3 +343,28 @@ func TestRetryAfterHintParsing(t *testing.T) {
 		}
 	}
 }
+
+func TestAPendingProbeIsClosedWhenTheSocketStopsTrying(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		stop func(s *Socket)
+	}{
+		{"Close", func(s *Socket) { s.Close(1000, "") }},
+		{"Suspend", func(s *Socket) { s.Suspend() }},
+		{"offline", func(s *Socket) { s.SetOnline(false) }},
+		{"Reconnect", func(s *Socket) { s.Reconnect(0, "") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := resumeHarness(t, nil)
+			h.tr.Last(t).drop(1006, "") // the handshake failed: a probe goes out
+			probe := h.tr.Last(t)
+			if h.tr.Dials() != 2 {
+				t.Fatalf("%d dials, want the probe", h.tr.Dials())
+			}
+			tc.stop(h.s)
+			if closed, _ := probe.Closed(); !closed {
+				t.Fatal("the probe connection stays open after the socket stopped trying")
+			}
+		})
+	}
+}

@@ -268,6 +268,8 @@ func (s *Socket) welcome(w wire.Welcome) {
 		return
 	}
 	if resumed {
+		// The hello told the server what arrived: nothing waits for an ack.
+		ss.AckSent, ss.sinceAck = ss.Received, 0
 		if err := ss.release(w.Received); err != nil {
 			// The server claims frames that were never sent: it cannot be
 			// trusted with this session, so the next connection starts a

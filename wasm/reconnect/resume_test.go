@@ -519,3 +519,41 @@ func TestHeartbeatProbesAnIntervalAfterAnAnswerItDidNotSee(t *testing.T) {
 		t.Fatalf("closed=%v code=%d after the timeout, want %d", closed, code, CloseHeartbeatTimeout)
 	}
 }
+
+func TestAResumedSessionDoesNotAcknowledgeWhatTheHelloReported(t *testing.T) {
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA, Token: sessA})
+	for i := range 60 {
+		c.data(fmt.Sprint(i))
+	}
+	c.drop(1006, "") // before the quiet ack
+	h.clock.Advance(time.Millisecond)
+	next := h.tr.Last(t)
+	next.h.OnOpen(wire.Protocol, "")
+	if hello := next.hello(t); hello.Received != 60 {
+		t.Fatalf("hello says %d received, want 60", hello.Received)
+	}
+	next.welcome(wire.Welcome{Resumed: true, Session: sessA, Token: sessA})
+	// Four more: 64 since the last ack, but only 4 the server has not
+	// heard of, so the ack waits for quiet.
+	for i := range 4 {
+		next.data(fmt.Sprint(60 + i))
+	}
+	for _, f := range next.frames(t) {
+		if f.Type == wire.TypeAck {
+			t.Fatalf("ack %d at once: the hello had reported 60 of the 64", f.Value)
+		}
+	}
+	h.clock.Advance(wire.AckQuiet)
+	var acks []uint64
+	for _, f := range next.frames(t) {
+		if f.Type == wire.TypeAck {
+			acks = append(acks, f.Value)
+		}
+	}
+	if !reflect.DeepEqual(acks, []uint64{64}) {
+		t.Fatalf("acks %v once quiet, want [64]", acks)
+	}
+}

@@ -503,6 +503,7 @@ func (s *Socket) retry(ev CloseEvent) {
 // still opening, or opened but in the resume handshake, is closed.
 func (s *Socket) abandon() {
 	s.stopTimers()
+	s.closeProbe()
 	s.epoch++
 	if s.conn != nil && (!s.connOpen || s.state != Open) {
 		s.conn.Close(1000, "")
@@ -514,6 +515,7 @@ func (s *Socket) abandon() {
 func (s *Socket) finish(code int, reason string, wasClean bool) {
 	s.course++
 	s.stopTimers()
+	s.closeProbe()
 	s.epoch++
 	s.forgetConn()
 	s.setState(Closed)
