@@ -4,13 +4,11 @@ package e2e
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/resock/resock/internal/hostile"
 	"github.com/resock/resock/internal/wire"
 )
@@ -111,65 +109,18 @@ func TestHostileServerTruncatedFrameInChromium(t *testing.T) {
 }
 
 func TestHostileServerImpossibleResumeInChromium(t *testing.T) {
-	first := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := hostile.AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		_ = c.Write(r.Context(), websocket.MessageBinary, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session, Token: hostile.Session}))
-		for range 3 {
-			if _, _, err := c.Read(r.Context()); err != nil {
-				break
-			}
-		}
-		c.CloseNow()
-	}
-	second := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := hostile.AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		_ = c.Write(r.Context(), websocket.MessageBinary, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostile.Session, Token: hostile.Session, Received: 1 << 40}))
-		for {
-			if _, _, err := c.Read(r.Context()); err != nil {
-				return
-			}
-		}
-	}
-	runHostile(t, 10, `{}`, []string{"invalid resume answer"}, first, second)
+	// A session that drops after a few frames, then a resume answer that
+	// claims frames the page never sent.
+	impossible := wire.Welcome{Resumed: true, Session: hostile.Session, Token: hostile.Session, Received: 1 << 40}
+	runHostile(t, 10, `{}`, []string{"invalid resume answer"}, hostile.DropAfter(3), hostile.Welcome(impossible, 0))
 }
 
 func TestHostileServerSilentInChromium(t *testing.T) {
-	var h *hostile.Server
-	silent := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("failed to hijack: %v", err)
-			return
-		}
-		h.Hold(c)
-	}
-	h = hostile.Start(t, silent)
-	hostileCase(t, h.URL, 5, `{connectTimeout: 300}`, "no answer within 300ms")
-	wantApplied(t, h, 5)
+	runHostile(t, 5, `{connectTimeout: 300}`, []string{"no answer within 300ms"}, hostile.Silent)
 }
 
 func TestHostileServerNeverWelcomesInChromium(t *testing.T) {
-	runHostile(t, 5, `{connectTimeout: 300}`, []string{"welcome", "300ms"}, welcomeNever)
-}
-
-func welcomeNever(t *testing.T, w http.ResponseWriter, r *http.Request) {
-	c, _ := hostile.AcceptResume(t, w, r)
-	if c == nil {
-		return
-	}
-	defer c.CloseNow()
-	for {
-		if _, _, err := c.Read(r.Context()); err != nil {
-			return
-		}
-	}
+	runHostile(t, 5, `{connectTimeout: 300}`, []string{"welcome", "300ms"}, hostile.NeverWelcome)
 }
 
 func TestHostileServerOversizedMessageInChromium(t *testing.T) {

@@ -89,17 +89,42 @@ func (h *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Unlock()
 	if offers && i < len(h.script) {
-		h.script[i](h.t, w, r)
+		h.script[i](h.t, w, r.WithContext(context.WithValue(r.Context(), serverKey{}, h)))
 		return
 	}
 	h.real.ServeHTTP(w, r)
 }
 
-// Hold keeps c open until the test ends.
-func (h *Server) Hold(c net.Conn) {
+// serverKey is the context key of the Server a script runs for.
+type serverKey struct{}
+
+// hold keeps c open until the test ends.
+func (h *Server) hold(c net.Conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.holds = append(h.holds, c)
+}
+
+// Silent takes the connection over on the upgrade request and never
+// answers; the connection stays open until the test ends.
+func Silent(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	c, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("hostile server: failed to hijack: %v", err)
+		return
+	}
+	r.Context().Value(serverKey{}).(*Server).hold(c)
+}
+
+// NeverWelcome upgrades, reads the hello and all that follows, and never
+// answers it.
+func NeverWelcome(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	c, _ := AcceptResume(t, w, r)
+	if c == nil {
+		return
+	}
+	defer c.CloseNow()
+	_, _ = Drain(r.Context(), c)
 }
 
 // ledger is the real server's app: it applies each client message once, by
@@ -156,10 +181,36 @@ func Send(r *http.Request, c *websocket.Conn, b []byte) {
 	_ = c.Write(r.Context(), websocket.MessageBinary, b)
 }
 
-// WelcomeThen welcomes the client to a fresh session, reads n messages
-// without acknowledging them, sends each of frames as a binary message and
-// reads until the connection ends.
+// Welcome answers the hello with welcome, reads n messages without
+// acknowledging them, sends each of frames as a binary message and reads
+// until the connection ends.
+func Welcome(welcome wire.Welcome, n int, frames ...[]byte) Conn {
+	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := AcceptResume(t, w, r)
+		if c == nil {
+			return
+		}
+		defer c.CloseNow()
+		Send(r, c, wire.AppendWelcome(nil, welcome))
+		if readN(r.Context(), c, n) != nil {
+			return
+		}
+		for _, f := range frames {
+			Send(r, c, f)
+		}
+		_, _ = Drain(r.Context(), c)
+	}
+}
+
+// WelcomeThen is Welcome to a fresh session with id and token Session.
 func WelcomeThen(n int, frames ...[]byte) Conn {
+	return Welcome(wire.Welcome{Session: Session, Token: Session}, n, frames...)
+}
+
+// DropAfter welcomes the client to a fresh session with id and token
+// Session, reads n messages without acknowledging them and drops the
+// connection.
+func DropAfter(n int) Conn {
 	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _ := AcceptResume(t, w, r)
 		if c == nil {
@@ -167,16 +218,18 @@ func WelcomeThen(n int, frames ...[]byte) Conn {
 		}
 		defer c.CloseNow()
 		Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: Session, Token: Session}))
-		for range n {
-			if _, _, err := c.Read(r.Context()); err != nil {
-				return
-			}
-		}
-		for _, f := range frames {
-			Send(r, c, f)
-		}
-		_, _ = Drain(r.Context(), c)
+		_ = readN(r.Context(), c, n)
 	}
+}
+
+// readN reads n messages.
+func readN(ctx context.Context, c *websocket.Conn, n int) error {
+	for range n {
+		if _, _, err := c.Read(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Drain reads until the connection ends and returns how many messages came.

@@ -193,19 +193,7 @@ func TestHostileServerResumesWithSequencesThatNeverExisted(t *testing.T) {
 	t.Parallel()
 	h := hostile.Start(t,
 		// A genuine-looking session that drops after a few frames …
-		func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-			c, _ := hostile.AcceptResume(t, w, r)
-			if c == nil {
-				return
-			}
-			hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session, Token: hostile.Session}))
-			for range 3 {
-				if _, _, err := c.Read(r.Context()); err != nil {
-					break
-				}
-			}
-			c.CloseNow()
-		},
+		hostile.DropAfter(3),
 		// … then claims, on resume, frames the client never sent.
 		func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 			c, hello := hostile.AcceptResume(t, w, r)
@@ -226,31 +214,14 @@ func TestHostileServerResumesWithSequencesThatNeverExisted(t *testing.T) {
 
 func TestHostileServerResumesASessionNobodyAskedFor(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := hostile.AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Resumed: true, Session: hostile.Session}))
-		_, _ = hostile.Drain(r.Context(), c)
-	})
+	h := hostile.Start(t, hostile.Welcome(wire.Welcome{Resumed: true, Session: hostile.Session}, 0))
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "did not ask for")
 }
 
 func TestHostileServerAcceptsAndNeverSendsAByte(t *testing.T) {
 	t.Parallel()
-	var h *hostile.Server
-	silent := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("failed to hijack: %v", err)
-			return
-		}
-		h.Hold(c)
-	}
-	h = hostile.Start(t, silent, silent)
+	h := hostile.Start(t, hostile.Silent, hostile.Silent)
 	start := time.Now()
 	w := dialHostile(t, h, 5, func(o *Options) { o.ConnectTimeout = 300 * time.Millisecond })
 	wantRecovery(t, h, w, 5, "no answer within 300ms")
@@ -261,14 +232,7 @@ func TestHostileServerAcceptsAndNeverSendsAByte(t *testing.T) {
 
 func TestHostileServerNeverCompletesTheResumeHandshake(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := hostile.AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		_, _ = hostile.Drain(r.Context(), c)
-	})
+	h := hostile.Start(t, hostile.NeverWelcome)
 	w := dialHostile(t, h, 5, func(o *Options) { o.ConnectTimeout = 300 * time.Millisecond })
 	wantRecovery(t, h, w, 5, "welcome", "300ms")
 }
