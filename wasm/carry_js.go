@@ -103,17 +103,7 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 	p.carrying = false
 	_ = p.obj.Set("direct", false)
 	frames, err := p.obj.Call("reclaim")
-	count := func(name string) uint64 {
-		v, err := p.obj.Get(name)
-		if err != nil {
-			return 0
-		}
-		f, err := v.Float()
-		if err != nil || f < 0 {
-			return 0
-		}
-		return uint64(f)
-	}
+	count := func(name string) uint64 { return uint64(p.count(name)) }
 	l.Received, l.AckSent, l.Sent, l.Acked = count("received"), count("ackSent"), count("sent"), count("acked")
 	if err == nil {
 		n, _ := intProp(frames, "length")
@@ -199,8 +189,7 @@ func (c *browserConn) Window() (frames, bytes int) {
 		return 0, 0
 	}
 	frames, _ = intProp(buf, "length")
-	bytes, _ = intProp(p.obj, "unackedBytes")
-	return frames, bytes
+	return frames, int(p.count("unackedBytes"))
 }
 
 // entryOf makes the data frame of m as the glue keeps it: the type byte

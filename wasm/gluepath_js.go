@@ -166,16 +166,19 @@ func (p *gluePath) sinceHeard() (time.Duration, bool) {
 
 // counts are the glue's message counters, for stats().
 func (p *gluePath) counts() (messagesIn, bytesIn, messagesOut, bytesOut int64) {
-	get := func(name string) int64 {
-		v, err := p.obj.Get(name)
-		if err != nil {
-			return 0
-		}
-		f, err := v.Float()
-		if err != nil {
-			return 0
-		}
-		return int64(f)
+	return p.count("messagesIn"), p.count("bytesIn"), p.count("messagesOut"), p.count("bytesOut")
+}
+
+// count reads one of the glue's counters: 0 if it is missing or not a
+// count.
+func (p *gluePath) count(name string) int64 {
+	v, err := p.obj.Get(name)
+	if err != nil {
+		return 0
 	}
-	return get("messagesIn"), get("bytesIn"), get("messagesOut"), get("bytesOut")
+	f, err := v.Float()
+	if err != nil || f < 0 {
+		return 0
+	}
+	return int64(f)
 }
