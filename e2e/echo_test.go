@@ -13,6 +13,7 @@ import (
 // message is a message as the harness recorded it.
 type message struct {
 	MessageEvent bool   `json:"messageEvent"`
+	Origin       string `json:"origin"`
 	Kind         string `json:"kind"`
 	Text         string `json:"text"`
 	Bytes        []int  `json:"bytes"`
@@ -118,6 +119,10 @@ func TestEchoRoundTripsTextAndBinary(t *testing.T) {
 		for i := range want {
 			if !got[i].MessageEvent {
 				t.Errorf("%s: message %d: not a MessageEvent", tc.socket, i)
+			}
+			// As a browser WebSocket says it: the origin of the socket's URL.
+			if want := "ws://" + srv.addr; got[i].Origin != want {
+				t.Errorf("%s: message %d: origin %q, want %q", tc.socket, i, got[i].Origin, want)
 			}
 			if got[i].Kind != want[i].Kind || got[i].Text != want[i].Text || !slices.Equal(got[i].Bytes, want[i].Bytes) {
 				t.Errorf("%s: message %d = %v, want %v", tc.socket, i, got[i], want[i])

@@ -50,6 +50,11 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 		if err != nil {
 			return safejs.Undefined(), err
 		}
+		if k.glue != nil {
+			// The glue makes the events of the messages it delivers itself;
+			// those that pass through Go are made the same way.
+			return k.glue.obj.Call("messageEvent", data)
+		}
 		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.messageOrigin()})
 	case reconnect.CloseEvent:
 		ev, err := js.closeEvent.New("close", map[string]any{

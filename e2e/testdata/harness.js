@@ -39,7 +39,7 @@ function record(ws) {
 				Object.assign(ev, { from: e.from, to: e.to });
 				break;
 			case "message": {
-				const m = { messageEvent: e instanceof MessageEvent, kind: kindOf(e.data) };
+				const m = { messageEvent: e instanceof MessageEvent, origin: e.origin, kind: kindOf(e.data) };
 				if (typeof e.data === "string") {
 					m.text = e.data;
 				} else if (e.data instanceof ArrayBuffer) {
