@@ -129,6 +129,16 @@ func TestWhiteboardPagesSeeEachOthersStrokes(t *testing.T) {
 		t.Errorf("A's badge reads %q, want %q", text, "open")
 	}
 
+	// And the other way: B's stroke, in another colour, on A.
+	const blue = "#2563eb"
+	pen(b, blue, "0.012")
+	across := point{0.5, 0.5}
+	if c := evaluate[*string](a, colorAt(across)); c != nil {
+		t.Fatalf("A shows %s at %v before B drew there", *c, across)
+	}
+	draw(b, line(point{0.2, 0.5}, point{0.8, 0.5}, 12)...)
+	a.waitFor("B's stroke on A", fmt.Sprintf(`%s === %s`, colorAt(across), js(blue)))
+
 	// The drop button: the badge goes through reconnecting back to open.
 	a.run(`window.badgeStates = [];
 		new MutationObserver(() => badgeStates.push(document.getElementById("status").dataset.state))
