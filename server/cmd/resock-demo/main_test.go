@@ -1,0 +1,146 @@
+//go:build !js
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// TestBinaryClosesClientsWith1012AndExitsWithinFiveSeconds runs the demo
+// binary as make run does, with one client that answers the close and one
+// that never reads again, and sends it SIGTERM.
+func TestBinaryClosesClientsWith1012AndExitsWithinFiveSeconds(t *testing.T) {
+	addr, stderr, cmd := startBinary(t, "-origin", "allowed.test")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	url := "ws://" + addr + "/echo"
+
+	// -origin: a listed origin may connect, any other is refused.
+	allowed, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://allowed.test"}}})
+	if err != nil {
+		t.Fatalf("dial from an origin -origin allows: %v", err)
+	}
+	defer allowed.CloseNow()
+	_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://other.test"}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("dial from an origin -origin does not allow: err %v, response %v; want 403", err, resp)
+	}
+
+	deaf, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer deaf.CloseNow()
+
+	closed := make(chan error, 1)
+	go func() {
+		_, _, err := allowed.Read(ctx)
+		closed <- err
+	}()
+	// The server has both clients once it echoes on the first.
+	if err := allowed.Write(ctx, websocket.MessageText, []byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+
+	signalled := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		took := time.Since(signalled)
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want status 0\n%s", err, stderr)
+		}
+		if took > 5*time.Second {
+			t.Errorf("exited %v after SIGTERM, want within 5s", took.Round(time.Millisecond))
+		}
+		t.Logf("exited %v after SIGTERM", took.Round(time.Millisecond))
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("still running 10 s after SIGTERM\n%s", stderr)
+	}
+
+	err = <-closed
+	if err == nil {
+		// The echo of "ping" came first; the close follows it.
+		_, _, err = allowed.Read(ctx)
+	}
+	if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+		t.Errorf("client closed with %v (%v), want 1012", got, err)
+	}
+}
+
+// startBinary builds and starts resock-demo on a free port with args and
+// returns the address it serves, its log and the running command.
+func startBinary(t *testing.T, args ...string) (string, *syncBuffer, *exec.Cmd) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "resock-demo")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("failed to build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	stderr := &syncBuffer{}
+	root := filepath.Join("..", "..", "..")
+	cmd := exec.Command(bin, append([]string{"-addr", addr, "-demo", filepath.Join(root, "demo"), "-jsglue", filepath.Join(root, "jsglue")}, args...)...)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_, _ = cmd.Process.Wait()
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/stats")
+		if err == nil {
+			resp.Body.Close()
+			return addr, stderr, cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the binary did not serve /stats: %v\n%s", err, stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the command writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
