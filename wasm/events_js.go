@@ -53,7 +53,9 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 		if k.glue != nil {
 			// The glue makes the events of the messages it delivers itself;
 			// those that pass through Go are made the same way.
-			return k.glue.obj.Call("messageEvent", data)
+			if make, err := k.glue.obj.Get("messageEvent"); err == nil && typeOf(make) == safejs.TypeFunction {
+				return make.Invoke(data)
+			}
 		}
 		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.messageOrigin()})
 	case reconnect.CloseEvent:
