@@ -53,8 +53,8 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 		if k.glue != nil {
 			// The glue makes the events of the messages it delivers itself;
 			// those that pass through Go are made the same way.
-			if make, err := k.glue.obj.Get("messageEvent"); err == nil && typeOf(make) == safejs.TypeFunction {
-				return make.Invoke(data)
+			if build, err := k.glue.obj.Get("messageEvent"); err == nil && typeOf(build) == safejs.TypeFunction {
+				return build.Invoke(data)
 			}
 		}
 		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.messageOrigin()})
