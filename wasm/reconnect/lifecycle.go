@@ -63,11 +63,17 @@ func (s *Socket) Wake() {
 	s.unpause(0)
 }
 
-// pause stops attempts: a pending attempt or retry is called off.
+// pause stops attempts: a pending attempt or retry is called off. A drop
+// the policy is still deciding about is left to it: its answer ends the
+// Socket or, once nothing holds it any more, leads to the retry.
 func (s *Socket) pause() {
 	switch s.state {
 	case Connecting, Reconnecting:
-		s.abandon()
+		if s.asking {
+			s.closeProbe()
+		} else {
+			s.abandon()
+		}
 		s.setState(Offline)
 	}
 }
@@ -75,6 +81,11 @@ func (s *Socket) pause() {
 // unpause reconnects after delay if nothing else holds the Socket.
 func (s *Socket) unpause(delay time.Duration) {
 	if s.state != Offline || s.offline || s.suspended {
+		return
+	}
+	if s.asking {
+		// The policy's answer decides whether, and after what backoff.
+		s.setState(s.attemptState())
 		return
 	}
 	s.attempt++

@@ -368,3 +368,54 @@ func TestAPendingProbeIsClosedWhenTheSocketStopsTrying(t *testing.T) {
 		})
 	}
 }
+
+func TestThePolicysAnswerHoldsWhenThePagePausesMeanwhile(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		pause, resume func(s *Socket)
+		// resumeFirst resumes before the policy answers.
+		resumeFirst bool
+		answer      bool
+		wantDials   int
+		wantState   State
+		wantFinal   bool
+	}{
+		{"refused, online again before the answer", offline, online, true, false, 1, Closed, true},
+		{"refused while offline", offline, online, false, false, 1, Closed, true},
+		{"refused, woken before the answer", suspend, wake, true, false, 1, Closed, true},
+		{"refused while suspended", suspend, wake, false, false, 1, Closed, true},
+		{"retried, online again before the answer", offline, online, true, true, 2, Reconnecting, false},
+		{"retried while offline", offline, online, false, true, 2, Reconnecting, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answer := make(chan bool)
+			h := newHarness(t, 0.5, func(o *Options) {
+				o.ShouldReconnect = func(CloseEvent) bool { return <-answer }
+			})
+			h.tr.Last(t).open()
+			h.tr.Last(t).drop(4001, "")
+			tc.pause(h.s)
+			if tc.resumeFirst {
+				tc.resume(h.s)
+			}
+			answer <- tc.answer
+			eventually(t, "the close event the policy's answer decides", func() bool { return len(eventsOf[CloseEvent](h.rec)) == 1 })
+			if !tc.resumeFirst {
+				if st := h.s.State(); st != Offline && st != Closed {
+					t.Fatalf("state %v while paused", st)
+				}
+				tc.resume(h.s)
+			}
+			h.clock.Advance(2 * time.Second)
+			closes := eventsOf[CloseEvent](h.rec)
+			if n, st := h.tr.Dials(), h.s.State(); n != tc.wantDials || st != tc.wantState || len(closes) != 1 || closes[0].WillReconnect == tc.wantFinal {
+				t.Fatalf("dials %d, state %v, closes %+v; want %d dials, %v and one close (final %v)", n, st, closes, tc.wantDials, tc.wantState, tc.wantFinal)
+			}
+		})
+	}
+}
+
+func offline(s *Socket) { s.SetOnline(false) }
+func online(s *Socket)  { s.SetOnline(true) }
+func suspend(s *Socket) { s.Suspend() }
+func wake(s *Socket)    { s.Wake() }

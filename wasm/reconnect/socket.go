@@ -44,6 +44,10 @@ type Socket struct {
 	sess *session
 	// retryAfter is the server's hint for the wait before the next attempt.
 	retryAfter time.Duration
+	// asking holds while Options.ShouldReconnect decides about a drop. Going
+	// offline or being suspended meanwhile leaves the decision to it: a
+	// close it calls final stays final.
+	asking bool
 
 	lastHeard, pingSent time.Duration
 	pingStamp           uint64
@@ -452,7 +456,12 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 	}
 	// The application's policy may be page code that calls back into the
 	// Socket, so it runs without the lock; meanwhile the Socket waits.
-	s.setState(s.attemptState())
+	if s.offline || s.suspended {
+		s.setState(Offline)
+	} else {
+		s.setState(s.attemptState())
+	}
+	s.asking = true
 	epoch := s.epoch
 	go func() {
 		ok := s.askPolicy(ev)
@@ -461,6 +470,7 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		if s.epoch != epoch {
 			return
 		}
+		s.asking = false
 		if !ok {
 			s.finish(code, reason, wasClean)
 			return
@@ -502,6 +512,7 @@ func (s *Socket) retry(ev CloseEvent) {
 // abandon forgets the current connection or pending retry. A connection
 // still opening, or opened but in the resume handshake, is closed.
 func (s *Socket) abandon() {
+	s.asking = false
 	s.stopTimers()
 	s.closeProbe()
 	s.epoch++
@@ -513,6 +524,7 @@ func (s *Socket) abandon() {
 
 // finish ends the Socket's life with a final CloseEvent.
 func (s *Socket) finish(code int, reason string, wasClean bool) {
+	s.asking = false
 	s.course++
 	s.stopTimers()
 	s.closeProbe()
