@@ -63,7 +63,9 @@ func (s *Socket) Wake() {
 	s.unpause(0)
 }
 
-// pause stops attempts: a pending attempt or retry is called off. A drop
+// pause stops attempts: a pending attempt or retry is called off. It did
+// not fail, so it is not counted: the attempt made when the Socket comes
+// back has its number, and its place in MaxRetries and the backoff. A drop
 // the policy is still deciding about is left to it: its answer ends the
 // Socket or, once nothing holds it any more, leads to the retry.
 func (s *Socket) pause() {
@@ -72,6 +74,11 @@ func (s *Socket) pause() {
 		if s.asking {
 			s.closeProbe()
 		} else {
+			// The first connection's attempt is not a retry and was
+			// never counted.
+			if s.attempt > 0 {
+				s.attempt--
+			}
 			s.abandon()
 		}
 		s.setState(Offline)

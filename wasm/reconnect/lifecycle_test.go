@@ -369,6 +369,82 @@ func TestAPendingProbeIsClosedWhenTheSocketStopsTrying(t *testing.T) {
 	}
 }
 
+// failRetries lets each pending retry dial and fails it, n times, and
+// returns the reconnecting events the failures announced.
+func failRetries(t *testing.T, h *harness, n int) []ReconnectingEvent {
+	t.Helper()
+	before := len(eventsOf[ReconnectingEvent](h.rec))
+	for range n {
+		dials := h.tr.Dials()
+		// Small steps, so that the attempt is failed before its connect
+		// timeout fails it.
+		for waited := time.Duration(0); h.tr.Dials() == dials; waited += 100 * time.Millisecond {
+			if waited > time.Minute {
+				t.Fatalf("no retry within a minute: %d dials, state %v", h.tr.Dials(), h.s.State())
+			}
+			h.clock.Advance(100 * time.Millisecond)
+		}
+		h.tr.Last(t).drop(1006, "")
+	}
+	return eventsOf[ReconnectingEvent](h.rec)[before:]
+}
+
+func TestNetworkFlapsWhileARetryWaitsSpendNoRetries(t *testing.T) {
+	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = 3 })
+	h.tr.Last(t).open()
+	h.tr.Last(t).drop(1006, "") // retry 1 waits
+	for range 3 {
+		h.s.SetOnline(false)
+		h.s.SetOnline(true)
+	}
+	if n, rc := h.tr.Dials(), h.s.RetryCount(); n != 1 || rc != 1 {
+		t.Fatalf("after three flaps: dials %d, retry count %d; want 1 and still retry 1", n, rc)
+	}
+	failRetries(t, h, 3)
+	h.clock.Advance(time.Hour)
+	if n, st := h.tr.Dials(), h.s.State(); n != 4 || st != Closed {
+		t.Fatalf("dials %d, state %v; want the first and all 3 retries, then closed", n, st)
+	}
+}
+
+func TestNetworkFlapsDoNotGrowTheBackoff(t *testing.T) {
+	h := newHarness(t, 0.5, nil)
+	h.tr.Last(t).open()
+	h.tr.Last(t).drop(1006, "")
+	for range 5 {
+		h.s.SetOnline(false)
+		h.s.SetOnline(true)
+	}
+	rec := failRetries(t, h, 1)
+	// Attempt 2 waits half its bound of 2 s, as if the network never flapped.
+	if len(rec) != 1 || rec[0].Attempt != 2 || rec[0].Delay != time.Second {
+		t.Fatalf("after the first retry failed: %+v, want attempt 2 after 1s", rec)
+	}
+}
+
+func TestSuspendAndWakeSpendNoRetries(t *testing.T) {
+	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = 2 })
+	h.tr.Last(t).open()
+	h.tr.Last(t).drop(1006, "") // retry 1 waits
+	h.s.Suspend()               // ... and is called off
+	h.s.Wake()                  // retry 1 dials at once
+	h.s.Suspend()               // ... and is called off while connecting
+	h.s.Wake()                  // retry 1 again
+	if n, rc := h.tr.Dials(), h.s.RetryCount(); n != 3 || rc != 1 {
+		t.Fatalf("after two suspends: dials %d, retry count %d; want 3 and still retry 1", n, rc)
+	}
+	h.tr.Last(t).drop(1006, "")
+	rec := eventsOf[ReconnectingEvent](h.rec)
+	if last := rec[len(rec)-1]; last.Attempt != 2 || last.Delay != time.Second {
+		t.Fatalf("after retry 1 failed: %+v, want attempt 2 after 1s", last)
+	}
+	failRetries(t, h, 1)
+	h.clock.Advance(time.Hour)
+	if n, st := h.tr.Dials(), h.s.State(); n != 4 || st != Closed {
+		t.Fatalf("dials %d, state %v; want both retries made, then closed", n, st)
+	}
+}
+
 func TestThePolicysAnswerHoldsWhenThePagePausesMeanwhile(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
