@@ -495,3 +495,61 @@ func offline(s *Socket) { s.SetOnline(false) }
 func online(s *Socket)  { s.SetOnline(true) }
 func suspend(s *Socket) { s.Suspend() }
 func wake(s *Socket)    { s.Wake() }
+
+// openResumed opens the last attempt of a resume-mode harness.
+func openResumed(t *testing.T, h *harness) *fakeConn {
+	t.Helper()
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	if st := h.s.State(); st != Open {
+		t.Fatalf("state %v, want open", st)
+	}
+	return c
+}
+
+// lastRetryIsOrdinary fails unless the last reconnecting event waited the
+// ordinary backoff of its attempt, with the harness's draw of 0.5.
+func lastRetryIsOrdinary(t *testing.T, h *harness) {
+	t.Helper()
+	rec := eventsOf[ReconnectingEvent](h.rec)
+	if len(rec) == 0 {
+		t.Fatal("no reconnecting event")
+	}
+	if last := rec[len(rec)-1]; last.Delay != DefaultBackoff.Delay(last.Attempt, 0.5) {
+		t.Fatalf("reconnecting %+v, want the ordinary backoff of %v", last, DefaultBackoff.Delay(last.Attempt, 0.5))
+	}
+}
+
+func TestAResumeRetryAfterHoldsOnlyForTheCloseThatFollowsIt(t *testing.T) {
+	retryAfter := wire.AppendValue(nil, wire.TypeRetryAfter, 7000)
+	resume := func(o *Options) { o.Resume = true }
+	t.Run("a close other than 1012 or 1013", func(t *testing.T) {
+		h := newHarness(t, 0.5, resume)
+		c := openResumed(t, h)
+		c.deliver(retryAfter)
+		c.drop(1011, "internal error")
+		lastRetryIsOrdinary(t, h)
+	})
+	t.Run("a final close, then reconnect()", func(t *testing.T) {
+		h := newHarness(t, 0.5, resume)
+		c := openResumed(t, h)
+		c.deliver(retryAfter)
+		c.drop(1008, "policy violation")
+		if st := h.s.State(); st != Closed {
+			t.Fatalf("state %v, want closed", st)
+		}
+		h.s.Reconnect(0, "")
+		openResumed(t, h).drop(1012, "service restart")
+		lastRetryIsOrdinary(t, h)
+	})
+	t.Run("a suspend, then a refusal without one", func(t *testing.T) {
+		h := newHarness(t, 0.5, resume)
+		c := openResumed(t, h)
+		c.deliver(retryAfter)
+		h.s.Suspend()
+		h.s.Wake()
+		openResumed(t, h).drop(1013, "try again later")
+		lastRetryIsOrdinary(t, h)
+	})
+}

@@ -42,7 +42,9 @@ type Socket struct {
 
 	// sess is the resock.v1 session, in resume mode only.
 	sess *session
-	// retryAfter is the server's hint for the wait before the next attempt.
+	// retryAfter is the wait a resume-mode server asked for on the current
+	// connection, with the frame it sends before closing with 1012 or 1013.
+	// It holds for that close only.
 	retryAfter time.Duration
 	// asking holds while Options.ShouldReconnect decides about a drop. Going
 	// offline or being suspended meanwhile leaves the decision to it: a
@@ -432,6 +434,15 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		s.finish(code, reason, wasClean)
 		return
 	}
+	// A server asks for a wait only with a close that says it restarts or
+	// is overloaded.
+	hint := s.retryAfter
+	if code != 1012 && code != 1013 {
+		hint = 0
+	}
+	if h := retryAfterHint(code, reason); h > 0 {
+		hint = h
+	}
 	s.stopTimers()
 	s.epoch++
 	s.forgetConn()
@@ -442,16 +453,13 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		s.finish(code, reason, wasClean)
 		return
 	}
-	if hint := retryAfterHint(code, reason); hint > 0 {
-		s.retryAfter = hint
-	}
 	ev := CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true}
 	if s.o.ShouldReconnect == nil {
 		if !DefaultShouldReconnect(ev) {
 			s.finish(code, reason, wasClean)
 			return
 		}
-		s.retry(ev)
+		s.retry(ev, hint)
 		return
 	}
 	// The application's policy may be page code that calls back into the
@@ -475,7 +483,7 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 			s.finish(code, reason, wasClean)
 			return
 		}
-		s.retry(ev)
+		s.retry(ev, hint)
 	}()
 }
 
@@ -488,8 +496,8 @@ func (s *Socket) askPolicy(ev CloseEvent) (ok bool) {
 }
 
 // retry announces the drop ev and schedules the next attempt, unless the
-// Socket is paused.
-func (s *Socket) retry(ev CloseEvent) {
+// Socket is paused; hint, if not 0, is the wait the server asked for.
+func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
 	code, reason := ev.Code, ev.Reason
 	s.emit(ev)
 	if s.offline || s.suspended {
@@ -498,11 +506,10 @@ func (s *Socket) retry(ev CloseEvent) {
 	}
 	s.attempt++
 	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
-	if s.retryAfter > 0 {
+	if hint > 0 {
 		// The server said when to come back; jitter spreads the clients it
 		// said it to.
-		delay = s.retryAfter + time.Duration(s.o.Rand()*float64(s.o.Backoff.Bound(1)))
-		s.retryAfter = 0
+		delay = hint + time.Duration(s.o.Rand()*float64(s.o.Backoff.Bound(1)))
 	}
 	s.setState(Reconnecting)
 	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay, Code: code, Reason: reason})
@@ -535,12 +542,13 @@ func (s *Socket) finish(code int, reason string, wasClean bool) {
 }
 
 // forgetConn lets go of the connection, taking the session's ledger back
-// from it first.
+// from it first, and with it the wait its server asked for.
 func (s *Socket) forgetConn() {
 	if s.sess != nil {
 		s.sess.reclaim()
 	}
 	s.conn, s.connOpen = nil, false
+	s.retryAfter = 0
 }
 
 func (s *Socket) markDown() { s.downSince = s.o.Clock.Now() }
