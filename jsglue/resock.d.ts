@@ -265,8 +265,9 @@ export interface ReconnectingWebSocketOptions {
 	 * A server closing with 1012 or 1013 may say when to come back: in plain
 	 * mode with the close reason `retry-after=SECONDS`, in resume mode with a
 	 * frame before it closes. The next attempt then waits that long plus a
-	 * random part of `initialDelay` (or of the first delay of `delays`),
-	 * which spreads the clients of a restarted server.
+	 * random extra of up to half as long again, or up to `initialDelay` (the
+	 * first delay of `delays`) if that is longer, which spreads the clients
+	 * of a restarted server: told 10 s, they come back over 10 to 15 s.
 	 * @default the table above
 	 */
 	shouldReconnect?: (closeEvent: CloseEvent) => boolean | PromiseLike<boolean>;

@@ -66,15 +66,28 @@ func TestShouldReconnectOverridesThePolicy(t *testing.T) {
 }
 
 func TestRetryAfterHintSpreadsTheReturn(t *testing.T) {
-	t.Run("plain close reason", func(t *testing.T) {
-		h := newHarness(t, 0.5, nil)
-		h.tr.Last(t).open()
-		h.tr.Last(t).drop(1013, "retry-after=30")
-		rec := eventsOf[ReconnectingEvent](h.rec)
-		if want := 30*time.Second + 500*time.Millisecond; len(rec) != 1 || rec[0].Delay != want {
-			t.Fatalf("reconnecting %+v, want a delay of %v (the hint plus jitter)", rec, want)
-		}
-	})
+	// The jitter on a hint is up to half of it, and at least up to the
+	// first backoff delay: the harness draws 0.5, half of that.
+	for _, tc := range []struct {
+		name    string
+		backoff Backoff
+		reason  string
+		want    time.Duration
+	}{
+		{"plain close reason", Backoff{}, "retry-after=30", 30*time.Second + 7500*time.Millisecond},
+		{"no backoff delay", Backoff{Delays: []time.Duration{0}}, "retry-after=5", 5*time.Second + 1250*time.Millisecond},
+		{"a hint shorter than twice the first delay", Backoff{Initial: 4 * time.Second}, "retry-after=1", 3 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, 0.5, func(o *Options) { o.Backoff = tc.backoff })
+			h.tr.Last(t).open()
+			h.tr.Last(t).drop(1013, tc.reason)
+			rec := eventsOf[ReconnectingEvent](h.rec)
+			if len(rec) != 1 || rec[0].Delay != tc.want {
+				t.Fatalf("reconnecting %+v, want a delay of %v (the hint plus jitter)", rec, tc.want)
+			}
+		})
+	}
 	t.Run("ignored on other codes", func(t *testing.T) {
 		h := newHarness(t, 0.5, nil)
 		h.tr.Last(t).open()

@@ -508,8 +508,11 @@ func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
 	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
 	if hint > 0 {
 		// The server said when to come back; jitter spreads the clients it
-		// said it to.
-		delay = hint + time.Duration(s.o.Rand()*float64(s.o.Backoff.Bound(1)))
+		// said it to over up to half as long again, so that a server that
+		// asked for seconds is not hit within one, and at least over the
+		// first backoff delay.
+		spread := max(hint/2, s.o.Backoff.Bound(1))
+		delay = hint + time.Duration(s.o.Rand()*float64(spread))
 	}
 	s.setState(Reconnecting)
 	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay, Code: code, Reason: reason})
