@@ -35,7 +35,7 @@
  *   Visible again, or resumed after being frozen, or back from a sleep of
  *   the machine (a timer that fires far later than scheduled): the
  *   connection is probed at once and replaced if dead, and a socket waiting
- *   to retry tries now.
+ *   to retry tries now, unless the server's retry-after wait still runs.
  * - `pagehide` with `persisted` (the page enters the back/forward cache):
  *   the connection closes cleanly (1001, or in resume mode a code that keeps
  *   the session) and the state is `"offline"`; `pageshow` with `persisted`

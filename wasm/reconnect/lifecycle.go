@@ -108,14 +108,17 @@ func (s *Socket) unpause(delay time.Duration) {
 // Probe checks the connection at once, for a page that became visible again
 // or whose timers ran far later than scheduled (the machine slept): an open
 // connection gets a heartbeat probe and is replaced if nothing comes back
-// within HeartbeatTimeout; a Socket waiting to retry tries now.
+// within HeartbeatTimeout; a Socket waiting to retry tries now, unless the
+// server's retry-after wait is still running, which it keeps. Without
+// heartbeats (plain mode without HeartbeatMessage) an open connection is
+// left as it is.
 func (s *Socket) Probe() {
 	s.mu.Lock()
 	defer s.unlockAndEmit()
 	switch {
 	case s.state == Open && s.o.heartbeats() && !s.awaitingPong:
 		s.sendProbe()
-	case s.state == Reconnecting && s.conn == nil && s.timers[retryTimer] != nil:
+	case s.state == Reconnecting && s.conn == nil && s.timers[retryTimer] != nil && s.o.Clock.Now() >= s.hintEnds:
 		s.dial()
 	}
 }

@@ -566,3 +566,47 @@ func TestAResumeRetryAfterHoldsOnlyForTheCloseThatFollowsIt(t *testing.T) {
 		lastRetryIsOrdinary(t, h)
 	})
 }
+
+func TestProbeDoesNotCutARetryAfterShort(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		resume bool
+		close  func(c *fakeConn)
+	}{
+		{"plain close reason", false, func(c *fakeConn) { c.drop(1013, "retry-after=30") }},
+		{"resume frame", true, func(c *fakeConn) {
+			c.deliver(wire.AppendValue(nil, wire.TypeRetryAfter, 30000))
+			c.drop(1012, "service restart")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, 0.5, func(o *Options) { o.Resume = tc.resume })
+			open := func() {
+				if tc.resume {
+					openResumed(t, h)
+				} else {
+					h.tr.Last(t).open()
+				}
+			}
+			open()
+			tc.close(h.tr.Last(t)) // the retry waits 30 s plus 7.5 s of jitter
+			h.clock.Advance(29 * time.Second)
+			h.s.Probe()
+			if n := h.tr.Dials(); n != 1 {
+				t.Fatalf("dials %d after a probe 29 s into a 30 s retry-after, want the wait kept", n)
+			}
+			// Past the server's wait only the jitter remains, which a probe
+			// skips as it skips any backoff.
+			h.clock.Advance(2 * time.Second)
+			h.s.Probe()
+			if n := h.tr.Dials(); n != 2 {
+				t.Fatalf("dials %d after a probe past the retry-after, want the retry made now", n)
+			}
+			open()
+			h.clock.Advance(10 * time.Second) // past the retry's own time
+			if n, st := h.tr.Dials(), h.s.State(); n != 2 || st != Open {
+				t.Fatalf("dials %d, state %v: want the retry the probe made, and no other", n, st)
+			}
+		})
+	}
+}

@@ -50,6 +50,9 @@ type Socket struct {
 	// offline or being suspended meanwhile leaves the decision to it: a
 	// close it calls final stays final.
 	asking bool
+	// hintEnds is when the wait a server asked for ends, while a retry
+	// waits for it: a probe does not cut it short.
+	hintEnds time.Duration
 
 	lastHeard, pingSent time.Duration
 	pingStamp           uint64
@@ -361,6 +364,12 @@ func orNormal(code int) int {
 
 // dial starts an attempt. Called with mu held.
 func (s *Socket) dial() {
+	// A retry made early (by a probe) is no longer pending.
+	if t := s.timers[retryTimer]; t != nil {
+		t.Stop()
+		s.timers[retryTimer] = nil
+	}
+	s.hintEnds = 0
 	s.epoch++
 	epoch := s.epoch
 	s.closeProbe()
@@ -513,6 +522,7 @@ func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
 		// first backoff delay.
 		spread := max(hint/2, s.o.Backoff.Bound(1))
 		delay = hint + time.Duration(s.o.Rand()*float64(spread))
+		s.hintEnds = s.o.Clock.Now() + hint
 	}
 	s.setState(Reconnecting)
 	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay, Code: code, Reason: reason})
@@ -523,6 +533,7 @@ func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
 // still opening, or opened but in the resume handshake, is closed.
 func (s *Socket) abandon() {
 	s.asking = false
+	s.hintEnds = 0
 	s.stopTimers()
 	s.closeProbe()
 	s.epoch++
