@@ -33,9 +33,17 @@
  *   after a random wait of at most 1 s.
  * - The page hidden: heartbeats slow down to `hiddenHeartbeatInterval`.
  *   Visible again, or resumed after being frozen, or back from a sleep of
- *   the machine (a timer that fires far later than scheduled): the
- *   connection is probed at once and replaced if dead, and a socket waiting
- *   to retry tries now, unless the server's retry-after wait still runs.
+ *   the machine (a watchdog that ticks every second sees a tick come more
+ *   than 4 s late): an open connection is probed at once with a heartbeat
+ *   and replaced if nothing arrives within `heartbeatTimeout`, and a socket
+ *   waiting to retry tries now, unless the server's retry-after wait still
+ *   runs. The probe is a heartbeat, so in plain mode without the
+ *   `heartbeat` option it does nothing to an open connection: a dead one
+ *   is noticed only when the browser reports it closed. While the page is
+ *   hidden the watchdog does not probe (the browser throttles a hidden
+ *   page's timers, so a late tick proves nothing): a connection that died
+ *   while the machine slept is found by the heartbeat, if there is one, at
+ *   its hidden pace, or by the probe when the page becomes visible again.
  * - `pagehide` with `persisted` (the page enters the back/forward cache):
  *   the connection closes cleanly (1001, or in resume mode a code that keeps
  *   the session) and the state is `"offline"`; `pageshow` with `persisted`
