@@ -250,8 +250,11 @@ export interface ReconnectingWebSocketOptions {
 	 * not `reconnect()`), whether to reconnect. It gets the close as a
 	 * `CloseEvent` (`code`, `reason`, `wasClean`), before the `close` event,
 	 * and may return a promise; meanwhile the socket waits in
-	 * `"reconnecting"`. It may use the socket. One that throws or rejects is
-	 * reported as a listener's exception is, and the default decides.
+	 * `"reconnecting"`, or `"offline"` while the network is down or the page
+	 * is in the back/forward cache: its answer decides all the same, and a
+	 * `false` ends the socket with its final `close` there too. It may use
+	 * the socket. One that throws or rejects is reported as a listener's
+	 * exception is, and the default decides.
 	 *
 	 * The default ends the socket (a final `close`) on a close the server
 	 * means as final, and retries with backoff on everything else:
