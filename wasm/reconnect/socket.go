@@ -515,6 +515,7 @@ func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
 	}
 	s.attempt++
 	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
+	s.hintEnds = 0
 	if hint > 0 {
 		// The server said when to come back; jitter spreads the clients it
 		// said it to over up to half as long again, so that a server that
