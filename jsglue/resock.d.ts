@@ -33,9 +33,17 @@
  *   after a random wait of at most 1 s.
  * - The page hidden: heartbeats slow down to `hiddenHeartbeatInterval`.
  *   Visible again, or resumed after being frozen, or back from a sleep of
- *   the machine (a timer that fires far later than scheduled): the
- *   connection is probed at once and replaced if dead, and a socket waiting
- *   to retry tries now.
+ *   the machine (a watchdog that ticks every second sees a tick come more
+ *   than 4 s late): an open connection is probed at once with a heartbeat
+ *   and replaced if nothing arrives within `heartbeatTimeout`, and a socket
+ *   waiting to retry tries now, unless the server's retry-after wait still
+ *   runs. The probe is a heartbeat, so in plain mode without the
+ *   `heartbeat` option it does nothing to an open connection: a dead one
+ *   is noticed only when the browser reports it closed. While the page is
+ *   hidden the watchdog does not probe (the browser throttles a hidden
+ *   page's timers, so a late tick proves nothing): a connection that died
+ *   while the machine slept is found by the heartbeat, if there is one, at
+ *   its hidden pace, or by the probe when the page becomes visible again.
  * - `pagehide` with `persisted` (the page enters the back/forward cache):
  *   the connection closes cleanly (1001, or in resume mode a code that keeps
  *   the session) and the state is `"offline"`; `pageshow` with `persisted`
@@ -242,8 +250,11 @@ export interface ReconnectingWebSocketOptions {
 	 * not `reconnect()`), whether to reconnect. It gets the close as a
 	 * `CloseEvent` (`code`, `reason`, `wasClean`), before the `close` event,
 	 * and may return a promise; meanwhile the socket waits in
-	 * `"reconnecting"`. It may use the socket. One that throws or rejects is
-	 * reported as a listener's exception is, and the default decides.
+	 * `"reconnecting"`, or `"offline"` while the network is down or the page
+	 * is in the back/forward cache: its answer decides all the same, and a
+	 * `false` ends the socket with its final `close` there too. It may use
+	 * the socket. One that throws or rejects is reported as a listener's
+	 * exception is, and the default decides.
 	 *
 	 * The default ends the socket (a final `close`) on a close the server
 	 * means as final, and retries with backoff on everything else:
@@ -265,8 +276,9 @@ export interface ReconnectingWebSocketOptions {
 	 * A server closing with 1012 or 1013 may say when to come back: in plain
 	 * mode with the close reason `retry-after=SECONDS`, in resume mode with a
 	 * frame before it closes. The next attempt then waits that long plus a
-	 * random part of `initialDelay` (or of the first delay of `delays`),
-	 * which spreads the clients of a restarted server.
+	 * random extra of up to half as long again, or up to `initialDelay` (the
+	 * first delay of `delays`) if that is longer, which spreads the clients
+	 * of a restarted server: told 10 s, they come back over 10 to 15 s.
 	 * @default the table above
 	 */
 	shouldReconnect?: (closeEvent: CloseEvent) => boolean | PromiseLike<boolean>;

@@ -63,11 +63,24 @@ func (s *Socket) Wake() {
 	s.unpause(0)
 }
 
-// pause stops attempts: a pending attempt or retry is called off.
+// pause stops attempts: a pending attempt or retry is called off. It did
+// not fail, so it is not counted: the attempt made when the Socket comes
+// back has its number, and its place in MaxRetries and the backoff. A drop
+// the policy is still deciding about is left to it: its answer ends the
+// Socket or, once nothing holds it any more, leads to the retry.
 func (s *Socket) pause() {
 	switch s.state {
 	case Connecting, Reconnecting:
-		s.abandon()
+		if s.asking {
+			s.closeProbe()
+		} else {
+			// The first connection's attempt is not a retry and was
+			// never counted.
+			if s.attempt > 0 {
+				s.attempt--
+			}
+			s.abandon()
+		}
 		s.setState(Offline)
 	}
 }
@@ -75,6 +88,11 @@ func (s *Socket) pause() {
 // unpause reconnects after delay if nothing else holds the Socket.
 func (s *Socket) unpause(delay time.Duration) {
 	if s.state != Offline || s.offline || s.suspended {
+		return
+	}
+	if s.asking {
+		// The policy's answer decides whether, and after what backoff.
+		s.setState(s.attemptState())
 		return
 	}
 	s.attempt++
@@ -90,14 +108,17 @@ func (s *Socket) unpause(delay time.Duration) {
 // Probe checks the connection at once, for a page that became visible again
 // or whose timers ran far later than scheduled (the machine slept): an open
 // connection gets a heartbeat probe and is replaced if nothing comes back
-// within HeartbeatTimeout; a Socket waiting to retry tries now.
+// within HeartbeatTimeout; a Socket waiting to retry tries now, unless the
+// server's retry-after wait is still running, which it keeps. Without
+// heartbeats (plain mode without HeartbeatMessage) an open connection is
+// left as it is.
 func (s *Socket) Probe() {
 	s.mu.Lock()
 	defer s.unlockAndEmit()
 	switch {
 	case s.state == Open && s.o.heartbeats() && !s.awaitingPong:
 		s.sendProbe()
-	case s.state == Reconnecting && s.conn == nil && s.timers[retryTimer] != nil:
+	case s.state == Reconnecting && s.conn == nil && s.timers[retryTimer] != nil && s.o.Clock.Now() >= s.hintEnds:
 		s.dial()
 	}
 }

@@ -66,15 +66,28 @@ func TestShouldReconnectOverridesThePolicy(t *testing.T) {
 }
 
 func TestRetryAfterHintSpreadsTheReturn(t *testing.T) {
-	t.Run("plain close reason", func(t *testing.T) {
-		h := newHarness(t, 0.5, nil)
-		h.tr.Last(t).open()
-		h.tr.Last(t).drop(1013, "retry-after=30")
-		rec := eventsOf[ReconnectingEvent](h.rec)
-		if want := 30*time.Second + 500*time.Millisecond; len(rec) != 1 || rec[0].Delay != want {
-			t.Fatalf("reconnecting %+v, want a delay of %v (the hint plus jitter)", rec, want)
-		}
-	})
+	// The jitter on a hint is up to half of it, and at least up to the
+	// first backoff delay: the harness draws 0.5, half of that.
+	for _, tc := range []struct {
+		name    string
+		backoff Backoff
+		reason  string
+		want    time.Duration
+	}{
+		{"plain close reason", Backoff{}, "retry-after=30", 30*time.Second + 7500*time.Millisecond},
+		{"no backoff delay", Backoff{Delays: []time.Duration{0}}, "retry-after=5", 5*time.Second + 1250*time.Millisecond},
+		{"a hint shorter than twice the first delay", Backoff{Initial: 4 * time.Second}, "retry-after=1", 3 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, 0.5, func(o *Options) { o.Backoff = tc.backoff })
+			h.tr.Last(t).open()
+			h.tr.Last(t).drop(1013, tc.reason)
+			rec := eventsOf[ReconnectingEvent](h.rec)
+			if len(rec) != 1 || rec[0].Delay != tc.want {
+				t.Fatalf("reconnecting %+v, want a delay of %v (the hint plus jitter)", rec, tc.want)
+			}
+		})
+	}
 	t.Run("ignored on other codes", func(t *testing.T) {
 		h := newHarness(t, 0.5, nil)
 		h.tr.Last(t).open()
@@ -364,6 +377,235 @@ func TestAPendingProbeIsClosedWhenTheSocketStopsTrying(t *testing.T) {
 			tc.stop(h.s)
 			if closed, _ := probe.Closed(); !closed {
 				t.Fatal("the probe connection stays open after the socket stopped trying")
+			}
+		})
+	}
+}
+
+// failRetries lets each pending retry dial and fails it, n times, and
+// returns the reconnecting events the failures announced.
+func failRetries(t *testing.T, h *harness, n int) []ReconnectingEvent {
+	t.Helper()
+	before := len(eventsOf[ReconnectingEvent](h.rec))
+	for range n {
+		dials := h.tr.Dials()
+		// Small steps, so that the attempt is failed before its connect
+		// timeout fails it.
+		for waited := time.Duration(0); h.tr.Dials() == dials; waited += 100 * time.Millisecond {
+			if waited > time.Minute {
+				t.Fatalf("no retry within a minute: %d dials, state %v", h.tr.Dials(), h.s.State())
+			}
+			h.clock.Advance(100 * time.Millisecond)
+		}
+		h.tr.Last(t).drop(1006, "")
+	}
+	return eventsOf[ReconnectingEvent](h.rec)[before:]
+}
+
+func TestNetworkFlapsWhileARetryWaitsSpendNoRetries(t *testing.T) {
+	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = 3 })
+	h.tr.Last(t).open()
+	h.tr.Last(t).drop(1006, "") // retry 1 waits
+	for range 3 {
+		h.s.SetOnline(false)
+		h.s.SetOnline(true)
+	}
+	if n, rc := h.tr.Dials(), h.s.RetryCount(); n != 1 || rc != 1 {
+		t.Fatalf("after three flaps: dials %d, retry count %d; want 1 and still retry 1", n, rc)
+	}
+	failRetries(t, h, 3)
+	h.clock.Advance(time.Hour)
+	if n, st := h.tr.Dials(), h.s.State(); n != 4 || st != Closed {
+		t.Fatalf("dials %d, state %v; want the first and all 3 retries, then closed", n, st)
+	}
+}
+
+func TestNetworkFlapsDoNotGrowTheBackoff(t *testing.T) {
+	h := newHarness(t, 0.5, nil)
+	h.tr.Last(t).open()
+	h.tr.Last(t).drop(1006, "")
+	for range 5 {
+		h.s.SetOnline(false)
+		h.s.SetOnline(true)
+	}
+	rec := failRetries(t, h, 1)
+	// Attempt 2 waits half its bound of 2 s, as if the network never flapped.
+	if len(rec) != 1 || rec[0].Attempt != 2 || rec[0].Delay != time.Second {
+		t.Fatalf("after the first retry failed: %+v, want attempt 2 after 1s", rec)
+	}
+}
+
+func TestSuspendAndWakeSpendNoRetries(t *testing.T) {
+	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = 2 })
+	h.tr.Last(t).open()
+	h.tr.Last(t).drop(1006, "") // retry 1 waits
+	h.s.Suspend()               // ... and is called off
+	h.s.Wake()                  // retry 1 dials at once
+	h.s.Suspend()               // ... and is called off while connecting
+	h.s.Wake()                  // retry 1 again
+	if n, rc := h.tr.Dials(), h.s.RetryCount(); n != 3 || rc != 1 {
+		t.Fatalf("after two suspends: dials %d, retry count %d; want 3 and still retry 1", n, rc)
+	}
+	h.tr.Last(t).drop(1006, "")
+	rec := eventsOf[ReconnectingEvent](h.rec)
+	if last := rec[len(rec)-1]; last.Attempt != 2 || last.Delay != time.Second {
+		t.Fatalf("after retry 1 failed: %+v, want attempt 2 after 1s", last)
+	}
+	failRetries(t, h, 1)
+	h.clock.Advance(time.Hour)
+	if n, st := h.tr.Dials(), h.s.State(); n != 4 || st != Closed {
+		t.Fatalf("dials %d, state %v; want both retries made, then closed", n, st)
+	}
+}
+
+func TestThePolicysAnswerHoldsWhenThePagePausesMeanwhile(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		pause, resume func(s *Socket)
+		// resumeFirst resumes before the policy answers.
+		resumeFirst bool
+		answer      bool
+		wantDials   int
+		wantState   State
+		wantFinal   bool
+	}{
+		{"refused, online again before the answer", offline, online, true, false, 1, Closed, true},
+		{"refused while offline", offline, online, false, false, 1, Closed, true},
+		{"refused, woken before the answer", suspend, wake, true, false, 1, Closed, true},
+		{"refused while suspended", suspend, wake, false, false, 1, Closed, true},
+		{"retried, online again before the answer", offline, online, true, true, 2, Reconnecting, false},
+		{"retried while offline", offline, online, false, true, 2, Reconnecting, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answer := make(chan bool)
+			h := newHarness(t, 0.5, func(o *Options) {
+				o.ShouldReconnect = func(CloseEvent) bool { return <-answer }
+			})
+			h.tr.Last(t).open()
+			h.tr.Last(t).drop(4001, "")
+			tc.pause(h.s)
+			if tc.resumeFirst {
+				tc.resume(h.s)
+			}
+			answer <- tc.answer
+			eventually(t, "the close event the policy's answer decides", func() bool { return len(eventsOf[CloseEvent](h.rec)) == 1 })
+			if !tc.resumeFirst {
+				if st := h.s.State(); st != Offline && st != Closed {
+					t.Fatalf("state %v while paused", st)
+				}
+				tc.resume(h.s)
+			}
+			h.clock.Advance(2 * time.Second)
+			closes := eventsOf[CloseEvent](h.rec)
+			if n, st := h.tr.Dials(), h.s.State(); n != tc.wantDials || st != tc.wantState || len(closes) != 1 || closes[0].WillReconnect == tc.wantFinal {
+				t.Fatalf("dials %d, state %v, closes %+v; want %d dials, %v and one close (final %v)", n, st, closes, tc.wantDials, tc.wantState, tc.wantFinal)
+			}
+		})
+	}
+}
+
+func offline(s *Socket) { s.SetOnline(false) }
+func online(s *Socket)  { s.SetOnline(true) }
+func suspend(s *Socket) { s.Suspend() }
+func wake(s *Socket)    { s.Wake() }
+
+// openResumed opens the last attempt of a resume-mode harness.
+func openResumed(t *testing.T, h *harness) *fakeConn {
+	t.Helper()
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	if st := h.s.State(); st != Open {
+		t.Fatalf("state %v, want open", st)
+	}
+	return c
+}
+
+// lastRetryIsOrdinary fails unless the last reconnecting event waited the
+// ordinary backoff of its attempt, with the harness's draw of 0.5.
+func lastRetryIsOrdinary(t *testing.T, h *harness) {
+	t.Helper()
+	rec := eventsOf[ReconnectingEvent](h.rec)
+	if len(rec) == 0 {
+		t.Fatal("no reconnecting event")
+	}
+	if last := rec[len(rec)-1]; last.Delay != DefaultBackoff.Delay(last.Attempt, 0.5) {
+		t.Fatalf("reconnecting %+v, want the ordinary backoff of %v", last, DefaultBackoff.Delay(last.Attempt, 0.5))
+	}
+}
+
+func TestAResumeRetryAfterHoldsOnlyForTheCloseThatFollowsIt(t *testing.T) {
+	retryAfter := wire.AppendValue(nil, wire.TypeRetryAfter, 7000)
+	resume := func(o *Options) { o.Resume = true }
+	t.Run("a close other than 1012 or 1013", func(t *testing.T) {
+		h := newHarness(t, 0.5, resume)
+		c := openResumed(t, h)
+		c.deliver(retryAfter)
+		c.drop(1011, "internal error")
+		lastRetryIsOrdinary(t, h)
+	})
+	t.Run("a final close, then reconnect()", func(t *testing.T) {
+		h := newHarness(t, 0.5, resume)
+		c := openResumed(t, h)
+		c.deliver(retryAfter)
+		c.drop(1008, "policy violation")
+		if st := h.s.State(); st != Closed {
+			t.Fatalf("state %v, want closed", st)
+		}
+		h.s.Reconnect(0, "")
+		openResumed(t, h).drop(1012, "service restart")
+		lastRetryIsOrdinary(t, h)
+	})
+	t.Run("a suspend, then a refusal without one", func(t *testing.T) {
+		h := newHarness(t, 0.5, resume)
+		c := openResumed(t, h)
+		c.deliver(retryAfter)
+		h.s.Suspend()
+		h.s.Wake()
+		openResumed(t, h).drop(1013, "try again later")
+		lastRetryIsOrdinary(t, h)
+	})
+}
+
+func TestProbeDoesNotCutARetryAfterShort(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		resume bool
+		close  func(c *fakeConn)
+	}{
+		{"plain close reason", false, func(c *fakeConn) { c.drop(1013, "retry-after=30") }},
+		{"resume frame", true, func(c *fakeConn) {
+			c.deliver(wire.AppendValue(nil, wire.TypeRetryAfter, 30000))
+			c.drop(1012, "service restart")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, 0.5, func(o *Options) { o.Resume = tc.resume })
+			open := func() {
+				if tc.resume {
+					openResumed(t, h)
+				} else {
+					h.tr.Last(t).open()
+				}
+			}
+			open()
+			tc.close(h.tr.Last(t)) // the retry waits 30 s plus 7.5 s of jitter
+			h.clock.Advance(29 * time.Second)
+			h.s.Probe()
+			if n := h.tr.Dials(); n != 1 {
+				t.Fatalf("dials %d after a probe 29 s into a 30 s retry-after, want the wait kept", n)
+			}
+			// Past the server's wait only the jitter remains, which a probe
+			// skips as it skips any backoff.
+			h.clock.Advance(2 * time.Second)
+			h.s.Probe()
+			if n := h.tr.Dials(); n != 2 {
+				t.Fatalf("dials %d after a probe past the retry-after, want the retry made now", n)
+			}
+			open()
+			h.clock.Advance(10 * time.Second) // past the retry's own time
+			if n, st := h.tr.Dials(), h.s.State(); n != 2 || st != Open {
+				t.Fatalf("dials %d, state %v: want the retry the probe made, and no other", n, st)
 			}
 		})
 	}

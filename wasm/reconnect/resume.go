@@ -210,7 +210,7 @@ func (s *Socket) receiveFrame(m Message) {
 	if ss.handshaking {
 		if f.Type == wire.TypeRetryAfter {
 			// A server refusing the session says when to come back, then
-			// closes.
+			// closes with 1012 or 1013.
 			s.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
 			return
 		}
@@ -252,6 +252,8 @@ func (s *Socket) receiveFrame(m Message) {
 	case wire.TypePong:
 		s.pong(f.Value)
 	case wire.TypeRetryAfter:
+		// Kept for the close that follows, which honours it only if it is
+		// 1012 or 1013.
 		s.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
 	default:
 		s.protocolError(fmt.Errorf("unexpected %s frame", f.Type))

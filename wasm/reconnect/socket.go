@@ -42,8 +42,17 @@ type Socket struct {
 
 	// sess is the resock.v1 session, in resume mode only.
 	sess *session
-	// retryAfter is the server's hint for the wait before the next attempt.
+	// retryAfter is the wait a resume-mode server asked for on the current
+	// connection, with the frame it sends before closing with 1012 or 1013.
+	// It holds for that close only.
 	retryAfter time.Duration
+	// asking holds while Options.ShouldReconnect decides about a drop. Going
+	// offline or being suspended meanwhile leaves the decision to it: a
+	// close it calls final stays final.
+	asking bool
+	// hintEnds is when the wait a server asked for ends, while a retry
+	// waits for it: a probe does not cut it short.
+	hintEnds time.Duration
 
 	lastHeard, pingSent time.Duration
 	pingStamp           uint64
@@ -355,6 +364,12 @@ func orNormal(code int) int {
 
 // dial starts an attempt. Called with mu held.
 func (s *Socket) dial() {
+	// A retry made early (by a probe) is no longer pending.
+	if t := s.timers[retryTimer]; t != nil {
+		t.Stop()
+		s.timers[retryTimer] = nil
+	}
+	s.hintEnds = 0
 	s.epoch++
 	epoch := s.epoch
 	s.closeProbe()
@@ -428,6 +443,15 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		s.finish(code, reason, wasClean)
 		return
 	}
+	// A server asks for a wait only with a close that says it restarts or
+	// is overloaded.
+	hint := s.retryAfter
+	if code != 1012 && code != 1013 {
+		hint = 0
+	}
+	if h := retryAfterHint(code, reason); h > 0 {
+		hint = h
+	}
 	s.stopTimers()
 	s.epoch++
 	s.forgetConn()
@@ -438,21 +462,23 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		s.finish(code, reason, wasClean)
 		return
 	}
-	if hint := retryAfterHint(code, reason); hint > 0 {
-		s.retryAfter = hint
-	}
 	ev := CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true}
 	if s.o.ShouldReconnect == nil {
 		if !DefaultShouldReconnect(ev) {
 			s.finish(code, reason, wasClean)
 			return
 		}
-		s.retry(ev)
+		s.retry(ev, hint)
 		return
 	}
 	// The application's policy may be page code that calls back into the
 	// Socket, so it runs without the lock; meanwhile the Socket waits.
-	s.setState(s.attemptState())
+	if s.offline || s.suspended {
+		s.setState(Offline)
+	} else {
+		s.setState(s.attemptState())
+	}
+	s.asking = true
 	epoch := s.epoch
 	go func() {
 		ok := s.askPolicy(ev)
@@ -461,11 +487,12 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		if s.epoch != epoch {
 			return
 		}
+		s.asking = false
 		if !ok {
 			s.finish(code, reason, wasClean)
 			return
 		}
-		s.retry(ev)
+		s.retry(ev, hint)
 	}()
 }
 
@@ -478,8 +505,8 @@ func (s *Socket) askPolicy(ev CloseEvent) (ok bool) {
 }
 
 // retry announces the drop ev and schedules the next attempt, unless the
-// Socket is paused.
-func (s *Socket) retry(ev CloseEvent) {
+// Socket is paused; hint, if not 0, is the wait the server asked for.
+func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
 	code, reason := ev.Code, ev.Reason
 	s.emit(ev)
 	if s.offline || s.suspended {
@@ -488,11 +515,15 @@ func (s *Socket) retry(ev CloseEvent) {
 	}
 	s.attempt++
 	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
-	if s.retryAfter > 0 {
+	s.hintEnds = 0
+	if hint > 0 {
 		// The server said when to come back; jitter spreads the clients it
-		// said it to.
-		delay = s.retryAfter + time.Duration(s.o.Rand()*float64(s.o.Backoff.Bound(1)))
-		s.retryAfter = 0
+		// said it to over up to half as long again, so that a server that
+		// asked for seconds is not hit within one, and at least over the
+		// first backoff delay.
+		spread := max(hint/2, s.o.Backoff.Bound(1))
+		delay = hint + time.Duration(s.o.Rand()*float64(spread))
+		s.hintEnds = s.o.Clock.Now() + hint
 	}
 	s.setState(Reconnecting)
 	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay, Code: code, Reason: reason})
@@ -502,6 +533,8 @@ func (s *Socket) retry(ev CloseEvent) {
 // abandon forgets the current connection or pending retry. A connection
 // still opening, or opened but in the resume handshake, is closed.
 func (s *Socket) abandon() {
+	s.asking = false
+	s.hintEnds = 0
 	s.stopTimers()
 	s.closeProbe()
 	s.epoch++
@@ -513,6 +546,7 @@ func (s *Socket) abandon() {
 
 // finish ends the Socket's life with a final CloseEvent.
 func (s *Socket) finish(code int, reason string, wasClean bool) {
+	s.asking = false
 	s.course++
 	s.stopTimers()
 	s.closeProbe()
@@ -523,12 +557,13 @@ func (s *Socket) finish(code int, reason string, wasClean bool) {
 }
 
 // forgetConn lets go of the connection, taking the session's ledger back
-// from it first.
+// from it first, and with it the wait its server asked for.
 func (s *Socket) forgetConn() {
 	if s.sess != nil {
 		s.sess.reclaim()
 	}
 	s.conn, s.connOpen = nil, false
+	s.retryAfter = 0
 }
 
 func (s *Socket) markDown() { s.downSince = s.o.Clock.Now() }
