@@ -37,10 +37,11 @@
  *   connection is probed at once and replaced if dead, and a socket waiting
  *   to retry tries now.
  * - `pagehide` with `persisted` (the page enters the back/forward cache):
- *   the connection closes cleanly (1001, or in resume mode a code that keeps
- *   the session) and the state is `"offline"`; `pageshow` with `persisted`
- *   reconnects. resock adds no `unload` listener, so pages with sockets stay
- *   eligible for the cache.
+ *   the connection closes cleanly (the `close` event says 1001, going away,
+ *   which the browser sends the server as 1000 with the reason "page
+ *   suspended"; in resume mode a code that keeps the session) and the state
+ *   is `"offline"`; `pageshow` with `persisted` reconnects. resock adds no
+ *   `unload` listener, so pages with sockets stay eligible for the cache.
  *
  * Misuse throws what `WebSocket` throws: a bad URL or subprotocol a
  * `SyntaxError` DOMException, a bad close code an `InvalidAccessError`, a close
@@ -224,7 +225,9 @@ export interface ReconnectingWebSocketOptions {
 	/**
 	 * The largest message, in bytes, accepted from the server. A larger one
 	 * is an `error` event, and the connection closes with 1009 (message too
-	 * big). At least 1, or `Infinity`.
+	 * big), which the browser sends the server as 1000 (in resume mode
+	 * 4003) with that reason: see docs/PROTOCOL.md, "Close codes". At least
+	 * 1, or `Infinity`.
 	 * @default 16777216 (16 MiB)
 	 */
 	maxMessageSize?: number;
