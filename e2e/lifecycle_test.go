@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,6 +159,85 @@ func TestOfflineSpendsNoRetriesAndOnlineReconnectsAtOnce(t *testing.T) {
 			t.Errorf("%s: open %.0f ms after the online event, want within about 1 s", name, took)
 		}
 		t.Logf("%s: open %.0f ms after online (jitter %.0f ms)", name, took, retryEv.Delay)
+	}
+}
+
+// webSocketsCreated counts, from the DevTools protocol, the WebSockets the
+// page creates from now on for url. The network domain must be enabled
+// (setNetwork does).
+func webSocketsCreated(p *page, url string) func() int {
+	var mu sync.Mutex
+	n := 0
+	err := chromedp.Listen(p.ctx, func(ev any) {
+		if e, ok := ev.(*network.EventWebSocketCreated); ok && e.URL == url {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		p.t.Fatalf("failed to listen to the page's events: %v", err)
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+func TestSocketMadeOfflineWaitsForTheNetworkWithoutAnAttempt(t *testing.T) {
+	ctx := testContext(t, 45*time.Second)
+	srv := startLifeServer(t)
+	p := openLifeHarness(t, ctx, "page", srv)
+
+	setNetwork(p, false)
+	p.waitFor("the page to be offline", `h.lifeOf("offline").length === 1 && navigator.onLine === false`)
+	created := webSocketsCreated(p, srv.wsURL("/ws?name=late"))
+	// "late" has a URL, "lateFn" a function that gives one; both are made
+	// while the network is down.
+	p.run(fmt.Sprintf(`(() => {
+		h.urlCalls = 0;
+		h.openTracked("late", %s);
+		h.openTracked("lateFn", () => (h.urlCalls++, %s));
+		return true;
+	})()`, js(srv.wsURL("/ws?name=late")), js(srv.wsURL("/ws?name=lateFn"))))
+	// Half a second on the page's clock for anything a first attempt would
+	// have set off: a browser WebSocket, a call of the URL function.
+	p.run(`h.startTimer("offline", 500)`)
+	p.waitFor("the offline window to pass", `h.timers.offline === true`)
+	type madeOffline struct {
+		State    string   `json:"state"`
+		Attempts int      `json:"attempts"`
+		Events   []string `json:"events"`
+	}
+	for _, name := range []string{"late", "lateFn"} {
+		got := evaluate[madeOffline](p, fmt.Sprintf(`({state: h.ws(%[1]s).state, attempts: h.ws(%[1]s).stats().attempts, events: h.full(%[1]s).map((e) => e.type)})`, js(name)))
+		if got.State != "offline" || got.Attempts != 0 || len(got.Events) != 0 {
+			t.Errorf("%s made offline: state %q, stats().attempts %d, events %q; want offline, 0, none", name, got.State, got.Attempts, got.Events)
+		}
+	}
+	if n := evaluate[int](p, `h.urlCalls`); n != 0 {
+		t.Errorf("lateFn's URL function called %d times while offline, want 0", n)
+	}
+	if n := created(); n != 0 {
+		t.Errorf("the browser created %d WebSockets for late while offline, want 0", n)
+	}
+
+	setNetwork(p, true)
+	p.waitFor("both sockets to open", `h.ws("late").state === "open" && h.ws("lateFn").state === "open"`)
+	for _, name := range []string{"late", "lateFn"} {
+		if n := evaluate[int](p, fmt.Sprintf(`h.ws(%s).stats().attempts`, js(name))); n != 1 {
+			t.Errorf("%s: stats().attempts %d once open, want 1", name, n)
+		}
+	}
+	if n := evaluate[int](p, `h.urlCalls`); n != 1 {
+		t.Errorf("lateFn's URL function called %d times by its one attempt, want 1", n)
+	}
+	if n := created(); n != 1 {
+		t.Errorf("the browser created %d WebSockets for late, want 1, once online", n)
+	}
+	if n := len(srv.attemptsOf("/ws")); n != 2 {
+		t.Errorf("the server saw %d handshakes, want 2: one per socket", n)
 	}
 }
 

@@ -29,8 +29,9 @@
  * for all sockets:
  * - `offline` (and `navigator.onLine` false at construction): no attempt is
  *   made and no retry spent while the network is down; the state is
- *   `"offline"` unless a connection is still open. `online`: it reconnects
- *   after a random wait of at most 1 s.
+ *   `"offline"` unless a connection is still open. A socket made offline
+ *   calls no `url` function and counts no attempt before the network comes
+ *   back. `online`: it reconnects after a random wait of at most 1 s.
  * - The page hidden: heartbeats slow down to `hiddenHeartbeatInterval`.
  *   Visible again, or resumed after being frozen, or back from a sleep of
  *   the machine (a timer that fires far later than scheduled): the
