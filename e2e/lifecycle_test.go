@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,6 +162,85 @@ func TestOfflineSpendsNoRetriesAndOnlineReconnectsAtOnce(t *testing.T) {
 	}
 }
 
+// webSocketsCreated counts, from the DevTools protocol, the WebSockets the
+// page creates from now on for url. The network domain must be enabled
+// (setNetwork does).
+func webSocketsCreated(p *page, url string) func() int {
+	var mu sync.Mutex
+	n := 0
+	err := chromedp.Listen(p.ctx, func(ev any) {
+		if e, ok := ev.(*network.EventWebSocketCreated); ok && e.URL == url {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		p.t.Fatalf("failed to listen to the page's events: %v", err)
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+func TestSocketMadeOfflineWaitsForTheNetworkWithoutAnAttempt(t *testing.T) {
+	ctx := testContext(t, 45*time.Second)
+	srv := startLifeServer(t)
+	p := openLifeHarness(t, ctx, "page", srv)
+
+	setNetwork(p, false)
+	p.waitFor("the page to be offline", `h.lifeOf("offline").length === 1 && navigator.onLine === false`)
+	created := webSocketsCreated(p, srv.wsURL("/ws?name=late"))
+	// "late" has a URL, "lateFn" a function that gives one; both are made
+	// while the network is down.
+	p.run(fmt.Sprintf(`(() => {
+		h.urlCalls = 0;
+		h.openTracked("late", %s);
+		h.openTracked("lateFn", () => (h.urlCalls++, %s));
+		return true;
+	})()`, js(srv.wsURL("/ws?name=late")), js(srv.wsURL("/ws?name=lateFn"))))
+	// Half a second on the page's clock for anything a first attempt would
+	// have set off: a browser WebSocket, a call of the URL function.
+	p.run(`h.startTimer("offline", 500)`)
+	p.waitFor("the offline window to pass", `h.timers.offline === true`)
+	type madeOffline struct {
+		State    string   `json:"state"`
+		Attempts int      `json:"attempts"`
+		Events   []string `json:"events"`
+	}
+	for _, name := range []string{"late", "lateFn"} {
+		got := evaluate[madeOffline](p, fmt.Sprintf(`({state: h.ws(%[1]s).state, attempts: h.ws(%[1]s).stats().attempts, events: h.full(%[1]s).map((e) => e.type)})`, js(name)))
+		if got.State != "offline" || got.Attempts != 0 || len(got.Events) != 0 {
+			t.Errorf("%s made offline: state %q, stats().attempts %d, events %q; want offline, 0, none", name, got.State, got.Attempts, got.Events)
+		}
+	}
+	if n := evaluate[int](p, `h.urlCalls`); n != 0 {
+		t.Errorf("lateFn's URL function called %d times while offline, want 0", n)
+	}
+	if n := created(); n != 0 {
+		t.Errorf("the browser created %d WebSockets for late while offline, want 0", n)
+	}
+
+	setNetwork(p, true)
+	p.waitFor("both sockets to open", `h.ws("late").state === "open" && h.ws("lateFn").state === "open"`)
+	for _, name := range []string{"late", "lateFn"} {
+		if n := evaluate[int](p, fmt.Sprintf(`h.ws(%s).stats().attempts`, js(name))); n != 1 {
+			t.Errorf("%s: stats().attempts %d once open, want 1", name, n)
+		}
+	}
+	if n := evaluate[int](p, `h.urlCalls`); n != 1 {
+		t.Errorf("lateFn's URL function called %d times by its one attempt, want 1", n)
+	}
+	if n := created(); n != 1 {
+		t.Errorf("the browser created %d WebSockets for late, want 1, once online", n)
+	}
+	if n := len(srv.attemptsOf("/ws")); n != 2 {
+		t.Errorf("the server saw %d handshakes, want 2: one per socket", n)
+	}
+}
+
 func TestFrozenPageRecoversOnResume(t *testing.T) {
 	ctx := testContext(t, 45*time.Second)
 	srv := startLifeServer(t)
@@ -256,18 +336,32 @@ func TestWatchdogProbesWhenTheMachineSlept(t *testing.T) {
 	}
 }
 
-func TestBackForwardCacheClosesCleanlyAndResumes(t *testing.T) {
-	ctx := testContext(t, 45*time.Second)
-	srv := startLifeServer(t)
-	p := openLifeHarness(t, ctx, "page", srv)
+// disconnects returns the lines of a server log that tell a client left.
+func disconnects(logs *logBuffer) []string {
+	var left []string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, `msg="client disconnected"`) {
+			left = append(left, strings.TrimSpace(line))
+		}
+	}
+	return left
+}
 
-	p.run(fmt.Sprintf(`h.openTracked("s", %s, [], {resume: true})`, js(srv.wsURL("/echo"))))
-	p.run(`h.ws("s").send("before")`)
-	p.waitFor("the echo", `h.texts("s").includes("before")`)
+// cachedPage is a page sent to the back/forward cache by navigating away,
+// watched so that a page the browser did not cache fails the test at once
+// rather than at a timeout.
+type cachedPage struct {
+	p       *page
+	notUsed chan []string
+}
 
-	notUsed := make(chan []string, 1)
+// leaveForCache navigates p away to another page of srv, which puts p in
+// the back/forward cache; back brings it back.
+func leaveForCache(p *page, srv *lifeServer) *cachedPage {
+	p.t.Helper()
+	c := &cachedPage{p: p, notUsed: make(chan []string, 1)}
 	watch, stopWatching := context.WithCancel(p.ctx)
-	defer stopWatching()
+	p.t.Cleanup(stopWatching)
 	events := chromedp.Events(watch, cdppage.BackForwardCacheNotUsed)
 	go func() {
 		for e, err := range events {
@@ -278,71 +372,133 @@ func TestBackForwardCacheClosesCleanlyAndResumes(t *testing.T) {
 			for _, r := range e.NotRestoredExplanations {
 				reasons = append(reasons, fmt.Sprintf("%s (%s)", r.Reason, r.Type))
 			}
-			notUsed <- reasons
+			c.notUsed <- reasons
 			return
 		}
 	}()
-
 	if err := chromedp.Do(p.ctx, chromedp.Navigate(srv.url("/e2e/harness.html?away"))); err != nil {
-		t.Fatalf("failed to navigate away: %v", err)
+		p.t.Fatalf("failed to navigate away: %v", err)
 	}
+	return c
+}
+
+// back goes back in the history to the cached page and waits until it
+// is shown from the cache.
+func (c *cachedPage) back() {
+	c.p.t.Helper()
+	history, err := chromedp.Run(c.p.ctx, chromedp.NavigationEntries())
+	if err != nil {
+		c.p.t.Fatalf("failed to read the history: %v", err)
+	}
+	if history.CurrentIndex < 1 {
+		c.p.t.Fatalf("history %+v has no page to go back to", history)
+	}
+	call(c.p, cdppage.NavigateToHistoryEntry, cdppage.NavigateToHistoryEntryParams{EntryID: history.Entries[history.CurrentIndex-1].ID})
+	c.waitFor("the page to be shown from the cache", `window.h?.life?.some((e) => e.type === "pageshow" && e.persisted === true)`)
+}
+
+// waitFor waits until cond holds on the restored page. chromedp.Poll does
+// not find a page restored from the cache, so it evaluates cond itself.
+func (c *cachedPage) waitFor(what, cond string) {
+	c.p.t.Helper()
+	for deadline := time.Now().Add(pollTimeout); !evaluate[bool](c.p, cond+" === true"); {
+		select {
+		case reasons := <-c.notUsed:
+			c.p.t.Fatalf("the page did not come from the back/forward cache: %s", strings.Join(reasons, "; "))
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.p.t.Fatalf("failed waiting for %s within %v\n  condition: %s\n  state: %s", what, pollTimeout, cond, c.p.state())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// checkCacheEvents checks the socket's events around the stay in the cache:
+// one close, as want says, then the state offline, then a reconnection.
+func checkCacheEvents(t *testing.T, p *page, want lifeEvent) []lifeEvent {
+	t.Helper()
+	full := evaluate[[]lifeEvent](p, `h.full("s").filter((e) => e.type !== "message")`)
+	var closes []lifeEvent
+	offline := false
+	for _, e := range full {
+		switch {
+		case e.Type == "close":
+			closes = append(closes, e)
+		case e.Type == "statechange" && e.To == "offline":
+			offline = len(closes) > 0
+		}
+	}
+	if len(closes) != 1 || closes[0].Code != want.Code || closes[0].Reason != want.Reason || closes[0].WasClean != want.WasClean || closes[0].WillReconnect != want.WillReconnect {
+		t.Errorf("close events on entering the cache %+v, want one: code %d, reason %q, wasClean %v, willReconnect %v",
+			closes, want.Code, want.Reason, want.WasClean, want.WillReconnect)
+	}
+	if !offline {
+		t.Errorf("events %+v: want the state offline after the close, while in the cache", full)
+	}
+	if hide := evaluate[[]pageEvent](p, `h.lifeOf("pagehide")`); len(hide) != 1 || hide[0].Persisted == nil || !*hide[0].Persisted {
+		t.Errorf("pagehide events %+v, want one with persisted", hide)
+	}
+	return full
+}
+
+func TestBackForwardCacheClosesCleanlyAndResumes(t *testing.T) {
+	ctx := testContext(t, 45*time.Second)
+	srv := startLifeServer(t)
+	p := openLifeHarness(t, ctx, "page", srv)
+
+	p.run(fmt.Sprintf(`h.openTracked("s", %s, [], {resume: true})`, js(srv.wsURL("/echo"))))
+	p.run(`h.ws("s").send("before")`)
+	p.waitFor("the echo", `h.texts("s").includes("before")`)
+
+	cached := leaveForCache(p, srv)
 	// The suspended socket closed with the code that keeps the session.
 	srv.waitUntil("the client to leave and its session to wait", pollTimeout, func() bool {
 		st := srv.echo.Stats()
 		return st.Clients == 0 && st.Sessions == 1
 	})
-	history, err := chromedp.Run(p.ctx, chromedp.NavigationEntries())
-	if err != nil {
-		t.Fatalf("failed to read the history: %v", err)
-	}
-	if history.CurrentIndex < 1 {
-		t.Fatalf("history %+v has no page to go back to", history)
-	}
-	call(p, cdppage.NavigateToHistoryEntry, cdppage.NavigateToHistoryEntryParams{EntryID: history.Entries[history.CurrentIndex-1].ID})
-	// chromedp.Poll does not find a page restored from the cache, so the
-	// waits below evaluate their condition themselves.
-	restored := func(what, cond string) {
-		t.Helper()
-		for deadline := time.Now().Add(pollTimeout); !evaluate[bool](p, cond+" === true"); {
-			select {
-			case reasons := <-notUsed:
-				t.Fatalf("the page did not come from the back/forward cache: %s", strings.Join(reasons, "; "))
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("failed waiting for %s within %v\n  condition: %s\n  state: %s", what, pollTimeout, cond, p.state())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	restored("the page to be shown from the cache", `window.h?.life?.some((e) => e.type === "pageshow" && e.persisted === true)`)
-	restored("the socket to reopen", `h.full("s", "open").length === 2`)
+	cached.back()
+	cached.waitFor("the socket to reopen", `h.full("s", "open").length === 2`)
 
-	full := evaluate[[]lifeEvent](p, `h.full("s").filter((e) => e.type !== "message")`)
-	var closed, offline bool
-	for _, e := range full {
-		switch {
-		case e.Type == "close":
-			closed = e.Code == 4003 && e.WasClean && e.WillReconnect
-			if !closed {
-				t.Errorf("close on entering the cache %+v, want clean, code 4003 (the session waits), willReconnect", e)
-			}
-		case e.Type == "statechange" && e.To == "offline":
-			offline = true
-		}
-	}
-	if !closed || !offline {
-		t.Errorf("events %+v: want a close and the state offline while in the cache", full)
-	}
+	full := checkCacheEvents(t, p, lifeEvent{Code: 4003, Reason: "page suspended", WasClean: true, WillReconnect: true})
 	if last := full[len(full)-1]; last.Type != "open" || !last.Reconnected || !last.Resumed {
 		t.Errorf("open after the cache %+v, want reconnected and resumed", last)
 	}
-	if hide := evaluate[[]pageEvent](p, `h.lifeOf("pagehide")`); len(hide) != 1 || hide[0].Persisted == nil || !*hide[0].Persisted {
-		t.Errorf("pagehide events %+v, want one with persisted", hide)
-	}
 	p.run(`h.ws("s").send("after")`)
-	restored("the echo after the cache", `h.texts("s").join() === "before,after"`)
+	cached.waitFor("the echo after the cache", `h.texts("s").join() === "before,after"`)
 	if st := srv.echo.Stats(); st.Accepted != 2 || st.Sessions != 1 {
 		t.Errorf("server: accepted %d, sessions %d; want 2 connections of one session", st.Accepted, st.Sessions)
+	}
+}
+
+// In plain mode the suspended socket closes with 1001 (going away), which
+// the browser does not send: the browser transport sends it as 1000 with
+// the reason kept. The server must see the client leave cleanly at once,
+// not when the browser drops the socket of a cached page.
+func TestBackForwardCacheClosesPlainSocketCleanly(t *testing.T) {
+	ctx := testContext(t, 45*time.Second)
+	srv := startLifeServer(t)
+	p := openLifeHarness(t, ctx, "page", srv)
+
+	p.run(fmt.Sprintf(`h.openTracked("s", %s)`, js(srv.wsURL("/echo"))))
+	p.run(`h.ws("s").send("before")`)
+	p.waitFor("the echo", `h.texts("s").includes("before")`)
+
+	cached := leaveForCache(p, srv)
+	srv.waitUntil("the client to leave", pollTimeout, func() bool { return srv.echo.Stats().Clients == 0 })
+	if left := disconnects(srv.logs); len(left) != 1 || !strings.Contains(left[0], "close_code=1000 ") {
+		t.Errorf("server log of the client leaving %q, want one with close_code=1000 (a close handshake, not a dropped connection)", left)
+	}
+
+	cached.back()
+	cached.waitFor("the socket to reopen", `h.full("s", "open").length === 2`)
+	full := checkCacheEvents(t, p, lifeEvent{Code: 1001, Reason: "page suspended", WasClean: true, WillReconnect: true})
+	if last := full[len(full)-1]; last.Type != "open" || !last.Reconnected || last.Resumed {
+		t.Errorf("open after the cache %+v, want reconnected, not resumed", last)
+	}
+	p.run(`h.ws("s").send("after")`)
+	cached.waitFor("the echo after the cache", `h.texts("s").join() === "before,after"`)
+	if st := srv.echo.Stats(); st.Accepted != 2 || st.Clients != 1 {
+		t.Errorf("server: accepted %d, clients %d; want 2 connections, one of them open", st.Accepted, st.Clients)
 	}
 }

@@ -166,7 +166,7 @@ func TestPlainModeEnforcesMaxMessageSize(t *testing.T) {
 	srv := startDemo(t)
 	p := openHarness(t, ctx, "page", srv)
 
-	for _, tc := range []struct {
+	for i, tc := range []struct {
 		name, last string
 	}{
 		// 51 two-byte characters: 102 bytes, though only 51 code units.
@@ -192,8 +192,8 @@ func TestPlainModeEnforcesMaxMessageSize(t *testing.T) {
 				t.Errorf("messages %v, want the three of at most 100 bytes and not the last", msgs)
 			}
 			closed := evaluate[map[string]any](p, fmt.Sprintf(`h.last(%s, "close")`, js(tc.name)))
-			if closed["code"] != float64(1009) || closed["willReconnect"] != false {
-				t.Errorf("close event %v, want code 1009 and no reconnect", closed)
+			if closed["code"] != float64(1009) || closed["reason"] != "message too big" || closed["wasClean"] != false || closed["willReconnect"] != false {
+				t.Errorf("close event %v, want code 1009, reason \"message too big\", not clean (the socket dropped the connection) and no reconnect", closed)
 			}
 			errors := evaluate[[]string](p, fmt.Sprintf(`h.full(%s, "error").map((e) => e.message)`, js(tc.name)))
 			if len(errors) != 1 || !strings.Contains(errors[0], "MaxMessageSize") {
@@ -202,6 +202,19 @@ func TestPlainModeEnforcesMaxMessageSize(t *testing.T) {
 			st := evaluate[socketStats](p, fmt.Sprintf(`h.ws(%s).stats()`, js(tc.name)))
 			if st.MessagesIn != 3 || st.BytesIn != 300 {
 				t.Errorf("stats count %d messages and %d bytes in, want 3 and 300", st.MessagesIn, st.BytesIn)
+			}
+
+			// The browser sends 1009 as 1000, the reason kept: the server
+			// sees the client leave with a close handshake, at once.
+			for deadline := time.Now().Add(pollTimeout); srv.stats().Clients != 0; {
+				if time.Now().After(deadline) {
+					t.Fatalf("the server still has %d clients %v after the socket closed", srv.stats().Clients, pollTimeout)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			left := disconnects(srv.logs)
+			if len(left) != i+1 || !strings.Contains(left[i], "close_code=1000 ") {
+				t.Errorf("server log of clients leaving %q, want %d, the last with close_code=1000", left, i+1)
 			}
 		})
 	}

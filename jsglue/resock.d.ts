@@ -29,8 +29,9 @@
  * for all sockets:
  * - `offline` (and `navigator.onLine` false at construction): no attempt is
  *   made and no retry spent while the network is down; the state is
- *   `"offline"` unless a connection is still open. `online`: it reconnects
- *   after a random wait of at most 1 s.
+ *   `"offline"` unless a connection is still open. A socket made offline
+ *   calls no `url` function and counts no attempt before the network comes
+ *   back. `online`: it reconnects after a random wait of at most 1 s.
  * - The page hidden: heartbeats slow down to `hiddenHeartbeatInterval`.
  *   Visible again, or resumed after being frozen, or back from a sleep of
  *   the machine (a watchdog that ticks every second sees a tick come more
@@ -45,10 +46,11 @@
  *   while the machine slept is found by the heartbeat, if there is one, at
  *   its hidden pace, or by the probe when the page becomes visible again.
  * - `pagehide` with `persisted` (the page enters the back/forward cache):
- *   the connection closes cleanly (1001, or in resume mode a code that keeps
- *   the session) and the state is `"offline"`; `pageshow` with `persisted`
- *   reconnects. resock adds no `unload` listener, so pages with sockets stay
- *   eligible for the cache.
+ *   the connection closes cleanly (the `close` event says 1001, going away,
+ *   which the browser sends the server as 1000 with the reason "page
+ *   suspended"; in resume mode a code that keeps the session) and the state
+ *   is `"offline"`; `pageshow` with `persisted` reconnects. resock adds no
+ *   `unload` listener, so pages with sockets stay eligible for the cache.
  *
  * Misuse throws what `WebSocket` throws: a bad URL or subprotocol a
  * `SyntaxError` DOMException, a bad close code an `InvalidAccessError`, a close
@@ -232,7 +234,9 @@ export interface ReconnectingWebSocketOptions {
 	/**
 	 * The largest message, in bytes, accepted from the server. A larger one
 	 * is an `error` event, and the connection closes with 1009 (message too
-	 * big). At least 1, or `Infinity`.
+	 * big), which the browser sends the server as 1000 (in resume mode
+	 * 4003) with that reason: see docs/PROTOCOL.md, "Close codes". At least
+	 * 1, or `Infinity`.
 	 * @default 16777216 (16 MiB)
 	 */
 	maxMessageSize?: number;

@@ -239,7 +239,8 @@ function stopWatchdog() {
 	}
 }
 
-// track adds a new socket to live and tells it where the page is now.
+// track adds a new socket to live and tells it whether the page is hidden;
+// the constructor told it whether the network is up.
 function track(ws, b) {
 	const entry = { ref: new WeakRef(ws), b, state: b.state() };
 	// A listener of the socket's own, added before the page can add any.
@@ -253,10 +254,6 @@ function track(ws, b) {
 	followThePage();
 	if (typeof document !== "undefined" && document.visibilityState === "hidden") {
 		b.setHidden(true);
-	}
-	if (globalThis.navigator?.onLine === false) {
-		b.setOnline(false);
-		entry.state = b.state();
 	}
 	if (entry.state !== "closed") {
 		startWatchdog();
@@ -734,6 +731,12 @@ export class ReconnectingWebSocket extends EventTarget {
 			throw deadError();
 		}
 		const args = constructorArgs(arguments);
+		if (args.length > 0) {
+			// After url, protocols and options: a socket made while the
+			// network is down waits for it without an attempt.
+			args.length = 3;
+			args.push(globalThis.navigator?.onLine !== false);
+		}
 		this.#b = check(this.#call(() => bridge.create(this, ...args)));
 		this.#url = this.#b.url();
 		const p = this.#b.path;

@@ -79,11 +79,15 @@ func newBridge() (*bridge, error) {
 	return b, nil
 }
 
-// create(target, url, protocols?, options?) checks its arguments as the
-// WebSocket constructor does, starts a socket that dispatches its events
-// on target, and returns the socket's bridge object. url and protocols may
-// also be functions, sync or async, that the socket calls before every
-// attempt.
+// create(target, url, protocols?, options?, online?) checks its arguments
+// as the WebSocket constructor does, starts a socket that dispatches its
+// events on target, and returns the socket's bridge object. url and
+// protocols may also be functions, sync or async, that the socket calls
+// before every attempt. online false, which the glue passes while
+// navigator.onLine is false, starts the socket offline: it makes no
+// attempt, creates no browser WebSocket and calls neither function until
+// setOnline(true). Such a socket learns only then whether the browser lets
+// the page connect to url at all.
 func (b *bridge) create(args []safejs.Value) (any, error) {
 	target := arg(args, 0)
 	if !isInstance(target, js.eventTarget) {
@@ -144,6 +148,9 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	}
 	o.Protocols = protocols
 	o.OnEvent = k.onEvent
+	if online := arg(args, 4); !online.IsUndefined() && !truthy(online) {
+		o.Offline = true
+	}
 	if k.s, err = reconnect.New(url, o); err != nil {
 		return nil, err
 	}

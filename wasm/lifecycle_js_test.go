@@ -5,6 +5,7 @@ package main
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hack-pad/safejs"
@@ -181,5 +182,34 @@ func TestURLAndProtocolsFunctionsAreCheckedBeforeEveryAttempt(t *testing.T) {
 	}
 	if got := c.k.messageOrigin(); got != "ws://127.0.0.1:2" {
 		t.Errorf("origin of message events = %q, want that of the last attempt", got)
+	}
+}
+
+func TestSocketMadeOfflineMakesNoAttemptUntilOnline(t *testing.T) {
+	var calls atomic.Int32
+	url := jsFunc(t, func() any {
+		calls.Add(1)
+		return refusedURL
+	})
+	// online false, as the glue passes while navigator.onLine is false.
+	c := createWith(t, testBridge(t), url, safejs.Undefined(), safejs.Undefined(), false)
+	if got := c.string("state"); got != "offline" {
+		t.Errorf("state of a socket made offline = %q, want offline", got)
+	}
+	if got := floatOf(t, c.mustCall("stats"), "attempts"); got != 0 {
+		t.Errorf("stats().attempts of a socket made offline = %v, want 0", got)
+	}
+	if n := intOf(t, c.k.webSockets, "size"); n != 0 || c.k.transport.live != 0 {
+		t.Errorf("%d browser WebSockets (%d with handlers) made offline, want none", n, c.k.transport.live)
+	}
+	if len(c.rec.all("statechange")) != 0 {
+		t.Errorf("events %s of a socket made offline, want none", c.rec.summary())
+	}
+
+	c.mustCall("setOnline", true)
+	until(t, "an attempt once online", func() bool { return floatOf(t, c.mustCall("stats"), "attempts") == 1 })
+	until(t, "the URL function to be called", func() bool { return calls.Load() >= 1 })
+	if n := calls.Load(); n != 1 {
+		t.Errorf("url() called %d times by the one attempt, want once", n)
 	}
 }

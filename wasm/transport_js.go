@@ -9,6 +9,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/resock/resock/internal/wire"
 	"github.com/resock/resock/wasm/reconnect"
 )
 
@@ -64,6 +65,8 @@ type browserConn struct {
 	url      string
 	handlers []safejs.Func
 	opened   bool
+	// resume is set once the connection opened with resock.v1 selected.
+	resume bool
 	// closing is set once the engine closed the connection: it no longer
 	// takes its messages.
 	closing  bool
@@ -103,6 +106,7 @@ func (c *browserConn) onOpen(safejs.Value) {
 	}
 	protocol, _ := stringProp(c.ws, "protocol")
 	extensions, _ := stringProp(c.ws, "extensions")
+	c.resume = protocol == wire.Protocol
 	c.h.OnOpen(protocol, extensions)
 }
 
@@ -241,6 +245,14 @@ func (c *browserConn) BufferedAmount() int {
 // Close closes the browser socket, also while it is still connecting: the
 // browser then abandons the handshake and reports an error and a close.
 // Code 0 closes without a code.
+//
+// The browser sends no close code but 1000 and 3000–4999 and throws on any
+// other, so Close sends the engine's other codes (1001 going away, 1002
+// protocol error, 1009 message too big …) as sendableCloseCode says, with
+// the reason kept. Should the browser refuse all the same (a reason over
+// 123 bytes), Close closes without a code. The socket closes whatever the
+// code: a socket left open would stay open, unknown to the engine, until
+// the page went.
 func (c *browserConn) Close(code int, reason string) error {
 	if c.closed {
 		return nil
@@ -249,14 +261,30 @@ func (c *browserConn) Close(code int, reason string) error {
 	if c.t.glue != nil {
 		c.t.glue.detach(c)
 	}
-	var err error
-	if code == 0 {
-		_, err = c.ws.Call("close")
-	} else {
-		_, err = c.ws.Call("close", code, reason)
+	if code != 0 {
+		if _, err := c.ws.Call("close", sendableCloseCode(code, c.resume), reason); err == nil {
+			return nil
+		}
 	}
-	if err != nil {
+	if _, err := c.ws.Call("close"); err != nil {
 		return fmt.Errorf("failed to close WebSocket: %s", jsMessage(err))
 	}
 	return nil
+}
+
+// sendableCloseCode is the code the browser sends for close code code: the
+// code itself if the browser sends it (1000, 3000–4999), otherwise the one
+// that means the same to a resock server (docs/PROTOCOL.md, "Ending a
+// session"): 1001 becomes 1000, since both end a session; any other becomes
+// 1000 on a plain connection and, on a resock.v1 one, 4003, which keeps the
+// session for the next connection as the code itself would.
+func sendableCloseCode(code int, resume bool) int {
+	switch {
+	case code == 1000 || code >= 3000 && code <= 4999:
+		return code
+	case resume && code != 1001:
+		return reconnect.CloseReconnect
+	default:
+		return 1000
+	}
 }

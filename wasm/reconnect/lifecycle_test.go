@@ -135,6 +135,32 @@ func TestOfflineSpendsNoRetriesAndOnlineReconnectsSoon(t *testing.T) {
 	}
 }
 
+func TestSocketMadeOfflineWaitsForTheNetwork(t *testing.T) {
+	h := newHarness(t, 0.25, func(o *Options) { o.Offline = true })
+	if err := h.s.Send(text("queued")); err != nil {
+		t.Fatalf("failed to queue a message while offline: %v", err)
+	}
+	h.clock.Advance(time.Hour)
+	if n, st, a := h.tr.Dials(), h.s.State(), h.s.Stats().Attempts; n != 0 || st != Offline || a != 0 {
+		t.Fatalf("made offline, an hour later: dials %d, state %v, attempts %d; want 0, offline, 0", n, st, a)
+	}
+	if events := h.rec.All(); len(events) != 0 {
+		t.Errorf("events %v before the network came, want none: the Socket started offline", events)
+	}
+	h.s.SetOnline(true)
+	h.clock.Advance(250 * time.Millisecond)
+	if n := h.tr.Dials(); n != 1 {
+		t.Fatalf("dials %d after coming online, want one after the jitter", n)
+	}
+	h.tr.Last(t).open()
+	if st, a := h.s.State(), h.s.Stats().Attempts; st != Open || a != 1 {
+		t.Fatalf("state %v, attempts %d after coming online, want open after 1", st, a)
+	}
+	if sent := h.tr.Last(t).Sent(); len(sent) != 1 || sent[0] != "queued" {
+		t.Errorf("sent %q on the first connection, want the message queued while offline", sent)
+	}
+}
+
 func TestSuspendClosesCleanlyAndWakeReconnects(t *testing.T) {
 	h := resumeHarness(t, nil)
 	c := h.tr.Last(t)

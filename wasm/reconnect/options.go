@@ -71,6 +71,10 @@ type Options struct {
 	// HiddenHeartbeatInterval replaces HeartbeatInterval while the page is
 	// hidden (SetHidden). Default 3 × HeartbeatInterval.
 	HiddenHeartbeatInterval time.Duration
+	// Offline starts the Socket as SetOnline(false) leaves it, for a page
+	// without a network: no attempt is made, and none counted, until
+	// SetOnline(true).
+	Offline bool
 	// OnEvent receives every event, in order, never concurrently, and never
 	// while the Socket holds its lock, so it may call back into the Socket.
 	OnEvent func(Event)

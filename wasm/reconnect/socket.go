@@ -90,7 +90,8 @@ const (
 	timerCount
 )
 
-// New returns a Socket for url and starts its first connection attempt.
+// New returns a Socket for url and starts its first connection attempt,
+// unless Options.Offline holds.
 func New(url string, o Options) (*Socket, error) {
 	o = o.withDefaults()
 	if o.Transport == nil {
@@ -105,7 +106,11 @@ func New(url string, o Options) (*Socket, error) {
 	s.outbox.maxBytes = o.MaxQueuedBytes
 	s.mu.Lock()
 	s.downSince = o.Clock.Now()
-	s.dial()
+	if o.Offline {
+		s.offline, s.state = true, Offline
+	} else {
+		s.dial()
+	}
 	s.unlockAndEmit()
 	return s, nil
 }
