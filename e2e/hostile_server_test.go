@@ -4,10 +4,13 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/resock/resock/internal/hostile"
 	"github.com/resock/resock/internal/wire"
@@ -134,13 +137,60 @@ func TestHostileServerOversizedMessageInChromium(t *testing.T) {
 	p.waitFor("the close for the big message", `h.full("s", "close").some((e) => e.code === 1009)`)
 	closeEv := evaluate[event](p, `h.full("s", "close").find((e) => e.code === 1009)`)
 	errs := evaluate[[]string](p, `h.full("s", "error").map((e) => e.message)`)
-	t.Logf("close %+v; errors %q; the page's timers were at most %.0f ms late", closeEv, errs, evaluate[float64](p, `h.lagMax()`))
+	lag := evaluate[float64](p, `h.lagMax()`)
+	t.Logf("close %+v; errors %q; the page's timers were at most %.0f ms late", closeEv, errs, lag)
 	if !slices.ContainsFunc(errs, func(e string) bool { return strings.Contains(e, "1000") && strings.Contains(e, "exceeds") }) {
 		t.Errorf("no error event says the message exceeds the limit of 1000 bytes: %q", errs)
+	}
+	if lag > 1000 {
+		t.Errorf("the page's event loop was held up for %.0f ms", lag)
 	}
 	// 1009 says the message was too big: retrying would bring it again, so
 	// the default policy gives up.
 	if closeEv.WillReconnect {
 		t.Errorf("close %+v: willReconnect, want the default policy to stop on 1009", closeEv)
+	}
+	// m0 reached the hostile server, which never acknowledged it: the
+	// session keeps it (outside the outbox, so queuedMessages is 0), and
+	// reconnect() brings it to the good server. m1, sent after, shows that
+	// m0 came exactly once: a copy would come before it.
+	if st := evaluate[string](p, `h.ws("s").state`); st != "closed" {
+		t.Errorf("state %q after the final close, want closed", st)
+	}
+	p.run(`h.ws("s").reconnect()`)
+	p.run(`h.ws("s").send("m1")`)
+	p.waitFor("the socket to open on the good server", `h.ws("s").readyState === 1 && h.ws("s").queuedMessages === 0`)
+	wantApplied(t, h, 2)
+}
+
+func TestHostileServerClosesInTheMiddleOfTheHandshakeInChromium(t *testing.T) {
+	// The server takes the hello and closes with 1011 instead of welcoming.
+	p := runHostile(t, 5, `{}`, []string{"closed during the resock.v1 handshake", "1011", "boom"}, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := hostile.AcceptResume(t, w, r)
+		if c == nil {
+			return
+		}
+		c.Close(websocket.StatusInternalError, "boom")
+	})
+	if c := evaluate[event](p, `h.full("s", "close")[0]`); c.Code != 1011 || !c.WillReconnect {
+		t.Errorf("close %+v, want 1011 and a reconnect", c)
+	}
+}
+
+func TestHostileServerDropsTheUpgradeInChromium(t *testing.T) {
+	// The server takes the upgrade request and drops the connection
+	// without an answer. The browser tells the page no more than that the
+	// connection failed (the reason goes to the console only), so the error
+	// says which URL failed.
+	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			c.Close()
+		}
+	})
+	p := hostileCase(t, h.URL, 5, `{}`, "failed to connect to", h.URL)
+	wantApplied(t, h, 5)
+	if c := evaluate[event](p, `h.full("s", "close")[0]`); c.Code != 1006 || !c.WillReconnect {
+		t.Errorf("close %+v, want 1006 and a reconnect", c)
 	}
 }

@@ -134,9 +134,14 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		{"wake", func([]safejs.Value) (any, error) { k.s.Wake(); return nil, nil }},
 		{"probe", func([]safejs.Value) (any, error) { k.s.Probe(); return nil, nil }},
 	} {
+		// op names what the page called in an exception's message.
 		op := m.name
-		if op == "setBinaryType" {
+		switch op {
+		case "setBinaryType":
 			op = "set binaryType"
+		case "sendFrame":
+			// The glue's path for send() in resume mode.
+			op = "send"
 		}
 		f, err := newMethod(op, m.fn)
 		if err != nil {

@@ -438,6 +438,17 @@ window.h.exchange = (url, n, options) => {
 			"reconnect on another object": thrown(() => C.prototype.reconnect.call({})),
 			"stats on another object": thrown(() => C.prototype.stats?.call({})),
 		};
+		// resock's own properties, on another object and assigned in strict
+		// mode, where WebSocket's own throw a TypeError.
+		for (const name of ["state", "queuedMessages", "retryCount", "rtt", "onreconnecting", "onstatechange", "ondropped"]) {
+			out[`${name} read on another object`] = thrown(() => getter(C, name).call({}));
+		}
+		for (const name of ["onreconnecting", "onstatechange", "ondropped"]) {
+			out[`${name} set on another object`] = thrown(() => setter(C, name).call({}, null));
+		}
+		for (const name of ["state", "queuedMessages", "retryCount", "rtt"]) {
+			out[`${name} assigned in strict mode`] = thrown(() => { "use strict"; s[name] = 5; });
+		}
 		s.close();
 		return out;
 	};
@@ -446,8 +457,8 @@ window.h.exchange = (url, n, options) => {
 	// open, reconnect in close, a chain of sends each from the previous
 	// echo, close from a message listener, then calls on the closed socket
 	// from its final close listener. It resolves with what happened.
-	window.h.inListeners = (url, chain) => new Promise((resolve) => {
-		const ws = new ReconnectingWebSocket(url, [], { delays: [0] });
+	window.h.inListeners = (url, chain, options) => new Promise((resolve) => {
+		const ws = new ReconnectingWebSocket(url, [], { delays: [0], ...options });
 		const st = { opens: 0, echoes: 0, errorsCaught: [], closes: [], states: 0 };
 		ws.addEventListener("statechange", () => st.states++);
 		ws.addEventListener("open", () => {
@@ -491,10 +502,10 @@ window.h.exchange = (url, n, options) => {
 
 	// payloads sends empty and huge payloads of every kind through an echo
 	// on both classes and resolves with what came back: each echo's kind and
-	// size.
-	window.h.payloads = async (url) => {
+	// size. options are the ReconnectingWebSocket's.
+	window.h.payloads = async (url, options) => {
 		const run = async (C) => {
-			const ws = await opened(new C(url));
+			const ws = await opened(new C(url, [], options));
 			ws.binaryType = "arraybuffer";
 			const got = [];
 			const sizes = ["", new ArrayBuffer(0), new Uint8Array(0), new Blob([]), "é".repeat(1 << 18), new Uint8Array(1 << 19)];
@@ -514,9 +525,9 @@ window.h.exchange = (url, n, options) => {
 
 	// tooBig sends one message over the server's read limit from both
 	// classes and resolves with each one's close.
-	window.h.tooBig = async (url, size) => {
+	window.h.tooBig = async (url, size, options) => {
 		const run = async (C) => {
-			const ws = await opened(new C(url));
+			const ws = await opened(new C(url, [], options));
 			const closed = new Promise((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, willReconnect: e.willReconnect ?? null }), { once: true }));
 			ws.send(new Uint8Array(size));
 			const c = await Promise.race([closed, new Promise((r) => setTimeout(() => r({ code: "none" }), 5000))]);
@@ -526,10 +537,47 @@ window.h.exchange = (url, n, options) => {
 		return { got: await run(ReconnectingWebSocket), want: await run(WebSocket) };
 	};
 
+	// hugePayloads queues messages of 8 MiB, the default maxQueuedBytes,
+	// and more, text and binary, each on a new socket that is not open yet,
+	// and returns per case what send threw and the outbox after it. The
+	// sockets close at once: what they queued stays for a reconnect() that
+	// never comes.
+	window.h.hugePayloads = (url, options) => {
+		const MiB = 1 << 20;
+		const text = (bytes) => "é".repeat(bytes >> 1) + "e".repeat(bytes & 1);
+		const cases = {
+			"8 MiB text": [text(8 * MiB)],
+			"8 MiB binary": [new Uint8Array(8 * MiB)],
+			"8 MiB text, then 1 byte": [text(8 * MiB), "e"],
+			"8 MiB binary, then 1 byte": [new Uint8Array(8 * MiB), new Uint8Array(1)],
+			"8 MiB + 1 text": [text(8 * MiB + 1)],
+			"8 MiB + 1 binary": [new ArrayBuffer(8 * MiB + 1)],
+			"16 MiB + 1 binary": [new ArrayBuffer(16 * MiB + 1)],
+		};
+		const out = {};
+		for (const [name, messages] of Object.entries(cases)) {
+			const ws = new ReconnectingWebSocket(url, [], options);
+			const r = { thrown: "none", message: "" };
+			try {
+				for (const m of messages) {
+					ws.send(m);
+				}
+			} catch (e) {
+				r.thrown = e?.name ?? typeof e;
+				r.message = String(e?.message);
+			}
+			r.queuedMessages = ws.queuedMessages;
+			r.bufferedAmount = ws.bufferedAmount;
+			ws.close();
+			out[name] = r;
+		}
+		return out;
+	};
+
 	// manySockets opens n sockets at once, echoes one message on each and
 	// closes them all; it resolves with how many echoes came back.
-	window.h.manySockets = async (url, n) => {
-		const all = Array.from({ length: n }, () => new ReconnectingWebSocket(url));
+	window.h.manySockets = async (url, n, options) => {
+		const all = Array.from({ length: n }, () => new ReconnectingWebSocket(url, [], options));
 		const echoes = await Promise.all(all.map((ws, i) => new Promise((resolve) => {
 			ws.onmessage = (e) => resolve(e.data === `hi ${i}`);
 			ws.send(`hi ${i}`);

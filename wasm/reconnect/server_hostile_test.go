@@ -307,3 +307,42 @@ func TestHostileServerSendsTextThatIsNotAFrame(t *testing.T) {
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "text message must hold a text frame")
 }
+
+// TestDefaultMaxMessageSizeIs16MiB checks the default limit on what the
+// server may send: a message of exactly 16 MiB is delivered, one byte more
+// is refused with 1009, with no option set.
+func TestDefaultMaxMessageSizeIs16MiB(t *testing.T) {
+	t.Parallel()
+	if DefaultMaxMessageSize != 16<<20 {
+		t.Errorf("DefaultMaxMessageSize = %d, want 16 MiB", DefaultMaxMessageSize)
+	}
+	if got := (Options{}).withDefaults().MaxMessageSize; got != DefaultMaxMessageSize {
+		t.Errorf("the default MaxMessageSize is %d, want DefaultMaxMessageSize", got)
+	}
+	h := hostile.Start(t, hostile.WelcomeThen(1,
+		wire.AppendData(nil, true, make([]byte, DefaultMaxMessageSize)),
+		wire.AppendData(nil, true, make([]byte, DefaultMaxMessageSize+1))))
+	w := dialHostile(t, h, 1, nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.ContainsFunc(watchedOf[CloseEvent](w), func(c CloseEvent) bool { return c.Code == 1009 }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no close 1009; events:%s", w.describe())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var sizes []int
+	for _, m := range watchedOf[MessageEvent](w) {
+		sizes = append(sizes, len(m.Message.Data))
+	}
+	if want := []int{DefaultMaxMessageSize}; !slices.Equal(sizes, want) {
+		t.Errorf("delivered messages of %d bytes, want %d", sizes, want)
+	}
+	// The native transport refuses it as it reads, before the engine sees
+	// it: its limit counts the frame's type byte too.
+	if !slices.ContainsFunc(watchedOf[ErrorEvent](w), func(e ErrorEvent) bool { return strings.Contains(e.Err.Error(), "exceeds the limit") }) {
+		t.Errorf("no error event says the message exceeds the limit; events:%s", w.describe())
+	}
+	if c := watchedOf[CloseEvent](w); c[len(c)-1].WillReconnect {
+		t.Errorf("close %+v: willReconnect, want the default policy to stop on 1009", c[len(c)-1])
+	}
+}
