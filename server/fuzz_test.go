@@ -10,7 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,12 +18,12 @@ import (
 	"github.com/resock/resock/internal/wire"
 )
 
-// fuzzOptions keep sessions short-lived, so that every input leaves the
-// server idle again.
+// fuzzOptions end a session as soon as its client is gone, so that every
+// input leaves the server idle again at once.
 func fuzzOptions() Options {
 	return Options{
 		Logger:           quietLogger(),
-		SessionRetention: time.Millisecond,
+		SessionRetention: time.Nanosecond,
 		HelloTimeout:     time.Second,
 		OriginPatterns:   []string{"*.allowed.test"},
 	}
@@ -91,12 +91,18 @@ func FuzzFirstFrame(f *testing.F) {
 }
 
 // FuzzSessionFrames opens a session, then sends arbitrary frames. Each
-// frame of the input is a kind byte (bit 0: send as a text message, which
-// must hold a text frame), a
-// length byte and that many bytes. The server may close the connection only
-// with a code that names a client error, and while every frame is valid it
-// must echo every data frame once and in order. Once the client is gone the
-// server has no client and no session left.
+// frame of the input is a kind byte, a length byte and that many bytes. Bit 0
+// of the kind sends the frame as a text message, which must hold a text
+// frame; bit 1 sends an acknowledgement at once even when it may overtake
+// the echoes it counts, which the server may then take or refuse. The
+// server may close the connection only with a code that names a client
+// error, and while every frame is valid it must echo every data frame once
+// and in order. Once the client is gone the server has no client and no
+// session left.
+//
+// Nothing waits on a clock: a ping sent after the script is the barrier. The
+// server judges frames in order, so its pong says it took every frame before
+// it, and an invalid frame must end the connection before the pong.
 func FuzzSessionFrames(f *testing.F) {
 	frame := func(text bool, b []byte) []byte {
 		k := byte(0)
@@ -105,12 +111,23 @@ func FuzzSessionFrames(f *testing.F) {
 		}
 		return append([]byte{k, byte(len(b))}, b...)
 	}
+	hasty := func(b []byte) []byte { b[0] |= 2; return b }
 	f.Add(slices.Concat(
 		frame(true, wire.AppendData(nil, false, []byte("a"))),
 		frame(false, wire.AppendData(nil, true, []byte{0, 1})),
 		frame(false, wire.AppendValue(nil, wire.TypePing, 9)),
 		frame(false, wire.AppendValue(nil, wire.TypePong, 9)),
 		frame(false, wire.AppendValue(nil, wire.TypeAck, 0)),
+	))
+	f.Add(slices.Concat(
+		frame(true, wire.AppendData(nil, false, []byte("a"))),
+		frame(false, wire.AppendData(nil, true, []byte{0, 1})),
+		frame(false, wire.AppendValue(nil, wire.TypeAck, 2)),
+		frame(false, wire.AppendValue(nil, wire.TypeAck, 1)),
+	))
+	f.Add(slices.Concat(
+		frame(true, wire.AppendData(nil, false, []byte("a"))),
+		hasty(frame(false, wire.AppendValue(nil, wire.TypeAck, 1))),
 	))
 	f.Add(frame(false, wire.AppendValue(nil, wire.TypeAck, 5)))
 	f.Add(frame(true, wire.AppendData(nil, false, []byte("text data"))))
@@ -121,6 +138,7 @@ func FuzzSessionFrames(f *testing.F) {
 	f.Add(frame(false, wire.AppendHello(nil, wire.Hello{Version: 1})))
 	f.Add(frame(false, wire.AppendValue(nil, wire.TypeRetryAfter, 1)))
 	f.Add(frame(false, []byte{byte(wire.TypeAck), 0x80}))
+	f.Add(frame(false, wire.AppendValue(nil, wire.TypePing, barrierStamp)))
 	f.Add(bytesRepeat(frame(false, wire.AppendValue(nil, wire.TypePing, 1)), 40))
 	ms := startMemServer(f, fuzzOptions(), Echo)
 	f.Fuzz(func(t *testing.T, script []byte) {
@@ -137,30 +155,15 @@ func FuzzSessionFrames(f *testing.F) {
 		if _, b, err := c.Read(ctx); err != nil || len(b) == 0 || wire.Type(b[0]) != wire.TypeWelcome {
 			t.Fatalf("welcome: %x, %v", b, err)
 		}
-		var echoes atomic.Int64
-		read := make(chan readResult, 1)
-		go func() {
-			var r readResult
-			for {
-				typ, b, err := c.Read(ctx)
-				if err != nil {
-					r.err = err
-					read <- r
-					return
-				}
-				if fr, err := wire.ParseMessage(typ == websocket.MessageBinary, b); err == nil && (fr.Type == wire.TypeText || fr.Type == wire.TypeBinary) {
-					r.echoes = append(r.echoes, append([]byte{byte(typ)}, b...))
-					echoes.Add(1)
-				}
-			}
-		}()
+		r := readSession(ctx, c)
 
 		// The verdict on the script is decided at its first frame that is
 		// not certainly valid. An ack is certainly valid when it is at most
 		// the echoes already here, and certainly invalid when it is more
-		// than the data frames sent or less than an earlier ack.
+		// than the data frames sent or less than an earlier ack; one in
+		// between waits for its echoes, unless the kind says to hurry.
 		var sent [][]byte
-		verdict, acked := valid, uint64(0)
+		verdict, acked, barriers := valid, uint64(0), 0
 		for len(script) >= 2 {
 			kind, n := script[0], int(script[1])
 			script = script[2:]
@@ -172,6 +175,9 @@ func FuzzSessionFrames(f *testing.F) {
 				typ = websocket.MessageText
 			}
 			fr, err := wire.ParseMessage(typ == websocket.MessageBinary, b)
+			if err == nil && fr.Type == wire.TypePing && fr.Value == barrierStamp {
+				barriers++
+			}
 			if verdict == valid {
 				switch {
 				case err != nil:
@@ -181,7 +187,12 @@ func FuzzSessionFrames(f *testing.F) {
 				case fr.Type == wire.TypePing || fr.Type == wire.TypePong:
 				case fr.Type == wire.TypeAck && (fr.Value < acked || fr.Value > uint64(len(sent))):
 					verdict = invalid
-				case fr.Type == wire.TypeAck && fr.Value <= uint64(echoes.Load()):
+				case fr.Type == wire.TypeAck && kind&2 == 0:
+					if !r.await(5*time.Second, func() bool { return uint64(len(r.echoes)) >= fr.Value }) && !r.ended() {
+						t.Fatalf("sent %d data frames; %d echoes came within 5s, want %d", len(sent), r.echoCount(), fr.Value)
+					}
+					acked = fr.Value
+				case fr.Type == wire.TypeAck && fr.Value <= uint64(r.echoCount()):
 					acked = fr.Value
 				case fr.Type == wire.TypeAck:
 					verdict = uncertain
@@ -194,33 +205,26 @@ func FuzzSessionFrames(f *testing.F) {
 			}
 		}
 
-		var r readResult
-		ended := false
-		wait := func(d time.Duration, done func() bool) {
-			deadline := time.Now().Add(d)
-			for time.Now().Before(deadline) && !done() {
-				select {
-				case r = <-read:
-					ended = true
-					return
-				case <-time.After(time.Millisecond):
-				}
-			}
-		}
+		_ = c.Write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypePing, barrierStamp))
+		answered := func() bool { return r.pongs[barrierStamp] > barriers }
 		switch verdict {
 		case valid:
-			wait(5*time.Second, func() bool { return echoes.Load() >= int64(len(sent)) })
-		case invalid:
-			wait(5*time.Second, func() bool { return false })
-			if !ended {
-				t.Fatalf("an invalid script was not closed within 5s")
-			}
+			r.await(5*time.Second, func() bool { return answered() && len(r.echoes) >= len(sent) })
 		case uncertain:
-			wait(300*time.Millisecond, func() bool { return false })
+			r.await(5*time.Second, answered)
+		case invalid:
+			r.await(5*time.Second, answered)
+			if !r.ended() {
+				t.Fatalf("the server answered a ping sent after an invalid frame, or did not close within 5s")
+			}
 		}
+		ended := r.ended()
 		if !ended {
+			if verdict != invalid && !r.holds(answered) {
+				t.Fatalf("a script judged %v got neither the answer to a ping nor a close within 5s", verdict)
+			}
 			_ = c.Close(websocket.StatusNormalClosure, "")
-			r = <-read
+			<-r.done
 		}
 		// When the client closes, its own reader may see the end first; a
 		// close the server started must carry a code naming the error.
@@ -241,6 +245,10 @@ func FuzzSessionFrames(f *testing.F) {
 	})
 }
 
+// barrierStamp is the value of the ping that ends every script of
+// FuzzSessionFrames.
+const barrierStamp = 0xba77
+
 type scriptVerdict int
 
 const (
@@ -251,9 +259,87 @@ const (
 
 func (v scriptVerdict) String() string { return [...]string{"valid", "invalid", "uncertain"}[v] }
 
-type readResult struct {
+// sessionReader reads a resock.v1 connection in the background and keeps
+// the data frames (each behind its message type) and pongs that came, and
+// the error that ended it.
+type sessionReader struct {
+	mu     sync.Mutex
 	echoes [][]byte
+	pongs  map[uint64]int
 	err    error
+	// changed gets a token after every frame; done closes at the end.
+	changed chan struct{}
+	done    chan struct{}
+}
+
+func readSession(ctx context.Context, c *websocket.Conn) *sessionReader {
+	r := &sessionReader{pongs: map[uint64]int{}, changed: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for {
+			typ, b, err := c.Read(ctx)
+			r.mu.Lock()
+			if err != nil {
+				r.err = err
+				r.mu.Unlock()
+				return
+			}
+			fr, perr := wire.ParseMessage(typ == websocket.MessageBinary, b)
+			switch {
+			case perr != nil:
+			case fr.Type == wire.TypeText || fr.Type == wire.TypeBinary:
+				r.echoes = append(r.echoes, append([]byte{byte(typ)}, b...))
+			case fr.Type == wire.TypePong:
+				r.pongs[fr.Value]++
+			}
+			r.mu.Unlock()
+			select {
+			case r.changed <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return r
+}
+
+// await waits at most d for cond, which runs with r locked, and reports
+// whether it holds; it gives up when the connection ends.
+func (r *sessionReader) await(d time.Duration, cond func() bool) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		if r.holds(cond) {
+			return true
+		}
+		select {
+		case <-r.changed:
+		case <-r.done:
+			return r.holds(cond)
+		case <-timer.C:
+			return false
+		}
+	}
+}
+
+func (r *sessionReader) holds(cond func() bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return cond()
+}
+
+func (r *sessionReader) echoCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.echoes)
+}
+
+func (r *sessionReader) ended() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func bytesRepeat(b []byte, n int) []byte {
