@@ -4,7 +4,11 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
@@ -402,6 +406,191 @@ func FuzzUpgradeRequest(f *testing.F) {
 			t.Fatalf("offered %q, selected %q, want %s", protocols, selected, wire.Protocol)
 		}
 	})
+}
+
+// FuzzRawUpgradeRequest sends arbitrary bytes to the server, where an
+// upgrade request belongs: any method, path, version, Host, Connection and
+// Upgrade headers, headers repeated or unknown, garbage, several requests at
+// once. The connection's sending side closes after the bytes, so the server
+// never waits for more. The server must not panic, must answer a complete
+// request, must switch protocols exactly for a valid WebSocket handshake
+// (RFC 6455 4.2.1) from an allowed origin, with the right accept key, and
+// must answer anything else with a 4xx status (net/http itself also answers
+// 501 or 505 for a transfer encoding or an HTTP version it does not speak,
+// and 200 to OPTIONS *). Once the client is gone, no client is left.
+func FuzzRawUpgradeRequest(f *testing.F) {
+	const key = "dGhlIHNhbXBsZSBub25jZQ=="
+	upgrade := "GET /ws?x=1 HTTP/1.1\r\nHost: server.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
+	for _, req := range []string{
+		upgrade + "Sec-WebSocket-Protocol: resock.v1\r\n\r\n",
+		upgrade + "Origin: https://a.allowed.test\r\nSec-WebSocket-Protocol: chat, RESOCK.V1\r\n\r\n",
+		upgrade + "Origin: http://evil.test\r\n\r\n",
+		upgrade + "Sec-WebSocket-Key: " + key + "\r\n\r\n",
+		upgrade + "Content-Length: 5\r\n\r\nhello",
+		upgrade + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		upgrade + "\r\n\x81\x85garbage",
+		upgrade + "\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		strings.Replace(upgrade, "GET", "POST", 1) + "\r\n",
+		strings.Replace(upgrade, "HTTP/1.1", "HTTP/1.0", 1) + "\r\n",
+		strings.Replace(upgrade, "HTTP/1.1", "HTTP/2.0", 1) + "\r\n",
+		strings.Replace(upgrade, "Connection: Upgrade", "Connection: keep-alive, upgrade", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test\r\n", "", 1) + "\r\n",
+		strings.Replace(upgrade, "Upgrade: websocket", "Upgrade: h2c", 1) + "\r\n",
+		strings.Replace(upgrade, key, "c2hvcnQ=", 1) + "\r\n",
+		upgrade,
+		"GET / HTTP/1.1\r\nHost: server.test\r\n\r\n",
+		"OPTIONS * HTTP/1.1\r\nHost: server.test\r\n\r\n",
+		"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+		"GET / HTTP/1.1\nTransfer-Encoding: 0\n\n",
+		"",
+	} {
+		f.Add([]byte(req))
+	}
+	o := fuzzOptions()
+	ms := startMemServer(f, o, func(ctx context.Context, c *Conn) {})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := ms.rawConn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := conn.Write(raw); err != nil {
+			t.Fatalf("failed to send the request: %v", err)
+		}
+		conn.(*pipeEnd).w.close(false)
+
+		// What the server reads is the first request in the bytes, as
+		// net/http parses it; nil if they do not hold a whole one.
+		req, _ := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+		switch {
+		case err != nil && req != nil:
+			t.Fatalf("no answer to the request %q: %v", raw, err)
+		case err != nil:
+			// An incomplete request may end without an answer.
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			if req == nil {
+				t.Fatalf("switched protocols for %q, which is no whole request", raw)
+			}
+			if why := refuseUpgrade(req, o.OriginPatterns); why != "" {
+				t.Fatalf("switched protocols for %q, whose %s", raw, why)
+			}
+			checkUpgradeResponse(t, req, resp)
+		case req == nil && (resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported):
+			// net/http refuses a transfer encoding or version it does
+			// not know before any handler runs.
+		case resp.StatusCode == http.StatusHTTPVersionNotSupported && req.ProtoMajor != 1:
+		case resp.StatusCode == http.StatusOK && req != nil && req.Method == http.MethodOptions && req.RequestURI == "*":
+			// net/http answers OPTIONS * itself.
+		case resp.StatusCode >= 400 && resp.StatusCode < 500:
+			if req != nil && refuseUpgrade(req, o.OriginPatterns) == "" && plainRequest(req) {
+				t.Fatalf("refused the valid handshake %q with %s", raw, resp.Status)
+			}
+		default:
+			t.Fatalf("answered %q with %s, want 101 or a 4xx", raw, resp.Status)
+		}
+		conn.Close()
+		ms.waitIdle(t, 5*time.Second)
+		if p := ms.panics.String(); p != "" {
+			t.Fatalf("the server panicked on %q:\n%s", raw, p)
+		}
+	})
+}
+
+// refuseUpgrade says why req is not a WebSocket handshake the server may
+// accept (RFC 6455 section 4.2.1, and an allowed origin), or "" if it is.
+func refuseUpgrade(req *http.Request, patterns []string) string {
+	keys := req.Header.Values("Sec-WebSocket-Key")
+	switch {
+	case req.Method != http.MethodGet:
+		return "method is " + req.Method
+	case !req.ProtoAtLeast(1, 1):
+		return "version is " + req.Proto
+	case !hasToken(req.Header, "Connection", "upgrade"):
+		return "Connection header does not say upgrade"
+	case !hasToken(req.Header, "Upgrade", "websocket"):
+		return "Upgrade header does not say websocket"
+	case req.Header.Get("Sec-WebSocket-Version") != "13":
+		return "WebSocket version is not 13"
+	case len(keys) != 1:
+		return fmt.Sprintf("request has %d keys", len(keys))
+	}
+	if k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keys[0])); err != nil || len(k) != 16 {
+		return "key is not 16 bytes in base64"
+	}
+	if origin := req.Header.Get("Origin"); !originAllowed(origin, req.Host, patterns) {
+		return "origin is not allowed"
+	}
+	return ""
+}
+
+// checkUpgradeResponse checks the 101 answer to req: the accept key proves
+// the server read the request's key, and the subprotocol is one offered,
+// resock.v1 whenever it is.
+func checkUpgradeResponse(t *testing.T, req *http.Request, resp *http.Response) {
+	t.Helper()
+	sum := sha1.Sum([]byte(strings.TrimSpace(req.Header.Get("Sec-WebSocket-Key")) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	if got, want := resp.Header.Get("Sec-WebSocket-Accept"), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Fatalf("Sec-WebSocket-Accept %q, want %q", got, want)
+	}
+	if !hasToken(resp.Header, "Upgrade", "websocket") || !hasToken(resp.Header, "Connection", "upgrade") {
+		t.Fatalf("101 without Upgrade: websocket and Connection: Upgrade: %v", resp.Header)
+	}
+	var offered []string
+	for _, v := range req.Header.Values("Sec-WebSocket-Protocol") {
+		offered = append(offered, offeredProtocols(v)...)
+	}
+	selected := resp.Header.Get("Sec-WebSocket-Protocol")
+	if selected != "" && !slices.Contains(offered, selected) {
+		t.Fatalf("selected %q, which %q does not offer", selected, offered)
+	}
+	if slices.ContainsFunc(offered, func(p string) bool { return strings.EqualFold(p, wire.Protocol) }) && !strings.EqualFold(selected, wire.Protocol) {
+		t.Fatalf("offered %q, selected %q, want %s", offered, selected, wire.Protocol)
+	}
+}
+
+// plainRequest reports whether net/http hands req to the handler as it is:
+// a single Host header that is a plain host name or address, header names
+// and values that RFC 9110 allows, and no body or expectation that the
+// server itself may refuse first.
+func plainRequest(req *http.Request) bool {
+	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	if len(req.Header.Values("Host")) > 1 || req.Host == "" || strings.Trim(req.Host, alnum+".-:[]") != "" {
+		return false
+	}
+	for name, values := range req.Header {
+		if name == "" || strings.Trim(name, alnum+"!#$%&'*+-.^_`|~") != "" {
+			return false
+		}
+		for _, v := range values {
+			if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+				return false
+			}
+		}
+	}
+	for _, h := range []string{"Transfer-Encoding", "Content-Length", "Expect"} {
+		if _, ok := req.Header[h]; ok {
+			return false
+		}
+	}
+	return len(req.TransferEncoding) == 0 && req.ContentLength <= 0
+}
+
+// hasToken reports whether a comma-separated header holds token, in any case.
+func hasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // originAllowed is the rule the server promises: no Origin, the same host, or
