@@ -4,13 +4,17 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,12 +22,12 @@ import (
 	"github.com/resock/resock/internal/wire"
 )
 
-// fuzzOptions keep sessions short-lived, so that every input leaves the
-// server idle again.
+// fuzzOptions end a session as soon as its client is gone, so that every
+// input leaves the server idle again at once.
 func fuzzOptions() Options {
 	return Options{
 		Logger:           quietLogger(),
-		SessionRetention: time.Millisecond,
+		SessionRetention: time.Nanosecond,
 		HelloTimeout:     time.Second,
 		OriginPatterns:   []string{"*.allowed.test"},
 	}
@@ -91,12 +95,18 @@ func FuzzFirstFrame(f *testing.F) {
 }
 
 // FuzzSessionFrames opens a session, then sends arbitrary frames. Each
-// frame of the input is a kind byte (bit 0: send as a text message, which
-// must hold a text frame), a
-// length byte and that many bytes. The server may close the connection only
-// with a code that names a client error, and while every frame is valid it
-// must echo every data frame once and in order. Once the client is gone the
-// server has no client and no session left.
+// frame of the input is a kind byte, a length byte and that many bytes. Bit 0
+// of the kind sends the frame as a text message, which must hold a text
+// frame; bit 1 sends an acknowledgement at once even when it may overtake
+// the echoes it counts, which the server may then take or refuse. The
+// server may close the connection only with a code that names a client
+// error, and while every frame is valid it must echo every data frame once
+// and in order. Once the client is gone the server has no client and no
+// session left.
+//
+// Nothing waits on a clock: a ping sent after the script is the barrier. The
+// server judges frames in order, so its pong says it took every frame before
+// it, and an invalid frame must end the connection before the pong.
 func FuzzSessionFrames(f *testing.F) {
 	frame := func(text bool, b []byte) []byte {
 		k := byte(0)
@@ -105,12 +115,23 @@ func FuzzSessionFrames(f *testing.F) {
 		}
 		return append([]byte{k, byte(len(b))}, b...)
 	}
+	hasty := func(b []byte) []byte { b[0] |= 2; return b }
 	f.Add(slices.Concat(
 		frame(true, wire.AppendData(nil, false, []byte("a"))),
 		frame(false, wire.AppendData(nil, true, []byte{0, 1})),
 		frame(false, wire.AppendValue(nil, wire.TypePing, 9)),
 		frame(false, wire.AppendValue(nil, wire.TypePong, 9)),
 		frame(false, wire.AppendValue(nil, wire.TypeAck, 0)),
+	))
+	f.Add(slices.Concat(
+		frame(true, wire.AppendData(nil, false, []byte("a"))),
+		frame(false, wire.AppendData(nil, true, []byte{0, 1})),
+		frame(false, wire.AppendValue(nil, wire.TypeAck, 2)),
+		frame(false, wire.AppendValue(nil, wire.TypeAck, 1)),
+	))
+	f.Add(slices.Concat(
+		frame(true, wire.AppendData(nil, false, []byte("a"))),
+		hasty(frame(false, wire.AppendValue(nil, wire.TypeAck, 1))),
 	))
 	f.Add(frame(false, wire.AppendValue(nil, wire.TypeAck, 5)))
 	f.Add(frame(true, wire.AppendData(nil, false, []byte("text data"))))
@@ -121,6 +142,7 @@ func FuzzSessionFrames(f *testing.F) {
 	f.Add(frame(false, wire.AppendHello(nil, wire.Hello{Version: 1})))
 	f.Add(frame(false, wire.AppendValue(nil, wire.TypeRetryAfter, 1)))
 	f.Add(frame(false, []byte{byte(wire.TypeAck), 0x80}))
+	f.Add(frame(false, wire.AppendValue(nil, wire.TypePing, barrierStamp)))
 	f.Add(bytesRepeat(frame(false, wire.AppendValue(nil, wire.TypePing, 1)), 40))
 	ms := startMemServer(f, fuzzOptions(), Echo)
 	f.Fuzz(func(t *testing.T, script []byte) {
@@ -137,30 +159,15 @@ func FuzzSessionFrames(f *testing.F) {
 		if _, b, err := c.Read(ctx); err != nil || len(b) == 0 || wire.Type(b[0]) != wire.TypeWelcome {
 			t.Fatalf("welcome: %x, %v", b, err)
 		}
-		var echoes atomic.Int64
-		read := make(chan readResult, 1)
-		go func() {
-			var r readResult
-			for {
-				typ, b, err := c.Read(ctx)
-				if err != nil {
-					r.err = err
-					read <- r
-					return
-				}
-				if fr, err := wire.ParseMessage(typ == websocket.MessageBinary, b); err == nil && (fr.Type == wire.TypeText || fr.Type == wire.TypeBinary) {
-					r.echoes = append(r.echoes, append([]byte{byte(typ)}, b...))
-					echoes.Add(1)
-				}
-			}
-		}()
+		r := readSession(ctx, c)
 
 		// The verdict on the script is decided at its first frame that is
 		// not certainly valid. An ack is certainly valid when it is at most
 		// the echoes already here, and certainly invalid when it is more
-		// than the data frames sent or less than an earlier ack.
+		// than the data frames sent or less than an earlier ack; one in
+		// between waits for its echoes, unless the kind says to hurry.
 		var sent [][]byte
-		verdict, acked := valid, uint64(0)
+		verdict, acked, barriers := valid, uint64(0), 0
 		for len(script) >= 2 {
 			kind, n := script[0], int(script[1])
 			script = script[2:]
@@ -172,6 +179,9 @@ func FuzzSessionFrames(f *testing.F) {
 				typ = websocket.MessageText
 			}
 			fr, err := wire.ParseMessage(typ == websocket.MessageBinary, b)
+			if err == nil && fr.Type == wire.TypePing && fr.Value == barrierStamp {
+				barriers++
+			}
 			if verdict == valid {
 				switch {
 				case err != nil:
@@ -181,7 +191,12 @@ func FuzzSessionFrames(f *testing.F) {
 				case fr.Type == wire.TypePing || fr.Type == wire.TypePong:
 				case fr.Type == wire.TypeAck && (fr.Value < acked || fr.Value > uint64(len(sent))):
 					verdict = invalid
-				case fr.Type == wire.TypeAck && fr.Value <= uint64(echoes.Load()):
+				case fr.Type == wire.TypeAck && kind&2 == 0:
+					if !r.await(5*time.Second, func() bool { return uint64(len(r.echoes)) >= fr.Value }) && !r.ended() {
+						t.Fatalf("sent %d data frames; %d echoes came within 5s, want %d", len(sent), r.echoCount(), fr.Value)
+					}
+					acked = fr.Value
+				case fr.Type == wire.TypeAck && fr.Value <= uint64(r.echoCount()):
 					acked = fr.Value
 				case fr.Type == wire.TypeAck:
 					verdict = uncertain
@@ -194,33 +209,26 @@ func FuzzSessionFrames(f *testing.F) {
 			}
 		}
 
-		var r readResult
-		ended := false
-		wait := func(d time.Duration, done func() bool) {
-			deadline := time.Now().Add(d)
-			for time.Now().Before(deadline) && !done() {
-				select {
-				case r = <-read:
-					ended = true
-					return
-				case <-time.After(time.Millisecond):
-				}
-			}
-		}
+		_ = c.Write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypePing, barrierStamp))
+		answered := func() bool { return r.pongs[barrierStamp] > barriers }
 		switch verdict {
 		case valid:
-			wait(5*time.Second, func() bool { return echoes.Load() >= int64(len(sent)) })
-		case invalid:
-			wait(5*time.Second, func() bool { return false })
-			if !ended {
-				t.Fatalf("an invalid script was not closed within 5s")
-			}
+			r.await(5*time.Second, func() bool { return answered() && len(r.echoes) >= len(sent) })
 		case uncertain:
-			wait(300*time.Millisecond, func() bool { return false })
+			r.await(5*time.Second, answered)
+		case invalid:
+			r.await(5*time.Second, answered)
+			if !r.ended() {
+				t.Fatalf("the server answered a ping sent after an invalid frame, or did not close within 5s")
+			}
 		}
+		ended := r.ended()
 		if !ended {
+			if verdict != invalid && !r.holds(answered) {
+				t.Fatalf("a script judged %v got neither the answer to a ping nor a close within 5s", verdict)
+			}
 			_ = c.Close(websocket.StatusNormalClosure, "")
-			r = <-read
+			<-r.done
 		}
 		// When the client closes, its own reader may see the end first; a
 		// close the server started must carry a code naming the error.
@@ -241,6 +249,10 @@ func FuzzSessionFrames(f *testing.F) {
 	})
 }
 
+// barrierStamp is the value of the ping that ends every script of
+// FuzzSessionFrames.
+const barrierStamp = 0xba77
+
 type scriptVerdict int
 
 const (
@@ -251,9 +263,87 @@ const (
 
 func (v scriptVerdict) String() string { return [...]string{"valid", "invalid", "uncertain"}[v] }
 
-type readResult struct {
+// sessionReader reads a resock.v1 connection in the background and keeps
+// the data frames (each behind its message type) and pongs that came, and
+// the error that ended it.
+type sessionReader struct {
+	mu     sync.Mutex
 	echoes [][]byte
+	pongs  map[uint64]int
 	err    error
+	// changed gets a token after every frame; done closes at the end.
+	changed chan struct{}
+	done    chan struct{}
+}
+
+func readSession(ctx context.Context, c *websocket.Conn) *sessionReader {
+	r := &sessionReader{pongs: map[uint64]int{}, changed: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for {
+			typ, b, err := c.Read(ctx)
+			r.mu.Lock()
+			if err != nil {
+				r.err = err
+				r.mu.Unlock()
+				return
+			}
+			fr, perr := wire.ParseMessage(typ == websocket.MessageBinary, b)
+			switch {
+			case perr != nil:
+			case fr.Type == wire.TypeText || fr.Type == wire.TypeBinary:
+				r.echoes = append(r.echoes, append([]byte{byte(typ)}, b...))
+			case fr.Type == wire.TypePong:
+				r.pongs[fr.Value]++
+			}
+			r.mu.Unlock()
+			select {
+			case r.changed <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return r
+}
+
+// await waits at most d for cond, which runs with r locked, and reports
+// whether it holds; it gives up when the connection ends.
+func (r *sessionReader) await(d time.Duration, cond func() bool) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		if r.holds(cond) {
+			return true
+		}
+		select {
+		case <-r.changed:
+		case <-r.done:
+			return r.holds(cond)
+		case <-timer.C:
+			return false
+		}
+	}
+}
+
+func (r *sessionReader) holds(cond func() bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return cond()
+}
+
+func (r *sessionReader) echoCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.echoes)
+}
+
+func (r *sessionReader) ended() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func bytesRepeat(b []byte, n int) []byte {
@@ -316,6 +406,191 @@ func FuzzUpgradeRequest(f *testing.F) {
 			t.Fatalf("offered %q, selected %q, want %s", protocols, selected, wire.Protocol)
 		}
 	})
+}
+
+// FuzzRawUpgradeRequest sends arbitrary bytes to the server, where an
+// upgrade request belongs: any method, path, version, Host, Connection and
+// Upgrade headers, headers repeated or unknown, garbage, several requests at
+// once. The connection's sending side closes after the bytes, so the server
+// never waits for more. The server must not panic, must answer a complete
+// request, must switch protocols exactly for a valid WebSocket handshake
+// (RFC 6455 4.2.1) from an allowed origin, with the right accept key, and
+// must answer anything else with a 4xx status (net/http itself also answers
+// 501 or 505 for a transfer encoding or an HTTP version it does not speak,
+// and 200 to OPTIONS *). Once the client is gone, no client is left.
+func FuzzRawUpgradeRequest(f *testing.F) {
+	const key = "dGhlIHNhbXBsZSBub25jZQ=="
+	upgrade := "GET /ws?x=1 HTTP/1.1\r\nHost: server.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
+	for _, req := range []string{
+		upgrade + "Sec-WebSocket-Protocol: resock.v1\r\n\r\n",
+		upgrade + "Origin: https://a.allowed.test\r\nSec-WebSocket-Protocol: chat, RESOCK.V1\r\n\r\n",
+		upgrade + "Origin: http://evil.test\r\n\r\n",
+		upgrade + "Sec-WebSocket-Key: " + key + "\r\n\r\n",
+		upgrade + "Content-Length: 5\r\n\r\nhello",
+		upgrade + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		upgrade + "\r\n\x81\x85garbage",
+		upgrade + "\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		strings.Replace(upgrade, "GET", "POST", 1) + "\r\n",
+		strings.Replace(upgrade, "HTTP/1.1", "HTTP/1.0", 1) + "\r\n",
+		strings.Replace(upgrade, "HTTP/1.1", "HTTP/2.0", 1) + "\r\n",
+		strings.Replace(upgrade, "Connection: Upgrade", "Connection: keep-alive, upgrade", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test\r\n", "", 1) + "\r\n",
+		strings.Replace(upgrade, "Upgrade: websocket", "Upgrade: h2c", 1) + "\r\n",
+		strings.Replace(upgrade, key, "c2hvcnQ=", 1) + "\r\n",
+		upgrade,
+		"GET / HTTP/1.1\r\nHost: server.test\r\n\r\n",
+		"OPTIONS * HTTP/1.1\r\nHost: server.test\r\n\r\n",
+		"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+		"GET / HTTP/1.1\nTransfer-Encoding: 0\n\n",
+		"",
+	} {
+		f.Add([]byte(req))
+	}
+	o := fuzzOptions()
+	ms := startMemServer(f, o, func(ctx context.Context, c *Conn) {})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := ms.rawConn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := conn.Write(raw); err != nil {
+			t.Fatalf("failed to send the request: %v", err)
+		}
+		conn.(*pipeEnd).w.close(false)
+
+		// What the server reads is the first request in the bytes, as
+		// net/http parses it; nil if they do not hold a whole one.
+		req, _ := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+		switch {
+		case err != nil && req != nil:
+			t.Fatalf("no answer to the request %q: %v", raw, err)
+		case err != nil:
+			// An incomplete request may end without an answer.
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			if req == nil {
+				t.Fatalf("switched protocols for %q, which is no whole request", raw)
+			}
+			if why := refuseUpgrade(req, o.OriginPatterns); why != "" {
+				t.Fatalf("switched protocols for %q, whose %s", raw, why)
+			}
+			checkUpgradeResponse(t, req, resp)
+		case req == nil && (resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported):
+			// net/http refuses a transfer encoding or version it does
+			// not know before any handler runs.
+		case resp.StatusCode == http.StatusHTTPVersionNotSupported && req.ProtoMajor != 1:
+		case resp.StatusCode == http.StatusOK && req != nil && req.Method == http.MethodOptions && req.RequestURI == "*":
+			// net/http answers OPTIONS * itself.
+		case resp.StatusCode >= 400 && resp.StatusCode < 500:
+			if req != nil && refuseUpgrade(req, o.OriginPatterns) == "" && plainRequest(req) {
+				t.Fatalf("refused the valid handshake %q with %s", raw, resp.Status)
+			}
+		default:
+			t.Fatalf("answered %q with %s, want 101 or a 4xx", raw, resp.Status)
+		}
+		conn.Close()
+		ms.waitIdle(t, 5*time.Second)
+		if p := ms.panics.String(); p != "" {
+			t.Fatalf("the server panicked on %q:\n%s", raw, p)
+		}
+	})
+}
+
+// refuseUpgrade says why req is not a WebSocket handshake the server may
+// accept (RFC 6455 section 4.2.1, and an allowed origin), or "" if it is.
+func refuseUpgrade(req *http.Request, patterns []string) string {
+	keys := req.Header.Values("Sec-WebSocket-Key")
+	switch {
+	case req.Method != http.MethodGet:
+		return "method is " + req.Method
+	case !req.ProtoAtLeast(1, 1):
+		return "version is " + req.Proto
+	case !hasToken(req.Header, "Connection", "upgrade"):
+		return "Connection header does not say upgrade"
+	case !hasToken(req.Header, "Upgrade", "websocket"):
+		return "Upgrade header does not say websocket"
+	case req.Header.Get("Sec-WebSocket-Version") != "13":
+		return "WebSocket version is not 13"
+	case len(keys) != 1:
+		return fmt.Sprintf("request has %d keys", len(keys))
+	}
+	if k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keys[0])); err != nil || len(k) != 16 {
+		return "key is not 16 bytes in base64"
+	}
+	if origin := req.Header.Get("Origin"); !originAllowed(origin, req.Host, patterns) {
+		return "origin is not allowed"
+	}
+	return ""
+}
+
+// checkUpgradeResponse checks the 101 answer to req: the accept key proves
+// the server read the request's key, and the subprotocol is one offered,
+// resock.v1 whenever it is.
+func checkUpgradeResponse(t *testing.T, req *http.Request, resp *http.Response) {
+	t.Helper()
+	sum := sha1.Sum([]byte(strings.TrimSpace(req.Header.Get("Sec-WebSocket-Key")) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	if got, want := resp.Header.Get("Sec-WebSocket-Accept"), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Fatalf("Sec-WebSocket-Accept %q, want %q", got, want)
+	}
+	if !hasToken(resp.Header, "Upgrade", "websocket") || !hasToken(resp.Header, "Connection", "upgrade") {
+		t.Fatalf("101 without Upgrade: websocket and Connection: Upgrade: %v", resp.Header)
+	}
+	var offered []string
+	for _, v := range req.Header.Values("Sec-WebSocket-Protocol") {
+		offered = append(offered, offeredProtocols(v)...)
+	}
+	selected := resp.Header.Get("Sec-WebSocket-Protocol")
+	if selected != "" && !slices.Contains(offered, selected) {
+		t.Fatalf("selected %q, which %q does not offer", selected, offered)
+	}
+	if slices.ContainsFunc(offered, func(p string) bool { return strings.EqualFold(p, wire.Protocol) }) && !strings.EqualFold(selected, wire.Protocol) {
+		t.Fatalf("offered %q, selected %q, want %s", offered, selected, wire.Protocol)
+	}
+}
+
+// plainRequest reports whether net/http hands req to the handler as it is:
+// a single Host header that is a plain host name or address, header names
+// and values that RFC 9110 allows, and no body or expectation that the
+// server itself may refuse first.
+func plainRequest(req *http.Request) bool {
+	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	if len(req.Header.Values("Host")) > 1 || req.Host == "" || strings.Trim(req.Host, alnum+".-:[]") != "" {
+		return false
+	}
+	for name, values := range req.Header {
+		if name == "" || strings.Trim(name, alnum+"!#$%&'*+-.^_`|~") != "" {
+			return false
+		}
+		for _, v := range values {
+			if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+				return false
+			}
+		}
+	}
+	for _, h := range []string{"Transfer-Encoding", "Content-Length", "Expect"} {
+		if _, ok := req.Header[h]; ok {
+			return false
+		}
+	}
+	return len(req.TransferEncoding) == 0 && req.ContentLength <= 0
+}
+
+// hasToken reports whether a comma-separated header holds token, in any case.
+func hasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // originAllowed is the rule the server promises: no Origin, the same host, or

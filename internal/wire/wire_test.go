@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 )
 
 // sampleFrames are binary messages; text data travels in text messages.
@@ -116,4 +117,94 @@ func normalize(f Frame) Frame {
 		f.Payload = nil
 	}
 	return f
+}
+
+// FuzzParseMessage decodes one WebSocket message of either kind, as both
+// ends of a connection do. It checks what ParseMessage promises: a text
+// message is a text frame with valid UTF-8 or an error, a binary message is
+// whatever Parse makes of it; a frame encodes back to the same message, or
+// to a shorter one where a number was spelled with more bytes than it
+// needs; a payload aliases the message; and decoding allocates nothing for
+// a frame and a bounded error for anything else, however long the input.
+func FuzzParseMessage(f *testing.F) {
+	for _, b := range sampleFrames() {
+		f.Add(true, b)
+	}
+	for _, s := range []string{"\x03", "\x03héllo", "\x03a\xff", "hello", "\x04hi", "", "\x03\xed\xa0\x80"} {
+		f.Add(false, []byte(s))
+	}
+	f.Add(true, []byte{byte(TypeAck), 0x80, 0x00})
+	f.Add(true, append([]byte{byte(TypeAck)}, bytes.Repeat([]byte{0x80}, 10)...))
+	f.Fuzz(func(t *testing.T, binaryMessage bool, b []byte) {
+		fr, err := ParseMessage(binaryMessage, b)
+		if err != nil {
+			checkParseError(t, binaryMessage, b, err)
+			return
+		}
+		if !binaryMessage {
+			if fr.Type != TypeText || !utf8.Valid(fr.Payload) {
+				t.Fatalf("text message %q gave %+v", b, fr)
+			}
+		} else if pfr, perr := Parse(b); perr != nil || !reflect.DeepEqual(pfr, fr) {
+			t.Fatalf("binary message %x: ParseMessage gave %+v, Parse %+v, %v", b, fr, pfr, perr)
+		}
+		if cap(fr.Payload) > 0 && (len(b) == 0 || &fr.Payload[:cap(fr.Payload)][cap(fr.Payload)-1] != &b[:cap(b)][cap(b)-1]) {
+			t.Fatalf("the payload of %x is not the end of the message", b)
+		}
+
+		got := encodeMessage(fr)
+		switch {
+		case bytes.Equal(got, b):
+		case fr.Type == TypeText || fr.Type == TypeBinary:
+			t.Fatalf("data frame %x re-encodes to %x", b, got)
+		case len(got) >= len(b):
+			t.Fatalf("%x re-encodes to %x, which is not shorter", b, got)
+		case fr.Type != TypeHello && fr.Type != TypeWelcome && (len(b) == 2 || b[len(b)-1] != 0):
+			t.Fatalf("%x holds a number in as few bytes as it needs, but re-encodes to %x", b, got)
+		}
+		again, err := ParseMessage(binaryMessage, got)
+		if err != nil || !reflect.DeepEqual(normalize(again), normalize(fr)) {
+			t.Fatalf("%x parses to %+v, which re-encodes to %x and parses to %+v, %v", b, fr, got, again, err)
+		}
+
+		if allocs := testing.AllocsPerRun(3, func() { _, _ = ParseMessage(binaryMessage, b) }); allocs != 0 {
+			t.Fatalf("decoding the frame %x allocated %v times", b, allocs)
+		}
+	})
+}
+
+// checkParseError checks the error of a message ParseMessage refused: it
+// is ErrMalformed, ErrInvalidUTF8 exactly for a text frame that is not
+// UTF-8, its text is short and does not quote the input, and making it
+// takes a few allocations.
+func checkParseError(t *testing.T, binaryMessage bool, b []byte, err error) {
+	t.Helper()
+	if !errors.Is(err, ErrMalformed) {
+		t.Fatalf("ParseMessage(binary %v, %x) = %v, want ErrMalformed", binaryMessage, b, err)
+	}
+	badText := !binaryMessage && len(b) > 0 && Type(b[0]) == TypeText && !utf8.Valid(b[1:])
+	if badText != errors.Is(err, ErrInvalidUTF8) {
+		t.Fatalf("ParseMessage(binary %v, %x) = %v; ErrInvalidUTF8 is for a text frame that is not UTF-8", binaryMessage, b, err)
+	}
+	if binaryMessage {
+		if _, perr := Parse(b); perr == nil {
+			t.Fatalf("binary message %x: ParseMessage refused it with %v, Parse took it", b, err)
+		}
+	} else if len(b) > 0 && Type(b[0]) == TypeText && !badText {
+		t.Fatalf("text message %q refused: %v", b, err)
+	}
+	if n := len(err.Error()); n > 120 {
+		t.Fatalf("the error for %d bytes is %d bytes long: %v", len(b), n, err)
+	}
+	if allocs := testing.AllocsPerRun(3, func() { _, _ = ParseMessage(binaryMessage, b) }); allocs > 8 {
+		t.Fatalf("refusing %x allocated %v times", b, allocs)
+	}
+}
+
+// encodeMessage is encode for frames of either kind of message.
+func encodeMessage(f Frame) []byte {
+	if f.Type == TypeText {
+		return AppendData(nil, false, f.Payload)
+	}
+	return encode(f)
 }
