@@ -444,11 +444,14 @@ function resumeReceiver(ref, p) {
 }
 
 // uvarint reads the unsigned LEB128 number after a frame's type byte, which
-// must end the frame; -1 if it is malformed or beyond 2^53.
+// must end the frame; -1 if it is malformed, longer than 10 bytes or
+// beyond 2^53.
 function uvarint(bytes) {
 	let n = 0;
 	let scale = 1;
-	for (let i = 1; i < bytes.length; i++) {
+	// As Go's encoding/binary reads it, and so the server: at most 10 bytes.
+	const end = Math.min(bytes.length, 11);
+	for (let i = 1; i < end; i++) {
 		const b = bytes[i];
 		n += (b & 0x7f) * scale;
 		if (b < 0x80) {
