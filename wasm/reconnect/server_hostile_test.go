@@ -339,7 +339,7 @@ func TestDefaultMaxMessageSizeIs16MiB(t *testing.T) {
 	}
 	// The native transport refuses it as it reads, before the engine sees
 	// it: its limit counts the frame's type byte too.
-	if !slices.ContainsFunc(watchedOf[ErrorEvent](w), func(e ErrorEvent) bool { return strings.Contains(e.Err.Error(), "exceeds the limit") }) {
+	if !slices.ContainsFunc(watchedOf[ErrorEvent](w), func(e ErrorEvent) bool { return strings.Contains(e.Err.Error(), "exceeds the read limit") }) {
 		t.Errorf("no error event says the message exceeds the limit; events:%s", w.describe())
 	}
 	if c := watchedOf[CloseEvent](w); c[len(c)-1].WillReconnect {

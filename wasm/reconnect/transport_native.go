@@ -57,7 +57,8 @@ var cutShortClient = &http.Client{Transport: &http.Transport{
 const DefaultReadLimit = 16 << 20
 
 func defaultTransport(o Options) Transport {
-	// A resume frame carries one byte beyond the message.
+	// A resume frame carries one byte beyond the message; the engine
+	// itself refuses messages over MaxMessageSize.
 	return WebSocketTransport{ReadLimit: int64(o.MaxMessageSize) + 1}
 }
 
@@ -137,7 +138,7 @@ func (c *nativeConn) run(ctx context.Context, t WebSocketTransport, url string, 
 			} else if errors.Is(err, websocket.ErrMessageTooBig) {
 				// coder has sent the 1009 close frame.
 				ws.CloseNow()
-				c.h.OnError(fmt.Errorf("failed to read: a message exceeds the limit of %d bytes: %w", limit, err))
+				c.h.OnError(fmt.Errorf("failed to read: a WebSocket message exceeds the read limit of %d bytes: %w", limit, err))
 				c.h.OnClose(1009, "message too big", false)
 			} else if clean {
 				c.h.OnClose(code, reason, true)
