@@ -99,9 +99,17 @@ func (r *sessions) shutdown() []*session {
 // serveResume runs one resock.v1 connection: the handshake, then the link
 // between the client and its session until the connection ends.
 func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn)) {
+	// The read loop reads the socket at all times, which is what lets
+	// coder/websocket see the pongs to the pings below.
 	go wc.readLoop()
+	pingDone := make(chan struct{})
+	go func() {
+		defer close(pingDone)
+		wc.pingLoop(s.opts.PingInterval, s.opts.PingTimeout)
+	}()
 	defer func() {
 		wc.waitClosed()
+		<-pingDone
 		_ = wc.ws.CloseNow()
 	}()
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
 )
 
 func TestReadLimitClosesClientWith1009(t *testing.T) {
@@ -205,6 +206,29 @@ func TestClientThatStopsAnsweringPingsIsDropped(t *testing.T) {
 	ts.logs.waitForLine(t, "stopped answering pings", "close_code=1006")
 }
 
+// A resume client is pinged like a plain one, so a link that stops
+// answering is dropped even while the heartbeat would still wait.
+func TestResumeClientThatStopsAnsweringPingsIsDropped(t *testing.T) {
+	const interval, timeout = 100 * time.Millisecond, 100 * time.Millisecond
+	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout, HeartbeatInterval: time.Hour}, Echo)
+	ctx := testCtx(t)
+
+	start := time.Now()
+	// After the welcome this client never reads again, so it never answers
+	// a ping.
+	openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Clients == 0 }, "the client to be dropped")
+	elapsed := time.Since(start)
+	if elapsed > interval+timeout+time.Second {
+		t.Fatalf("dropped after %v, want within PingInterval+PingTimeout = %v", elapsed, interval+timeout)
+	}
+	ts.logs.waitForLine(t, "stopped answering pings", "close_code=1006")
+	// Dropped, not ended: the session waits for the client to come back.
+	if n := ts.Stats().Sessions; n != 1 {
+		t.Errorf("Sessions = %d after the drop, want 1", n)
+	}
+}
+
 func TestPingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
 	const interval, timeout = 50 * time.Millisecond, 40 * time.Millisecond
 	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout},
@@ -226,6 +250,48 @@ func TestPingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
 
 	// The server drops a client one PingInterval+PingTimeout after a missed
 	// pong; five pings prove the pongs were seen.
+	for i := range 5 {
+		select {
+		case <-pings:
+		case <-readCtx.Done():
+			t.Fatalf("connection closed after %d pings", i)
+		case <-ctx.Done():
+			t.Fatalf("only %d pings arrived", i)
+		}
+	}
+	if n := ts.Stats().Clients; n != 1 {
+		t.Fatalf("Clients = %d, want 1", n)
+	}
+}
+
+// In resume mode too the pongs are seen while the app does not read: the
+// connection's read loop keeps reading into the session's inbox.
+func TestResumePingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
+	const interval, timeout = 50 * time.Millisecond, 40 * time.Millisecond
+	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout, HeartbeatInterval: time.Hour},
+		func(ctx context.Context, c *Conn) { <-ctx.Done() })
+	ctx := testCtx(t)
+
+	pings := make(chan struct{}, 100)
+	c := dial(t, ts.wsURL("/"), &websocket.DialOptions{
+		Subprotocols: []string{wire.Protocol},
+		OnPingReceived: func(context.Context, []byte) bool {
+			pings <- struct{}{}
+			return true
+		},
+	})
+	if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: wire.Version})); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Read(ctx); err != nil {
+		t.Fatalf("no welcome: %v", err)
+	}
+	for range 3 {
+		if err := c.Write(ctx, websocket.MessageText, wire.AppendData(nil, false, []byte("unread"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readCtx := c.CloseRead(ctx)
 	for i := range 5 {
 		select {
 		case <-pings:

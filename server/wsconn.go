@@ -349,11 +349,14 @@ func (c *wsConn) pingLoop(interval, timeout time.Duration) {
 		// a write ends, which must not cut short a close handshake.
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err := c.ws.Ping(ctx)
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 		cancel()
 		if err == nil {
 			continue
 		}
-		if c.setCode(websocket.StatusAbnormalClosure) {
+		// A ping that failed for another reason failed because the
+		// connection ended, and the read loop records how.
+		if timedOut && c.setCode(websocket.StatusAbnormalClosure) {
 			c.log.Warn("client stopped answering pings, dropping it",
 				"ping_timeout", timeout, "close_code", int(websocket.StatusAbnormalClosure), "err", err)
 			_ = c.netConn.Close()
