@@ -142,14 +142,15 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 			wc.log.Info("unknown, expired or unauthorised session, starting a new one")
 		}
 		sess, err = s.newSession(wc, h)
+		if errors.Is(err, ErrServerClosed) {
+			wc.log.Info("refused session: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
+			_ = wc.closeRestart(s.restartWait())
+			return
+		}
 		if err != nil {
-			code, reason := websocket.StatusTryAgainLater, "too many sessions"
-			if errors.Is(err, ErrServerClosed) {
-				code, reason = websocket.StatusServiceRestart, "service restart"
-			}
-			wc.log.Warn("refused session", "err", err, "close_code", int(code))
+			wc.log.Warn("refused session", "err", err, "close_code", int(websocket.StatusTryAgainLater))
 			_ = wc.write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeRetryAfter, uint64(s.opts.RetryAfter/time.Millisecond)))
-			_ = wc.Close(code, reason)
+			_ = wc.Close(websocket.StatusTryAgainLater, "too many sessions")
 			return
 		}
 		if !sess.attach(wc, h, false) {

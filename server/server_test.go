@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -167,6 +168,143 @@ func TestShutdownClosesClientsWith1012(t *testing.T) {
 
 	late := dial(t, ts.wsURL("/"), nil)
 	wantCloseStatus(t, ctx, late, websocket.StatusServiceRestart)
+}
+
+// shutdownHint reads what a client hears when the server shuts down: the
+// retry-after frame a resume client gets before the close, and the close.
+func shutdownHint(ctx context.Context, c *websocket.Conn) (frame time.Duration, closed websocket.CloseError, err error) {
+	for {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			if !errors.As(err, &closed) {
+				return 0, closed, fmt.Errorf("the connection ended with %w, want a close frame", err)
+			}
+			return frame, closed, nil
+		}
+		if c.Subprotocol() != wire.Protocol {
+			continue
+		}
+		f, err := wire.ParseMessage(typ == websocket.MessageBinary, b)
+		if err != nil {
+			return 0, closed, fmt.Errorf("bad frame %x: %w", b, err)
+		}
+		if f.Type == wire.TypeRetryAfter {
+			if frame != 0 {
+				return 0, closed, errors.New("a second retry-after frame")
+			}
+			frame = time.Duration(f.Value) * time.Millisecond
+		}
+	}
+}
+
+func TestShutdownTellsClientsWhenToComeBack(t *testing.T) {
+	const hint = 3 * time.Second
+	ts := newTestServer(t, Options{ShutdownRetryAfter: hint}, Echo)
+	ctx := testCtx(t)
+	const n = 8
+	var plain, resume []*websocket.Conn
+	for range n {
+		c := dial(t, ts.wsURL("/"), nil)
+		write(t, ctx, c, websocket.MessageText, "up")
+		readText(t, ctx, c)
+		plain = append(plain, c)
+		rc, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+		resume = append(resume, rc)
+	}
+
+	type heard struct {
+		resume bool
+		frame  time.Duration
+		closed websocket.CloseError
+		err    error
+	}
+	results := make(chan heard, 2*n)
+	for _, c := range plain {
+		go func() {
+			f, cl, err := shutdownHint(ctx, c)
+			results <- heard{false, f, cl, err}
+		}()
+	}
+	for _, c := range resume {
+		go func() {
+			f, cl, err := shutdownHint(ctx, c)
+			results <- heard{true, f, cl, err}
+		}()
+	}
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	waits := map[time.Duration]bool{}
+	for range 2 * n {
+		h := <-results
+		if h.err != nil {
+			t.Fatal(h.err)
+		}
+		if h.closed.Code != websocket.StatusServiceRestart {
+			t.Fatalf("closed with %v, want 1012", h.closed)
+		}
+		wait := h.frame
+		if h.resume {
+			if h.closed.Reason != "service restart" {
+				t.Errorf("resume client: close reason %q, want \"service restart\"", h.closed.Reason)
+			}
+		} else {
+			if h.frame != 0 {
+				t.Errorf("a plain client got a retry-after frame")
+			}
+			secs, ok := strings.CutPrefix(h.closed.Reason, "retry-after=")
+			d, err := time.ParseDuration(secs + "s")
+			if !ok || err != nil {
+				t.Fatalf("plain client: close reason %q, want retry-after=SECONDS", h.closed.Reason)
+			}
+			wait = d
+		}
+		// Plain mode rounds up to whole seconds.
+		if wait < hint || wait > 2*hint {
+			t.Errorf("told to wait %v (resume %v), want [%v, %v]", wait, h.resume, hint, 2*hint)
+		}
+		if h.resume {
+			waits[wait] = true
+		}
+	}
+	if len(waits) < 2 {
+		t.Errorf("every resume client was told to wait %v: the reconnects are not spread", waits)
+	}
+	ts.logs.waitForLine(t, "shutting down", "retry_after=3s")
+
+	// A client that comes during or after the shutdown is told the same.
+	for _, protocols := range [][]string{nil, {wire.Protocol}} {
+		late := dial(t, ts.wsURL("/"), &websocket.DialOptions{Subprotocols: protocols})
+		f, cl, err := shutdownHint(ctx, late)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cl.Code != websocket.StatusServiceRestart || (protocols == nil && !strings.HasPrefix(cl.Reason, "retry-after=")) || (protocols != nil && f < hint) {
+			t.Errorf("a late client (protocols %q) heard %v and a retry-after frame of %v", protocols, cl, f)
+		}
+	}
+}
+
+func TestShutdownWithoutRetryAfterGivesNoHint(t *testing.T) {
+	ts := newTestServer(t, Options{}, Echo)
+	ctx := testCtx(t)
+	p := dial(t, ts.wsURL("/"), nil)
+	r, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Sessions == 1 && ts.Stats().Clients == 2 }, "both clients")
+	shut := make(chan error, 1)
+	go func() { shut <- ts.Shutdown(ctx) }()
+	for _, c := range []*websocket.Conn{p, r} {
+		f, cl, err := shutdownHint(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f != 0 || cl.Code != websocket.StatusServiceRestart || cl.Reason != "service restart" {
+			t.Errorf("without ShutdownRetryAfter a client heard %v and a retry-after frame of %v, want a plain 1012", cl, f)
+		}
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
 }
 
 func TestShutdownDropsClientsThatDoNotAnswerAtDeadline(t *testing.T) {
