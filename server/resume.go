@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,24 +32,29 @@ func newSessions(max int) *sessions {
 }
 
 // find returns the session a hello may resume: its id is known, its token
-// matches (compared in constant time) and its count is possible.
-func (r *sessions) find(h wire.Hello) *session {
+// matches (compared in constant time) and its count is possible. Otherwise
+// it says why not.
+func (r *sessions) find(h wire.Hello) (*session, string) {
 	if h.Session.IsZero() {
-		return nil
+		return nil, ""
 	}
 	r.mu.Lock()
 	s := r.byID[h.Session]
 	r.mu.Unlock()
-	if s == nil || subtle.ConstantTimeCompare(s.token[:], h.Token[:]) != 1 {
-		return nil
+	if s == nil {
+		// An expired session and a forged id look the same from here.
+		return nil, "no such session: expired or forged"
+	}
+	if subtle.ConstantTimeCompare(s.token[:], h.Token[:]) != 1 {
+		return nil, "wrong token"
 	}
 	s.mu.Lock()
 	ok := s.canResumeLocked(h.Received)
 	s.mu.Unlock()
 	if !ok {
-		return nil
+		return nil, "impossible count"
 	}
-	return s
+	return s, ""
 }
 
 var errTooManySessions = errors.New("too many sessions")
@@ -133,13 +139,19 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 	}
 	h := f.Hello
 
-	sess := s.sessions.find(h)
-	resumed := sess != nil
-	if resumed && sess.attach(wc, h, true) {
+	sess, why := s.sessions.find(h)
+	if sess != nil && sess.attach(wc, h, true) {
 		sess.log.Info("session resumed", "client", wc.id, "client_received", h.Received)
 	} else {
-		if !h.Session.IsZero() {
-			wc.log.Info("unknown, expired or unauthorised session, starting a new one")
+		switch {
+		case why != "":
+			// The client is told only that it has a fresh session, as for an
+			// expired one; the log says more, with the address (wc.log has
+			// it), so that guessing at sessions shows.
+			wc.log.Warn("unknown, expired or unauthorised session, starting a new one",
+				"reason", why, "session", fmt.Sprintf("%x", h.Session[:]))
+		case sess != nil:
+			wc.log.Info("session ended while it was resumed, starting a new one", "session", sess.name())
 		}
 		sess, err = s.newSession(wc, h)
 		if errors.Is(err, ErrServerClosed) {
