@@ -82,16 +82,16 @@ func TestHostileOversizedMessageClosesWith1009(t *testing.T) {
 		}, func(p []byte) []byte { return wire.AppendData(nil, true, p) }},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
-			const readLimit, attackers = 64 << 10, 20
+			const readLimit, attackers = 64 << 10, 10
 			ts := newTestServer(t, Options{ReadLimit: readLimit}, Echo)
 			ctx := testCtx(t)
 			b := startBystander(t, ts.wsURL("/"))
 			defer b.stop()
-			// Each attacker sends eight times the limit; the server must stop
+			// Each attacker sends four times the limit; the server must stop
 			// reading at the limit, whatever the frame claims.
-			msg := mode.frame(make([]byte, 8*readLimit))
+			msg := mode.frame(make([]byte, 4*readLimit))
 			heap := sampleHeap()
-			b.measure(t, fmt.Sprintf("%d clients at once sending messages of 8× the read limit, again and again", attackers), func() {
+			b.measure(t, fmt.Sprintf("%d clients at once sending messages of 4× the read limit, again and again", attackers), func() {
 				repeatFor(minAbuse, func(int) {
 					var wg sync.WaitGroup
 					for range attackers {
