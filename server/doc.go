@@ -5,7 +5,8 @@
 // the connected clients (see Stats and StatsHandler), pings every client and
 // drops those that stop answering, enforces a read limit and an origin check,
 // and closes every client with 1012 (service restart) on Shutdown so that
-// reconnecting clients know to come back.
+// reconnecting clients know to come back (after a wait, with
+// Options.ShutdownRetryAfter).
 //
 // A client that offers the subprotocol resock.v1 (docs/PROTOCOL.md; the
 // browser's ReconnectingWebSocket with {resume: true}, or the Go engine in

@@ -23,6 +23,8 @@ func ExampleServer_Handler() {
 	mux.Handle("/echo", s.Handler(server.Echo))
 	mux.Handle("/ws", s.Handler(room.Serve))
 	mux.Handle("/stats", s.StatsHandler())
+	// Without ReadHeaderTimeout a client that trickles its request headers
+	// holds a connection for as long as it likes.
 	hs := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	go func() {

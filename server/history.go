@@ -2,31 +2,42 @@
 
 package server
 
-// history keeps the most recent messages, up to a fixed count.
+// history keeps the most recent messages: as many as fit both a count and
+// a byte bound (payload bytes), dropping the oldest first.
 type history struct {
-	buf  []message
-	next int // index the next message goes to
-	full bool
+	buf      []message // a ring of len count
+	start, n int       // the oldest message's index, and how many are kept
+	bytes    int       // payload bytes of the kept messages
 }
 
-func newHistory(size int) history {
-	return history{buf: make([]message, size)}
+func newHistory(count int) history {
+	return history{buf: make([]message, count)}
 }
 
-func (h *history) add(m message) {
-	h.buf[h.next] = m
-	h.next = (h.next + 1) % len(h.buf)
-	if h.next == 0 {
-		h.full = true
+// add records m, dropping the oldest messages until it fits within
+// maxBytes. A message larger than maxBytes on its own leaves the history
+// empty: it holds the most recent messages that fit, and none do.
+func (h *history) add(m message, maxBytes int) {
+	size := len(m.data)
+	for h.n > 0 && (h.n == len(h.buf) || h.bytes+size > maxBytes) {
+		h.bytes -= len(h.buf[h.start].data)
+		h.buf[h.start] = message{}
+		h.start = (h.start + 1) % len(h.buf)
+		h.n--
 	}
+	if size > maxBytes {
+		return
+	}
+	h.buf[(h.start+h.n)%len(h.buf)] = m
+	h.n++
+	h.bytes += size
 }
 
 // messages returns the kept messages, oldest first.
 func (h *history) messages() []message {
-	if !h.full {
-		return append([]message(nil), h.buf[:h.next]...)
+	out := make([]message, 0, h.n)
+	for i := range h.n {
+		out = append(out, h.buf[(h.start+i)%len(h.buf)])
 	}
-	out := make([]message, 0, len(h.buf))
-	out = append(out, h.buf[h.next:]...)
-	return append(out, h.buf[:h.next]...)
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -32,6 +33,23 @@ import (
 func openSession(t *testing.T, ctx context.Context, url string, h wire.Hello) (*websocket.Conn, wire.Welcome) {
 	t.Helper()
 	c := dial(t, url, &websocket.DialOptions{Subprotocols: []string{wire.Protocol}})
+	return c, handshake(t, ctx, c, h)
+}
+
+// openSessionOnce is openSession for a connection the caller closes, and
+// the test does not keep: for attacks that open many.
+func openSessionOnce(t *testing.T, ctx context.Context, url string, h wire.Hello) (*websocket.Conn, wire.Welcome) {
+	t.Helper()
+	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Protocol}})
+	if err != nil {
+		t.Fatalf("failed to dial %s: %v", url, err)
+	}
+	return c, handshake(t, ctx, c, h)
+}
+
+// handshake sends h on c and returns the welcome.
+func handshake(t *testing.T, ctx context.Context, c *websocket.Conn, h wire.Hello) wire.Welcome {
+	t.Helper()
 	if h.Version == 0 {
 		h.Version = wire.Version
 	}
@@ -46,24 +64,62 @@ func openSession(t *testing.T, ctx context.Context, url string, h wire.Hello) (*
 	if err != nil || f.Type != wire.TypeWelcome {
 		t.Fatalf("answer to hello %x, %v: want a welcome", b, err)
 	}
-	return c, f.Welcome
+	return f.Welcome
 }
 
-func TestHostileOversizedMessageInResumeModeClosesWith1009(t *testing.T) {
-	ts := newTestServer(t, Options{ReadLimit: 4096}, Echo)
-	ctx := testCtx(t)
-	b := startBystander(t, ts.wsURL("/"))
-	defer b.stop()
-	b.measure(t, "oversized frames", 100*time.Millisecond, func() {
-		for range 20 {
-			c, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
-			if err := c.Write(ctx, websocket.MessageBinary, wire.AppendData(nil, true, make([]byte, 4096))); err != nil {
-				t.Fatal(err)
-			}
-			wantCloseStatus(t, ctx, c, websocket.StatusMessageTooBig)
-		}
-	})
-	ts.logs.waitForLine(t, "read limit", "read_limit=4096", "close_code=1009")
+func TestHostileOversizedMessageClosesWith1009(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		open func(t *testing.T, ctx context.Context, url string) *websocket.Conn
+		// frame wraps a payload as the mode sends it.
+		frame func([]byte) []byte
+	}{
+		{"plain", func(t *testing.T, _ context.Context, url string) *websocket.Conn { return dial(t, url, nil) },
+			func(p []byte) []byte { return p }},
+		{"resume", func(t *testing.T, ctx context.Context, url string) *websocket.Conn {
+			c, _ := openSession(t, ctx, url, wire.Hello{})
+			return c
+		}, func(p []byte) []byte { return wire.AppendData(nil, true, p) }},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			const readLimit, attackers = 64 << 10, 10
+			ts := newTestServer(t, Options{ReadLimit: readLimit}, Echo)
+			ctx := testCtx(t)
+			b := startBystander(t, ts.wsURL("/"))
+			defer b.stop()
+			// Each attacker sends four times the limit; the server must stop
+			// reading at the limit, whatever the frame claims.
+			msg := mode.frame(make([]byte, 4*readLimit))
+			heap := sampleHeap()
+			b.measure(t, fmt.Sprintf("%d clients at once sending messages of 4× the read limit, again and again", attackers), func() {
+				repeatFor(minAbuse, func(int) {
+					var wg sync.WaitGroup
+					for range attackers {
+						c := mode.open(t, ctx, ts.wsURL("/"))
+						wg.Go(func() {
+							defer c.CloseNow()
+							// The write may fail once the server closed.
+							_ = c.Write(ctx, websocket.MessageBinary, msg)
+							_, _, err := c.Read(ctx)
+							for err == nil {
+								_, _, err = c.Read(ctx)
+							}
+							if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+								t.Errorf("an oversized message ended with %v, want close code 1009", err)
+							}
+						})
+					}
+					wg.Wait()
+				})
+			})
+			// Per attacker: what the server reads up to the limit and its
+			// copy, and the connection's buffers at both ends. The
+			// attackers share one message.
+			checkHeap(t, "oversized messages", heap.peak(), attackers*(2*readLimit+128<<10)+2<<20,
+				"per attacker twice the read limit and 128 KiB of buffers, and 2 MiB")
+			ts.logs.waitForLine(t, "read limit", "read_limit=65536", "close_code=1009")
+		})
+	}
 }
 
 func TestHostileWebSocketPingFloodIsClosedWith1008(t *testing.T) {
@@ -72,31 +128,40 @@ func TestHostileWebSocketPingFloodIsClosedWith1008(t *testing.T) {
 	b := startBystander(t, ts.wsURL("/"))
 	defer b.stop()
 	var pings atomic.Int64
-	b.measure(t, "a WebSocket ping flood from 4 clients", 100*time.Millisecond, func() {
-		var wg sync.WaitGroup
-		for range 4 {
-			c := dial(t, ts.wsURL("/"), nil)
-			readCtx := c.CloseRead(ctx)
-			wg.Go(func() {
-				for readCtx.Err() == nil {
-					pctx, cancel := context.WithTimeout(ctx, time.Second)
-					err := c.Ping(pctx)
-					cancel()
-					if err != nil {
-						break
-					}
-					pings.Add(1)
-				}
-				<-readCtx.Done()
-				if got := websocket.CloseStatus(context.Cause(readCtx)); got != -1 && got != websocket.StatusPolicyViolation {
-					t.Errorf("flooder closed with %v, want 1008", got)
-				}
-			})
-		}
-		wg.Wait()
+	heap := sampleHeap()
+	b.measure(t, "WebSocket ping floods from 4 clients at a time", func() {
+		repeatFor(minAbuse, func(int) { pingFlood(t, ctx, ts, &pings) })
 	})
 	t.Logf("the flooders got %d pings answered before they were closed", pings.Load())
+	// A pong is written at once and kept nowhere.
+	checkHeap(t, "a WebSocket ping flood", heap.peak(), 4*128<<10+2<<20, "128 KiB of buffers per flooder, and 2 MiB")
 	ts.logs.waitForLine(t, "too many pings", "close_code=1008")
+}
+
+// pingFlood pings from 4 clients as fast as they get pongs until the
+// server closes them.
+func pingFlood(t *testing.T, ctx context.Context, ts *testServer, pings *atomic.Int64) {
+	var wg sync.WaitGroup
+	for range 4 {
+		c := dial(t, ts.wsURL("/"), nil)
+		readCtx := c.CloseRead(ctx)
+		wg.Go(func() {
+			for readCtx.Err() == nil {
+				pctx, cancel := context.WithTimeout(ctx, time.Second)
+				err := c.Ping(pctx)
+				cancel()
+				if err != nil {
+					break
+				}
+				pings.Add(1)
+			}
+			<-readCtx.Done()
+			if got := websocket.CloseStatus(context.Cause(readCtx)); got != -1 && got != websocket.StatusPolicyViolation {
+				t.Errorf("flooder closed with %v, want 1008", got)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestHostileResumePingFloodIsClosedWith1008(t *testing.T) {
@@ -104,37 +169,54 @@ func TestHostileResumePingFloodIsClosedWith1008(t *testing.T) {
 	ctx := testCtx(t)
 	b := startBystander(t, ts.wsURL("/"))
 	defer b.stop()
-	b.measure(t, "a resock.v1 ping flood", 100*time.Millisecond, func() {
-		c, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
-		sent := 0
-		ended := make(chan error, 1)
-		go func() {
-			_, err := drain(ctx, c)
-			ended <- err
-		}()
-	flood:
-		for ; sent < 100000; sent++ {
-			select {
-			case err := <-ended:
-				if got := websocket.CloseStatus(err); got != websocket.StatusPolicyViolation {
-					t.Errorf("flooder ended with %v, want close code 1008", err)
-				}
-				break flood
-			default:
-			}
-			if err := c.Write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypePing, uint64(sent))); err != nil {
-				break
-			}
-		}
-		t.Logf("the flooder sent %d pings before it was closed", sent)
+	heap := sampleHeap()
+	b.measure(t, "resock.v1 ping floods, one client at a time", func() {
+		repeatFor(minAbuse, func(int) { resumePingFlood(t, ctx, ts) })
 	})
+	checkHeap(t, "a resock.v1 ping flood", heap.peak(), 128<<10+2<<20, "128 KiB of buffers for the flooder, and 2 MiB")
 	ts.logs.waitForLine(t, "too many pings", "close_code=1008")
+}
+
+// resumePingFlood sends resock.v1 pings from one client until the server
+// closes it.
+func resumePingFlood(t *testing.T, ctx context.Context, ts *testServer) {
+	c, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	sent := 0
+	ended := make(chan error, 1)
+	go func() {
+		_, err := drain(ctx, c)
+		ended <- err
+	}()
+flood:
+	for ; sent < 100000; sent++ {
+		select {
+		case err := <-ended:
+			if got := websocket.CloseStatus(err); got != websocket.StatusPolicyViolation {
+				t.Errorf("flooder ended with %v, want close code 1008", err)
+			}
+			break flood
+		default:
+		}
+		if err := c.Write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypePing, uint64(sent))); err != nil {
+			break
+		}
+	}
+	if sent == 100000 {
+		t.Errorf("the flooder sent %d pings and was not closed", sent)
+	}
+	c.CloseNow()
 }
 
 func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
 	const maxSessions, attempts = 500, 10000
 	logs := newTailLog(64)
-	ms := startMemServer(t, Options{MaxSessions: maxSessions, SessionRetention: time.Hour, RetryAfter: 7 * time.Second, Logger: slog.New(slog.NewTextHandler(logs, nil))}, Echo)
+	// The resume bystander below reads nothing while the flood runs, so
+	// it answers neither pings nor heartbeats: they wait.
+	ms := startMemServer(t, Options{
+		MaxSessions: maxSessions, SessionRetention: time.Hour, RetryAfter: 7 * time.Second,
+		PingInterval: time.Hour, HeartbeatInterval: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	}, Echo)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	// The bystander's session was opened before the flood.
@@ -183,18 +265,33 @@ func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
 		return false
 	}
 
+	// And a plain client measures the server meanwhile, against a control
+	// on a server of its own.
+	bc, err := ms.dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	control, err := startMemServer(t, Options{Logger: quietLogger()}, Echo).dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startBystanderOn(bc, control)
+	defer b.stop()
+
 	base := liveHeap()
 	start := time.Now()
 	refused := 0
 	var full uint64
-	for i := range attempts {
-		if abandon() {
-			refused++
+	b.measure(t, fmt.Sprintf("%d sessions opened and abandoned", attempts), func() {
+		for i := range attempts {
+			if abandon() {
+				refused++
+			}
+			if i == maxSessions {
+				full = liveHeap()
+			}
 		}
-		if i == maxSessions {
-			full = liveHeap()
-		}
-	}
+	})
 	elapsed := time.Since(start)
 	waitUntil(t, 5*time.Second, func() bool { return logs.has("refused session", "too many sessions", "close_code=1013") }, "a log line for the refusals")
 	after := liveHeap()
@@ -235,25 +332,54 @@ func TestHostileForgedSessionIDsNeverReachTheSession(t *testing.T) {
 	victimDone := victim.CloseRead(ctx)
 	b := startBystander(t, ts.wsURL("/"))
 	defer b.stop()
-	const tries = 200
-	b.measure(t, "200 hellos forging the victim's session", 100*time.Millisecond, func() {
-		for i := range tries {
+	tries := 0
+	heap := sampleHeap()
+	b.measure(t, "hellos forging the victim's session or made-up ones", func() {
+		tries = repeatFor(minAbuse, func(i int) {
+			// Half take the victim's id with a guessed token, half make up
+			// an id, which the server cannot tell from an expired one.
 			forged := wire.Hello{Session: w.Session, Token: wire.ID{byte(i), byte(i >> 8), 1}, Received: uint64(i % 3)}
-			c, got := openSession(t, ctx, ts.wsURL("/"), forged)
-			if got.Resumed || got.Session == w.Session {
-				t.Fatalf("a forged token got %+v: the session was stolen", got)
+			if i%2 == 1 {
+				forged.Session = wire.ID{byte(i), byte(i >> 8), 2}
 			}
+			c, got := openSessionOnce(t, ctx, ts.wsURL("/"), forged)
+			defer c.CloseNow()
+			if got.Resumed || got.Session == w.Session {
+				t.Fatalf("a forged hello got %+v: the session was stolen", got)
+			}
+			c.Close(websocket.StatusNormalClosure, "")
+		})
+		// As many of each kind.
+		if tries%2 == 1 {
+			tries++
+			c, _ := openSessionOnce(t, ctx, ts.wsURL("/"), wire.Hello{Session: wire.ID{1, 2, 3}, Token: wire.ID{4}})
+			defer c.CloseNow()
 			c.Close(websocket.StatusNormalClosure, "")
 		}
 	})
+	t.Logf("%d forged hellos", tries)
+	// Each gets a session, which its client ends: nothing is left but the
+	// log lines this test keeps.
+	checkHeap(t, "forged hellos", heap.peak(), 2<<20+uint64(tries)*2<<10,
+		"2 MiB, and 2 KiB of log per hello: a forged hello gets one session, ended with its connection")
 	select {
 	case <-victimDone.Done():
 		t.Fatalf("the victim's connection ended: %v", context.Cause(victimDone))
 	default:
 	}
 	ts.logs.waitForLine(t, "unknown, expired or unauthorised session")
-	if n := strings.Count(ts.logs.String(), "unknown, expired or unauthorised session"); n != tries {
-		t.Errorf("%d log lines for %d forged hellos", n, tries)
+	// Every forged hello is a warning that names the address it came from.
+	for _, reason := range []string{`reason="wrong token"`, `reason="no such session: expired or forged"`} {
+		n := 0
+		for line := range strings.Lines(ts.logs.String()) {
+			if strings.Contains(line, "unknown, expired or unauthorised session") && strings.Contains(line, reason) &&
+				strings.Contains(line, "level=WARN") && strings.Contains(line, "remote_addr=127.0.0.1:") {
+				n++
+			}
+		}
+		if n != tries/2 {
+			t.Errorf("%d warnings with %s and the remote address for %d such hellos", n, reason, tries/2)
+		}
 	}
 	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Sessions == 1 }, "only the victim's session left")
 }
@@ -263,7 +389,7 @@ func TestHostileForgedSessionIDsNeverReachTheSession(t *testing.T) {
 // has dropped it, and returns the peak growth.
 func slowReader(t *testing.T, ctx context.Context, ts *testServer, c *websocket.Conn, next func(i int) []byte, clients int) uint64 {
 	t.Helper()
-	base := liveHeap()
+	heap := sampleHeap()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -273,19 +399,18 @@ func slowReader(t *testing.T, ctx context.Context, ts *testServer, c *websocket.
 			}
 		}
 	}()
-	var peak uint64
 	deadline := time.Now().Add(10 * time.Second)
 	for ts.Stats().Clients == clients {
 		if time.Now().After(deadline) {
 			t.Fatalf("a client that never reads still holds its connection after 10s")
 		}
-		peak = max(peak, liveHeap())
 		checkQueues(t, ts.Server)
 		time.Sleep(20 * time.Millisecond)
 	}
+	grew := heap.peak()
 	c.CloseNow()
 	<-done
-	return max(peak, base) - base
+	return grew
 }
 
 // checkQueues checks what the server holds for its clients against the
@@ -326,14 +451,43 @@ func checkQueues(t *testing.T, s *Server) {
 func TestHostileStolenTokenTakesTheSessionOverVisibly(t *testing.T) {
 	ts := newTestServer(t, Options{}, Echo)
 	ctx := testCtx(t)
-	victim, w := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
-	thief, got := openSession(t, ctx, ts.wsURL("/"), wire.Hello{Session: w.Session, Token: w.Token})
-	defer thief.CloseNow()
-	if !got.Resumed || got.Session != w.Session {
-		t.Fatalf("the right token got %+v, want the session", got)
-	}
-	wantCloseStatus(t, ctx, victim, 4001)
+	b := startBystander(t, ts.wsURL("/"))
+	defer b.stop()
+	b.measure(t, "sessions taken over with their tokens", func() {
+		repeatFor(minAbuse, func(int) {
+			victim, w := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+			thief, got := openSession(t, ctx, ts.wsURL("/"), wire.Hello{Session: w.Session, Token: w.Token})
+			if !got.Resumed || got.Session != w.Session {
+				t.Fatalf("the right token got %+v, want the session", got)
+			}
+			wantCloseStatus(t, ctx, victim, 4001)
+			thief.Close(websocket.StatusNormalClosure, "")
+		})
+	})
 	ts.logs.waitForLine(t, "session moved to a newer connection", "close_code=4001")
+}
+
+// A wrong token never takes a session over, whoever holds its id: the
+// victim's connection stays open and the hello gets a fresh session.
+func TestHostileStolenIDWithWrongTokenLeavesTheVictimAlone(t *testing.T) {
+	ts := newTestServer(t, Options{}, Echo)
+	ctx := testCtx(t)
+	victim, w := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	victimDone := victim.CloseRead(ctx)
+	thief, got := openSession(t, ctx, ts.wsURL("/"), wire.Hello{Session: w.Session, Token: wire.ID{1}})
+	defer thief.CloseNow()
+	if got.Resumed || got.Session == w.Session {
+		t.Fatalf("a wrong token got %+v: the session was stolen", got)
+	}
+	ts.logs.waitForLine(t, "unknown, expired or unauthorised session", `reason="wrong token"`, "level=WARN")
+	select {
+	case <-victimDone.Done():
+		t.Fatalf("the victim's connection ended: %v", context.Cause(victimDone))
+	default:
+	}
+	if strings.Contains(ts.logs.String(), "session moved to a newer connection") {
+		t.Fatalf("a wrong token moved the session:\n%s", ts.logs)
+	}
 }
 
 func TestHostilePlainSlowReaderIsDropped(t *testing.T) {
@@ -343,12 +497,15 @@ func TestHostilePlainSlowReaderIsDropped(t *testing.T) {
 	b := startBystander(t, ts.wsURL("/"))
 	defer b.stop()
 	var grew uint64
-	b.measure(t, "a plain client that writes 1 MiB messages and never reads", 100*time.Millisecond, func() {
-		c := dial(t, ts.wsURL("/"), nil)
-		msg := make([]byte, 1<<20)
-		grew = slowReader(t, ctx, ts, c, func(int) []byte { return msg }, 2)
+	msg := make([]byte, 1<<20)
+	b.measure(t, "plain clients that write 1 MiB messages and never read, one at a time", func() {
+		repeatFor(minAbuse, func(int) {
+			c := dial(t, ts.wsURL("/"), nil)
+			grew = max(grew, slowReader(t, ctx, ts, c, func(int) []byte { return msg }, 2))
+		})
 	})
-	ts.logs.waitForLine(t, "client disconnected", "close_code=1006")
+	// The cause: the write timeout is 10 s, so it is the pings.
+	ts.logs.waitForLine(t, "client stopped answering pings", "ping_timeout=200ms", "close_code=1006")
 	t.Logf("peak heap growth while the slow reader was connected: %s", mib(grew))
 	// The figure includes the attacker's own buffers, in this process too.
 	if grew > 12<<20 {
@@ -363,7 +520,7 @@ func TestHostileResumeSlowReaderIsDropped(t *testing.T) {
 	b := startBystander(t, ts.wsURL("/"))
 	defer b.stop()
 	var grew uint64
-	b.measure(t, "a resume client that sends 1 MiB frames and never reads nor acknowledges", 100*time.Millisecond, func() {
+	b.measure(t, "a resume client that sends 1 MiB frames and never reads nor acknowledges", func() {
 		c, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
 		frame := wire.AppendData(nil, true, make([]byte, 1<<20-1))
 		grew = slowReader(t, ctx, ts, c, func(int) []byte { return frame }, 2)
@@ -385,6 +542,17 @@ func TestHostileResumeTrickleReaderIsDropped(t *testing.T) {
 		WriteTimeout:      writeTimeout,
 	}, Echo)
 	ctx := testCtx(t)
+	b := startBystander(t, ts.wsURL("/"))
+	defer b.stop()
+	b.measure(t, "resume clients that trickle frames and never read, one at a time", func() {
+		repeatFor(minAbuse, func(int) { trickleReader(t, ctx, ts, writeTimeout) })
+	})
+	ts.logs.waitForLine(t, "client stopped reading", "write_timeout=300ms", "close_code=1006")
+}
+
+// trickleReader fills the server's writes to it, then sends a small frame
+// every 50 ms and never reads, until the server drops it.
+func trickleReader(t *testing.T, ctx context.Context, ts *testServer, writeTimeout time.Duration) {
 	// A tiny receive buffer that is never read fills at once.
 	dialer := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		return rc.Control(func(fd uintptr) {
@@ -412,7 +580,7 @@ func TestHostileResumeTrickleReaderIsDropped(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	for ts.Stats().Clients == 1 {
+	for ts.Stats().Clients == 2 {
 		if time.Since(start) > 5*time.Second {
 			t.Fatalf("a client that sends but never reads still holds its connection after %v", time.Since(start).Round(time.Millisecond))
 		}
@@ -422,45 +590,59 @@ func TestHostileResumeTrickleReaderIsDropped(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("dropped %v after the trickle started (write timeout %v)", time.Since(start).Round(time.Millisecond), writeTimeout)
-	ts.logs.waitForLine(t, "client stopped reading", "write_timeout=300ms", "close_code=1006")
 }
 
 func TestHostileCrossOriginIsRefusedWith403(t *testing.T) {
 	ts := newTestServer(t, Options{}, Echo)
 	ctx := testCtx(t)
-	for _, origin := range []string{"http://evil.example", "null", "http://127.0.0.1.evil.example"} {
-		_, resp, err := websocket.Dial(ctx, ts.wsURL("/"), &websocket.DialOptions{
-			Subprotocols: []string{wire.Protocol},
-			HTTPHeader:   http.Header{"Origin": {origin}},
+	b := startBystander(t, ts.wsURL("/"))
+	defer b.stop()
+	origins := []string{"http://evil.example", "null", "http://127.0.0.1.evil.example"}
+	b.measure(t, "cross-origin handshakes", func() {
+		repeatFor(minAbuse, func(i int) {
+			origin := origins[i%len(origins)]
+			_, resp, err := websocket.Dial(ctx, ts.wsURL("/"), &websocket.DialOptions{
+				Subprotocols: []string{wire.Protocol},
+				HTTPHeader:   http.Header{"Origin": {origin}},
+			})
+			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("origin %q: err %v, response %v; want 403", origin, err, resp)
+			}
 		})
-		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
-			t.Errorf("origin %q: err %v, response %v; want 403", origin, err, resp)
-		}
+	})
+	for _, origin := range origins {
 		ts.logs.waitForLine(t, "refused WebSocket handshake", "origin="+origin)
 	}
-	if st := ts.Stats(); st.Accepted != 0 || st.Sessions != 0 {
+	// Only the bystander got in.
+	if st := ts.Stats(); st.Accepted != 1 || st.Sessions != 0 {
 		t.Errorf("after refused handshakes: %+v", st)
 	}
 }
 
 func TestHostileHelloNeverSentIsClosedWith1002(t *testing.T) {
-	ts := newTestServer(t, Options{HelloTimeout: 200 * time.Millisecond}, Echo)
+	// As long as minAbuse, so that the bystander is measured over it.
+	ts := newTestServer(t, Options{HelloTimeout: minAbuse}, Echo)
 	ctx := testCtx(t)
 	b := startBystander(t, ts.wsURL("/"))
 	defer b.stop()
-	b.measure(t, "50 upgraded connections that never send a hello", 100*time.Millisecond, func() {
+	base := liveHeap()
+	var grew uint64
+	b.measure(t, "50 upgraded connections that never send a hello", func() {
 		var cs []*websocket.Conn
 		for range 50 {
 			cs = append(cs, dial(t, ts.wsURL("/"), &websocket.DialOptions{Subprotocols: []string{wire.Protocol}}))
 		}
+		grew = heapGrowth(base)
 		start := time.Now()
 		for _, c := range cs {
 			wantCloseStatus(t, ctx, c, websocket.StatusProtocolError)
 		}
 		if took := time.Since(start); took > 2*time.Second {
-			t.Errorf("closed after %v, want about the hello timeout of 200ms", took)
+			t.Errorf("closed after %v, want about the hello timeout of %v", took, minAbuse)
 		}
 	})
+	// Measured with all 50 open, both ends in this process.
+	checkHeap(t, "50 connections without a hello", grew, 50*128<<10, "128 KiB of buffers per connection: nothing is read but the handshake")
 	ts.logs.waitForLine(t, "no hello in time", "close_code=1002")
 	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Clients == 1 }, "only the bystander left")
 }
@@ -468,8 +650,9 @@ func TestHostileHelloNeverSentIsClosedWith1002(t *testing.T) {
 func TestHostileSlowlorisUpgradeIsCutAtReadHeaderTimeout(t *testing.T) {
 	logs := &logBuffer{}
 	d, _ := NewDemo(Options{Logger: newLogger(logs)}, t.TempDir(), t.TempDir())
-	d.http.ReadHeaderTimeout = 300 * time.Millisecond
-	d.http.IdleTimeout = 300 * time.Millisecond
+	// As long as minAbuse, so that the bystander is measured over it.
+	d.http.ReadHeaderTimeout = minAbuse
+	d.http.IdleTimeout = minAbuse
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -486,7 +669,8 @@ func TestHostileSlowlorisUpgradeIsCutAtReadHeaderTimeout(t *testing.T) {
 	})
 	b := startBystander(t, "ws://"+ln.Addr().String()+"/echo")
 	defer b.stop()
-	b.measure(t, "50 upgrade requests trickled a byte at a time", 100*time.Millisecond, func() {
+	heap := sampleHeap()
+	b.measure(t, "50 upgrade requests trickled a byte at a time", func() {
 		var wg sync.WaitGroup
 		for range 50 {
 			wg.Go(func() {
@@ -516,10 +700,11 @@ func TestHostileSlowlorisUpgradeIsCutAtReadHeaderTimeout(t *testing.T) {
 		}
 		wg.Wait()
 	})
+	checkHeap(t, "50 trickled upgrade requests", heap.peak(), 50*128<<10, "128 KiB of buffers per connection: the headers are cut at ReadHeaderTimeout")
 	waitUntil(t, 5*time.Second, func() bool {
 		return strings.Count(logs.String(), "request headers not received in time") == 50
 	}, "a log line for each cut connection")
-	if !strings.Contains(logs.String(), "read_header_timeout=300ms") {
+	if !strings.Contains(logs.String(), "read_header_timeout="+minAbuse.String()) {
 		t.Errorf("the log lines do not name the timeout:\n%s", logs)
 	}
 

@@ -56,6 +56,17 @@ type Options struct {
 	// comes back; default 5s.
 	RetryAfter time.Duration
 
+	// ShutdownRetryAfter is the least wait Shutdown tells each client to
+	// observe before it comes back: each is told a wait drawn at random
+	// between it and twice it, so that the restarted server is not met by
+	// every client at once. A resume client gets a retry-after frame before
+	// the close; a plain one the close reason "retry-after=SECONDS", in
+	// whole seconds rounded up. Default none: clients come back on their
+	// own backoff, which suits a server behind a load balancer whose other
+	// instances take them at once; set it when clients must wait for this
+	// very server to return.
+	ShutdownRetryAfter time.Duration
+
 	// WriteTimeout bounds each write to a client: one that does not take a
 	// message within it is dropped (close code 1006) and logged, so a client
 	// that stops reading cannot hold the server's writers. In resume mode its

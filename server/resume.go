@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,24 +32,29 @@ func newSessions(max int) *sessions {
 }
 
 // find returns the session a hello may resume: its id is known, its token
-// matches (compared in constant time) and its count is possible.
-func (r *sessions) find(h wire.Hello) *session {
+// matches (compared in constant time) and its count is possible. Otherwise
+// it says why not.
+func (r *sessions) find(h wire.Hello) (*session, string) {
 	if h.Session.IsZero() {
-		return nil
+		return nil, ""
 	}
 	r.mu.Lock()
 	s := r.byID[h.Session]
 	r.mu.Unlock()
-	if s == nil || subtle.ConstantTimeCompare(s.token[:], h.Token[:]) != 1 {
-		return nil
+	if s == nil {
+		// An expired session and a forged id look the same from here.
+		return nil, "no such session: expired or forged"
+	}
+	if subtle.ConstantTimeCompare(s.token[:], h.Token[:]) != 1 {
+		return nil, "wrong token"
 	}
 	s.mu.Lock()
 	ok := s.canResumeLocked(h.Received)
 	s.mu.Unlock()
 	if !ok {
-		return nil
+		return nil, "impossible count"
 	}
-	return s
+	return s, ""
 }
 
 var errTooManySessions = errors.New("too many sessions")
@@ -99,9 +105,17 @@ func (r *sessions) shutdown() []*session {
 // serveResume runs one resock.v1 connection: the handshake, then the link
 // between the client and its session until the connection ends.
 func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn)) {
+	// The read loop reads the socket at all times, which is what lets
+	// coder/websocket see the pongs to the pings below.
 	go wc.readLoop()
+	pingDone := make(chan struct{})
+	go func() {
+		defer close(pingDone)
+		wc.pingLoop(s.opts.PingInterval, s.opts.PingTimeout)
+	}()
 	defer func() {
 		wc.waitClosed()
+		<-pingDone
 		_ = wc.ws.CloseNow()
 	}()
 
@@ -125,23 +139,30 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 	}
 	h := f.Hello
 
-	sess := s.sessions.find(h)
-	resumed := sess != nil
-	if resumed && sess.attach(wc, h, true) {
+	sess, why := s.sessions.find(h)
+	if sess != nil && sess.attach(wc, h, true) {
 		sess.log.Info("session resumed", "client", wc.id, "client_received", h.Received)
 	} else {
-		if !h.Session.IsZero() {
-			wc.log.Info("unknown, expired or unauthorised session, starting a new one")
+		switch {
+		case why != "":
+			// The client is told only that it has a fresh session, as for an
+			// expired one; the log says more, with the address (wc.log has
+			// it), so that guessing at sessions shows.
+			wc.log.Warn("unknown, expired or unauthorised session, starting a new one",
+				"reason", why, "session", fmt.Sprintf("%x", h.Session[:]))
+		case sess != nil:
+			wc.log.Info("session ended while it was resumed, starting a new one", "session", sess.name())
 		}
 		sess, err = s.newSession(wc, h)
+		if errors.Is(err, ErrServerClosed) {
+			wc.log.Info("refused session: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
+			_ = wc.closeRestart(s.restartWait())
+			return
+		}
 		if err != nil {
-			code, reason := websocket.StatusTryAgainLater, "too many sessions"
-			if errors.Is(err, ErrServerClosed) {
-				code, reason = websocket.StatusServiceRestart, "service restart"
-			}
-			wc.log.Warn("refused session", "err", err, "close_code", int(code))
+			wc.log.Warn("refused session", "err", err, "close_code", int(websocket.StatusTryAgainLater))
 			_ = wc.write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeRetryAfter, uint64(s.opts.RetryAfter/time.Millisecond)))
-			_ = wc.Close(code, reason)
+			_ = wc.Close(websocket.StatusTryAgainLater, "too many sessions")
 			return
 		}
 		if !sess.attach(wc, h, false) {

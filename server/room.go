@@ -12,12 +12,15 @@ import (
 // DefaultHistory is the history NewRoom keeps when asked for none.
 const DefaultHistory = 1000
 
+// DefaultHistoryBytes is the default Room.HistoryBytes: 8 MiB.
+const DefaultHistoryBytes = 8 << 20
+
 // DefaultQueueSize is the default Room.QueueSize.
 const DefaultQueueSize = 256
 
 // Room is the whiteboard room: every message a client sends goes to every
 // other client in the room, and the most recent ones are kept for clients
-// that join later.
+// that join later, within a count (NewRoom's history) and HistoryBytes.
 //
 // Each client has its own bounded outgoing queue and writer, so one slow
 // client never holds up the others: when its queue is full it is dropped with
@@ -26,6 +29,13 @@ type Room struct {
 	// QueueSize is how many messages may wait for one client before it is
 	// dropped; default DefaultQueueSize. Set it before the first Serve.
 	QueueSize int
+
+	// HistoryBytes bounds the payload bytes of the kept history; the oldest
+	// messages are dropped first. A count alone would let messages of up
+	// to Options.ReadLimit each pile up to a gigabyte, replayed to every
+	// client that joins. Default DefaultHistoryBytes. Set it before the
+	// first Serve.
+	HistoryBytes int
 
 	mu      sync.Mutex
 	members map[*member]struct{}
@@ -43,7 +53,8 @@ type member struct {
 }
 
 // NewRoom returns an empty room that replays its last history messages to
-// every client that joins (DefaultHistory when history <= 0).
+// every client that joins (DefaultHistory when history <= 0), fewer when
+// they hold more than HistoryBytes.
 func NewRoom(history int) *Room {
 	if history <= 0 {
 		history = DefaultHistory
@@ -119,7 +130,11 @@ func (r *Room) broadcast(from *member, msg message) {
 	if _, ok := r.members[from]; !ok {
 		return
 	}
-	r.history.add(msg)
+	maxBytes := r.HistoryBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultHistoryBytes
+	}
+	r.history.add(msg, maxBytes)
 	for m := range r.members {
 		if m == from {
 			continue

@@ -3,8 +3,10 @@
 package server
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +104,85 @@ func TestRoomHistoryIsBounded(t *testing.T) {
 	for _, want := range []string{"m4", "m5", "m6"} {
 		if got := readText(t, ctx, late); got != want {
 			t.Fatalf("late joiner got %q, want %q", got, want)
+		}
+	}
+}
+
+func TestRoomHistoryIsBoundedInBytes(t *testing.T) {
+	room := NewRoom(10)
+	room.HistoryBytes = 10
+	ts := newRoomServer(t, room)
+	ctx := testCtx(t)
+	a, b := dial(t, ts.wsURL("/"), nil), dial(t, ts.wsURL("/"), nil)
+	waitRoomClients(t, room, 2)
+
+	// Three of these hold 12 bytes: the oldest must go.
+	for _, m := range []string{"m1-a", "m2-b", "m3-c"} {
+		write(t, ctx, a, websocket.MessageText, m)
+	}
+	// A message is in the history once another client got it.
+	for range 3 {
+		readText(t, ctx, b)
+	}
+
+	late := dial(t, ts.wsURL("/"), nil)
+	waitRoomClients(t, room, 3)
+	write(t, ctx, a, websocket.MessageText, "m4")
+	for _, want := range []string{"m2-b", "m3-c", "m4"} {
+		if got := readText(t, ctx, late); got != want {
+			t.Fatalf("late joiner got %q, want %q", got, want)
+		}
+	}
+}
+
+// The default byte bound holds: 1 MiB messages, each within the default
+// read limit, are kept 8 at a time although the count allows 1000.
+func TestRoomHistoryDefaultByteBound(t *testing.T) {
+	room := NewRoom(0)
+	sender, _ := room.join(&Conn{})
+	for i := range 12 {
+		room.broadcast(sender, message{typ: websocket.MessageBinary, data: bytes.Repeat([]byte{byte(i)}, DefaultReadLimit)})
+	}
+	_, backlog := room.join(&Conn{})
+	if len(backlog) != DefaultHistoryBytes/DefaultReadLimit {
+		t.Fatalf("a joiner gets %d messages of 1 MiB, want %d (DefaultHistoryBytes)", len(backlog), DefaultHistoryBytes/DefaultReadLimit)
+	}
+	for i, m := range backlog {
+		if want := byte(12 - len(backlog) + i); m.data[0] != want {
+			t.Fatalf("history message %d is message %d, want %d: the oldest go first", i, m.data[0], want)
+		}
+	}
+}
+
+func TestHistoryKeepsTheNewestThatFitBothBounds(t *testing.T) {
+	h := newHistory(3)
+	add := func(s string) { h.add(message{data: []byte(s)}, 6) }
+	got := func() string {
+		var parts []string
+		total := 0
+		for _, m := range h.messages() {
+			parts = append(parts, string(m.data))
+			total += len(m.data)
+		}
+		if total != h.bytes {
+			t.Fatalf("history counts %d bytes, holds %d", h.bytes, total)
+		}
+		return strings.Join(parts, ",")
+	}
+	for _, step := range []struct{ add, want string }{
+		{"a", "a"},
+		{"b", "a,b"},
+		{"c", "a,b,c"},
+		{"d", "b,c,d"},       // the count bound
+		{"eeee", "c,d,eeee"}, // both fit exactly: 6 bytes
+		{"ff", "eeee,ff"},    // the byte bound drops two
+		{"ggggggg", ""},      // larger than the bound on its own
+		{"h", "h"},
+		{"iiiii", "h,iiiii"},
+	} {
+		add(step.add)
+		if g := got(); g != step.want {
+			t.Fatalf("after adding %q the history is %q, want %q", step.add, g, step.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -75,7 +76,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, app func(ctx cont
 		c.log.Info("refused client: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
 		// Nobody waits for this handler, so the handshake gets a short leash.
 		cut := time.AfterFunc(time.Second, func() { _ = hw.conn.Close() })
-		_ = ws.Close(websocket.StatusServiceRestart, "service restart")
+		_ = c.closeRestart(s.restartWait())
 		cut.Stop()
 		return
 	}
@@ -120,16 +121,18 @@ func (s *Server) runApp(app func(ctx context.Context, c *Conn), c *Conn) {
 	app(ctx, c)
 }
 
-// Shutdown closes every client with 1012 (service restart) and waits for
-// their handlers to return. From then on the Server closes every new client
-// the same way, at once. When ctx is done first, the remaining connections are dropped without
-// a handshake and Shutdown returns an error wrapping ctx.Err().
+// Shutdown closes every client with 1012 (service restart), with the wait
+// Options.ShutdownRetryAfter calls for, and waits for their handlers to
+// return. From then on the Server closes every new client the same way, at
+// once. When ctx is done first, the remaining connections are dropped
+// without a handshake and Shutdown returns an error wrapping ctx.Err().
 //
 // Shutdown does not stop the http.Server: http.Server.Shutdown does not know
 // about WebSocket connections (they are hijacked), so call both.
 func (s *Server) Shutdown(ctx context.Context) error {
+	// Their links are closed below with every other connection.
 	for _, sess := range s.sessions.shutdown() {
-		sess.end(ErrServerClosed, websocket.StatusServiceRestart, "service restart")
+		sess.end(ErrServerClosed)
 	}
 	appsDone := make(chan struct{})
 	go func() {
@@ -137,9 +140,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(appsDone)
 	}()
 	conns, drained := s.clients.shutdown()
-	s.log.Info("shutting down, closing clients", "clients", len(conns), "close_code", int(websocket.StatusServiceRestart))
+	s.log.Info("shutting down, closing clients", "clients", len(conns), "close_code", int(websocket.StatusServiceRestart),
+		"retry_after", s.opts.ShutdownRetryAfter)
 	for _, c := range conns {
-		go c.Close(websocket.StatusServiceRestart, "service restart")
+		go c.closeRestart(s.restartWait())
 	}
 	select {
 	case <-drained:
@@ -157,6 +161,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		c.kill()
 	}
 	return fmt.Errorf("failed to close clients gracefully: %w", ctx.Err())
+}
+
+// restartWait returns the wait to tell one client that the server is
+// restarting: none without Options.ShutdownRetryAfter, else a random wait
+// in [ShutdownRetryAfter, 2×ShutdownRetryAfter), so that the clients come
+// back spread out rather than all at once.
+func (s *Server) restartWait() time.Duration {
+	d := s.opts.ShutdownRetryAfter
+	if d <= 0 {
+		return 0
+	}
+	return d + mathrand.N(d)
 }
 
 // newID returns a random client id, so ids from before and after a restart

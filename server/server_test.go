@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
 )
 
 func TestReadLimitClosesClientWith1009(t *testing.T) {
@@ -168,6 +170,143 @@ func TestShutdownClosesClientsWith1012(t *testing.T) {
 	wantCloseStatus(t, ctx, late, websocket.StatusServiceRestart)
 }
 
+// shutdownHint reads what a client hears when the server shuts down: the
+// retry-after frame a resume client gets before the close, and the close.
+func shutdownHint(ctx context.Context, c *websocket.Conn) (frame time.Duration, closed websocket.CloseError, err error) {
+	for {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			if !errors.As(err, &closed) {
+				return 0, closed, fmt.Errorf("the connection ended with %w, want a close frame", err)
+			}
+			return frame, closed, nil
+		}
+		if c.Subprotocol() != wire.Protocol {
+			continue
+		}
+		f, err := wire.ParseMessage(typ == websocket.MessageBinary, b)
+		if err != nil {
+			return 0, closed, fmt.Errorf("bad frame %x: %w", b, err)
+		}
+		if f.Type == wire.TypeRetryAfter {
+			if frame != 0 {
+				return 0, closed, errors.New("a second retry-after frame")
+			}
+			frame = time.Duration(f.Value) * time.Millisecond
+		}
+	}
+}
+
+func TestShutdownTellsClientsWhenToComeBack(t *testing.T) {
+	const hint = 3 * time.Second
+	ts := newTestServer(t, Options{ShutdownRetryAfter: hint}, Echo)
+	ctx := testCtx(t)
+	const n = 8
+	var plain, resume []*websocket.Conn
+	for range n {
+		c := dial(t, ts.wsURL("/"), nil)
+		write(t, ctx, c, websocket.MessageText, "up")
+		readText(t, ctx, c)
+		plain = append(plain, c)
+		rc, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+		resume = append(resume, rc)
+	}
+
+	type heard struct {
+		resume bool
+		frame  time.Duration
+		closed websocket.CloseError
+		err    error
+	}
+	results := make(chan heard, 2*n)
+	for _, c := range plain {
+		go func() {
+			f, cl, err := shutdownHint(ctx, c)
+			results <- heard{false, f, cl, err}
+		}()
+	}
+	for _, c := range resume {
+		go func() {
+			f, cl, err := shutdownHint(ctx, c)
+			results <- heard{true, f, cl, err}
+		}()
+	}
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	waits := map[time.Duration]bool{}
+	for range 2 * n {
+		h := <-results
+		if h.err != nil {
+			t.Fatal(h.err)
+		}
+		if h.closed.Code != websocket.StatusServiceRestart {
+			t.Fatalf("closed with %v, want 1012", h.closed)
+		}
+		wait := h.frame
+		if h.resume {
+			if h.closed.Reason != "service restart" {
+				t.Errorf("resume client: close reason %q, want \"service restart\"", h.closed.Reason)
+			}
+		} else {
+			if h.frame != 0 {
+				t.Errorf("a plain client got a retry-after frame")
+			}
+			secs, ok := strings.CutPrefix(h.closed.Reason, "retry-after=")
+			d, err := time.ParseDuration(secs + "s")
+			if !ok || err != nil {
+				t.Fatalf("plain client: close reason %q, want retry-after=SECONDS", h.closed.Reason)
+			}
+			wait = d
+		}
+		// Plain mode rounds up to whole seconds.
+		if wait < hint || wait > 2*hint {
+			t.Errorf("told to wait %v (resume %v), want [%v, %v]", wait, h.resume, hint, 2*hint)
+		}
+		if h.resume {
+			waits[wait] = true
+		}
+	}
+	if len(waits) < 2 {
+		t.Errorf("every resume client was told to wait %v: the reconnects are not spread", waits)
+	}
+	ts.logs.waitForLine(t, "shutting down", "retry_after=3s")
+
+	// A client that comes during or after the shutdown is told the same.
+	for _, protocols := range [][]string{nil, {wire.Protocol}} {
+		late := dial(t, ts.wsURL("/"), &websocket.DialOptions{Subprotocols: protocols})
+		f, cl, err := shutdownHint(ctx, late)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cl.Code != websocket.StatusServiceRestart || (protocols == nil && !strings.HasPrefix(cl.Reason, "retry-after=")) || (protocols != nil && f < hint) {
+			t.Errorf("a late client (protocols %q) heard %v and a retry-after frame of %v", protocols, cl, f)
+		}
+	}
+}
+
+func TestShutdownWithoutRetryAfterGivesNoHint(t *testing.T) {
+	ts := newTestServer(t, Options{}, Echo)
+	ctx := testCtx(t)
+	p := dial(t, ts.wsURL("/"), nil)
+	r, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Sessions == 1 && ts.Stats().Clients == 2 }, "both clients")
+	shut := make(chan error, 1)
+	go func() { shut <- ts.Shutdown(ctx) }()
+	for _, c := range []*websocket.Conn{p, r} {
+		f, cl, err := shutdownHint(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f != 0 || cl.Code != websocket.StatusServiceRestart || cl.Reason != "service restart" {
+			t.Errorf("without ShutdownRetryAfter a client heard %v and a retry-after frame of %v, want a plain 1012", cl, f)
+		}
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
+
 func TestShutdownDropsClientsThatDoNotAnswerAtDeadline(t *testing.T) {
 	ts := newTestServer(t, Options{PingInterval: time.Hour}, func(ctx context.Context, c *Conn) { <-ctx.Done() })
 	// This client never reads, so it never answers the close frame.
@@ -205,6 +344,29 @@ func TestClientThatStopsAnsweringPingsIsDropped(t *testing.T) {
 	ts.logs.waitForLine(t, "stopped answering pings", "close_code=1006")
 }
 
+// A resume client is pinged like a plain one, so a link that stops
+// answering is dropped even while the heartbeat would still wait.
+func TestResumeClientThatStopsAnsweringPingsIsDropped(t *testing.T) {
+	const interval, timeout = 100 * time.Millisecond, 100 * time.Millisecond
+	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout, HeartbeatInterval: time.Hour}, Echo)
+	ctx := testCtx(t)
+
+	start := time.Now()
+	// After the welcome this client never reads again, so it never answers
+	// a ping.
+	openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Clients == 0 }, "the client to be dropped")
+	elapsed := time.Since(start)
+	if elapsed > interval+timeout+time.Second {
+		t.Fatalf("dropped after %v, want within PingInterval+PingTimeout = %v", elapsed, interval+timeout)
+	}
+	ts.logs.waitForLine(t, "stopped answering pings", "close_code=1006")
+	// Dropped, not ended: the session waits for the client to come back.
+	if n := ts.Stats().Sessions; n != 1 {
+		t.Errorf("Sessions = %d after the drop, want 1", n)
+	}
+}
+
 func TestPingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
 	const interval, timeout = 50 * time.Millisecond, 40 * time.Millisecond
 	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout},
@@ -226,6 +388,48 @@ func TestPingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
 
 	// The server drops a client one PingInterval+PingTimeout after a missed
 	// pong; five pings prove the pongs were seen.
+	for i := range 5 {
+		select {
+		case <-pings:
+		case <-readCtx.Done():
+			t.Fatalf("connection closed after %d pings", i)
+		case <-ctx.Done():
+			t.Fatalf("only %d pings arrived", i)
+		}
+	}
+	if n := ts.Stats().Clients; n != 1 {
+		t.Fatalf("Clients = %d, want 1", n)
+	}
+}
+
+// In resume mode too the pongs are seen while the app does not read: the
+// connection's read loop keeps reading into the session's inbox.
+func TestResumePingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
+	const interval, timeout = 50 * time.Millisecond, 40 * time.Millisecond
+	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout, HeartbeatInterval: time.Hour},
+		func(ctx context.Context, c *Conn) { <-ctx.Done() })
+	ctx := testCtx(t)
+
+	pings := make(chan struct{}, 100)
+	c := dial(t, ts.wsURL("/"), &websocket.DialOptions{
+		Subprotocols: []string{wire.Protocol},
+		OnPingReceived: func(context.Context, []byte) bool {
+			pings <- struct{}{}
+			return true
+		},
+	})
+	if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: wire.Version})); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Read(ctx); err != nil {
+		t.Fatalf("no welcome: %v", err)
+	}
+	for range 3 {
+		if err := c.Write(ctx, websocket.MessageText, wire.AppendData(nil, false, []byte("unread"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readCtx := c.CloseRead(ctx)
 	for i := range 5 {
 		select {
 		case <-pings:

@@ -213,19 +213,15 @@ func (s *session) close(code websocket.StatusCode, reason string) error {
 	return nil
 }
 
-// end ends the session with err, closing its link with code.
-func (s *session) end(err error, code websocket.StatusCode, reason string) {
+// end ends the session with err. Its link, if any, is left to the caller
+// to close.
+func (s *session) end(err error) {
 	s.mu.Lock()
-	link := s.link
-	first := !s.ended
-	if first {
+	if !s.ended {
 		s.endLocked(err)
 	}
 	s.mu.Unlock()
 	s.srv.sessions.remove(s)
-	if first && link != nil {
-		_ = link.Close(code, reason)
-	}
 }
 
 func (s *session) endLocked(err error) {

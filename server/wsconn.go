@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
 )
 
 // incomingQueue is how many received messages a Conn holds for an app that
@@ -176,6 +178,34 @@ func (c *wsConn) Close(code websocket.StatusCode, reason string) error {
 	defer close(done)
 	err := c.ws.Close(code, reason)
 	if err != nil {
+		return fmt.Errorf("failed to close client %s: %w", c.id, err)
+	}
+	return nil
+}
+
+// closeRestart closes the connection with 1012 (service restart) and, when
+// wait is positive, tells the client to wait that long before it comes
+// back: a resock.v1 client with a retry-after frame just before the close,
+// a plain one with the close reason "retry-after=SECONDS" (rounded up, as
+// the reason carries whole seconds).
+func (c *wsConn) closeRestart(wait time.Duration) error {
+	done, ok := c.beginClose(websocket.StatusServiceRestart)
+	if !ok {
+		return fmt.Errorf("failed to close client %s: %w", c.id, net.ErrClosed)
+	}
+	defer close(done)
+	reason := "service restart"
+	if wait > 0 {
+		if c.ws.Subprotocol() == wire.Protocol {
+			// A client that does not take the frame in time is dropped by
+			// write; the close below then ends at once.
+			_ = c.write(context.Background(), websocket.MessageBinary,
+				wire.AppendValue(nil, wire.TypeRetryAfter, uint64((wait+time.Millisecond-1)/time.Millisecond)))
+		} else {
+			reason = "retry-after=" + strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
+		}
+	}
+	if err := c.ws.Close(websocket.StatusServiceRestart, reason); err != nil {
 		return fmt.Errorf("failed to close client %s: %w", c.id, err)
 	}
 	return nil
@@ -349,11 +379,14 @@ func (c *wsConn) pingLoop(interval, timeout time.Duration) {
 		// a write ends, which must not cut short a close handshake.
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err := c.ws.Ping(ctx)
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 		cancel()
 		if err == nil {
 			continue
 		}
-		if c.setCode(websocket.StatusAbnormalClosure) {
+		// A ping that failed for another reason failed because the
+		// connection ended, and the read loop records how.
+		if timedOut && c.setCode(websocket.StatusAbnormalClosure) {
 			c.log.Warn("client stopped answering pings, dropping it",
 				"ping_timeout", timeout, "close_code", int(websocket.StatusAbnormalClosure), "err", err)
 			_ = c.netConn.Close()

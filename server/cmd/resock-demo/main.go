@@ -4,11 +4,12 @@
 // JavaScript and WebAssembly files, an echo endpoint, the whiteboard room and
 // the server's stats.
 //
-//	resock-demo [-addr 127.0.0.1:8080] [-origin host,...] [-demo demo] [-jsglue jsglue]
+//	resock-demo [-addr 127.0.0.1:8080] [-origin host,...] [-demo demo] [-jsglue jsglue] [-retry-after 3s]
 //
-// On SIGINT or SIGTERM it closes every client with 1012 (service restart), so
-// reconnecting clients come back when it is started again, and exits within
-// 5 s.
+// On SIGINT or SIGTERM it closes every client with 1012 (service restart),
+// telling each to wait between -retry-after and twice it before it comes
+// back, so reconnecting clients return spread out once it is started again;
+// it exits within 5 s.
 package main
 
 import (
@@ -31,6 +32,11 @@ import (
 // shutdownTimeout leaves room within the promised 5 s for the process to exit.
 const shutdownTimeout = 4 * time.Second
 
+// defaultRetryAfter is about as long as the demo takes to be stopped and
+// started again by hand or by a supervisor: clients that came back sooner
+// would only find the port closed and back off further.
+const defaultRetryAfter = 3 * time.Second
+
 func main() {
 	err := run()
 	if err != nil {
@@ -44,17 +50,22 @@ func run() error {
 	origins := flag.String("origin", "", "comma-separated extra origin patterns allowed to open WebSockets (the same origin always is)")
 	demoDir := flag.String("demo", "demo", "directory of the demo page")
 	jsglueDir := flag.String("jsglue", "jsglue", "directory of resock.js, resock.wasm and wasm_exec.js")
+	retryAfter := flag.Duration("retry-after", defaultRetryAfter, "least wait clients are told to observe after a shutdown before they come back (0: no hint)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", flag.Args())
+	}
+	if *retryAfter < 0 {
+		return fmt.Errorf("-retry-after must not be negative, got %v", *retryAfter)
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
 
 	d, _ := server.NewDemo(server.Options{
-		OriginPatterns: splitList(*origins),
-		Logger:         logger,
+		OriginPatterns:     splitList(*origins),
+		Logger:             logger,
+		ShutdownRetryAfter: *retryAfter,
 	}, *demoDir, *jsglueDir)
 
 	ln, err := net.Listen("tcp", *addr)
