@@ -26,6 +26,8 @@ type demoServer struct {
 	t    *testing.T
 	addr string
 	logs *logBuffer
+	// options are the server's, but for the logger.
+	options server.Options
 
 	demo   *server.Demo // nil while stopped
 	served chan error
@@ -35,7 +37,13 @@ type demoServer struct {
 // Its log is printed if the test failed.
 func startDemo(t *testing.T) *demoServer {
 	t.Helper()
-	s := &demoServer{t: t, addr: "127.0.0.1:0", logs: &logBuffer{}}
+	return startDemoWith(t, server.Options{})
+}
+
+// startDemoWith is startDemo with the server options o.
+func startDemoWith(t *testing.T, o server.Options) *demoServer {
+	t.Helper()
+	s := &demoServer{t: t, addr: "127.0.0.1:0", logs: &logBuffer{}, options: o}
 	s.start()
 	t.Cleanup(func() {
 		s.stop()
@@ -58,7 +66,9 @@ func (s *demoServer) start() {
 	}
 	s.addr = ln.Addr().String()
 	logger := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s.demo, _ = server.NewDemo(server.Options{Logger: logger}, demoDir, assetsDir)
+	o := s.options
+	o.Logger = logger
+	s.demo, _ = server.NewDemo(o, demoDir, assetsDir)
 	s.served = make(chan error, 1)
 	go func(d *server.Demo, served chan<- error) { served <- d.Serve(ln) }(s.demo, s.served)
 }
