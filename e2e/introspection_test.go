@@ -98,3 +98,39 @@ func TestDropOldestDropsAndSaysSo(t *testing.T) {
 		t.Errorf("echoes %q, want the newest three, %q", got, sent[2:])
 	}
 }
+
+// TestStatsCountTextInUTF8 checks the glue's byte counts of text, which
+// take a different path by length and content, against the browser's own
+// encoder, both ways and in both modes.
+func TestStatsCountTextInUTF8(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	srv := startLifeServer(t)
+	p := openLifeHarness(t, ctx, "page", srv)
+
+	texts := `[
+		"", "ascii", "héllo", "a".repeat(100), "é".repeat(100), "a".repeat(2048), "a".repeat(2049),
+		"é".repeat(3000), "a".repeat(70000), "😀".repeat(40000), "\ud800 lone", "x\udc00", "a".repeat(3000) + "\ud83d",
+	]`
+	for _, mode := range []string{"plain", "resume"} {
+		p.run(fmt.Sprintf(`h.openTracked(%s, %s, [], {resume: %t})`, js(mode), js(srv.wsURL("/echo")), mode == "resume"))
+		p.waitFor("the socket to open", fmt.Sprintf(`h.ws(%s).state === "open"`, js(mode)))
+		got := evaluate[[]string](p, fmt.Sprintf(`(async () => {
+			const ws = h.ws(%s), out = [];
+			for (const s of %s) {
+				const want = new TextEncoder().encode(s).length;
+				const before = ws.stats();
+				ws.send(s);
+				await new Promise((resolve) => ws.addEventListener("message", resolve, {once: true}));
+				const after = ws.stats();
+				const sent = after.bytesOut - before.bytesOut, received = after.bytesIn - before.bytesIn;
+				if (sent !== want || received !== want) {
+					out.push(s.length + " code units: sent " + sent + ", received " + received + ", want " + want);
+				}
+			}
+			return out;
+		})()`, js(mode), texts))
+		for _, g := range got {
+			t.Errorf("%s: %s", mode, g)
+		}
+	}
+}

@@ -266,21 +266,27 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 const utf8Encoder = new TextEncoder();
 
-// countScratch is where utf8Length lets the browser encode a longer string
-// only to count its bytes: encodeInto is about ten times faster than any
-// scan in JavaScript. It holds 64 Ki code units' worth.
+// countScratch is where utf8Length lets the browser encode a string only to
+// count its bytes, which beats any scan in JavaScript for strings that are
+// not ASCII or longer than a few KiB. It holds 64 Ki code units' worth.
 const countScratch = new Uint8Array(3 << 16);
 
 // utf8Length is the number of bytes of s in UTF-8, as the browser sends it:
-// a lone surrogate becomes U+FFFD, three bytes. A short string is tested by
-// a regular expression, which scans an ASCII string in native code.
+// a lone surrogate becomes U+FFFD, three bytes. Up to 2 Ki code units a
+// regular expression first checks for ASCII in native code: in Chromium it
+// takes half the time of encodeInto at 1 KiB; encodeInto overtakes it at
+// about 3 KiB.
 function utf8Length(s) {
 	const n = s.length;
-	if (n > 64 && 3 * n <= countScratch.length) {
+	const fits = 3 * n <= countScratch.length;
+	if (n > 2048 && fits) {
 		return utf8Encoder.encodeInto(s, countScratch).written;
 	}
 	if (!NON_ASCII.test(s)) {
 		return n;
+	}
+	if (n > 64 && fits) {
+		return utf8Encoder.encodeInto(s, countScratch).written;
 	}
 	let bytes = n;
 	for (let i = 0; i < n; i++) {
