@@ -31,7 +31,8 @@
  *   made and no retry spent while the network is down; the state is
  *   `"offline"` unless a connection is still open. A socket made offline
  *   calls no `url` function and counts no attempt before the network comes
- *   back. `online`: it reconnects after a random wait of at most 1 s.
+ *   back. `online`: it reconnects after a random wait of at most 1 s, or
+ *   once a server's retry-after wait has passed.
  * - The page hidden: heartbeats slow down to `hiddenHeartbeatInterval`.
  *   Visible again, or resumed after being frozen, or back from a sleep of
  *   the machine (a watchdog that ticks every second sees a tick come more
@@ -332,8 +333,8 @@ export interface ReconnectingEvent extends Event {
 	readonly attempt: number;
 	/**
 	 * The wait chosen before the attempt, in ms: 0 after `reconnect()` and
-	 * after `pageshow`, at most 1000 when the network came back, at least
-	 * the server's retry-after hint when it gave one.
+	 * after `pageshow`, at most 1000 when the network came back, and never
+	 * less than what is left of a server's retry-after hint.
 	 */
 	readonly delay: number;
 	/**

@@ -47,6 +47,7 @@ func (s *Socket) Suspend() {
 		s.forgetConn()
 		s.markDown()
 		s.emit(CloseEvent{Code: code, Reason: reason, WasClean: true, WillReconnect: true})
+		s.pausedRetry = true
 		s.setState(Offline)
 	}
 	s.pause()
@@ -65,9 +66,10 @@ func (s *Socket) Wake() {
 
 // pause stops attempts: a pending attempt or retry is called off. It did
 // not fail, so it is not counted: the attempt made when the Socket comes
-// back has its number, and its place in MaxRetries and the backoff. A drop
-// the policy is still deciding about is left to it: its answer ends the
-// Socket or, once nothing holds it any more, leads to the retry.
+// back has its number, and its place in MaxRetries and the backoff; a
+// server's retry-after still holds. A drop the policy is still deciding
+// about is left to it: its answer ends the Socket or, once nothing holds it
+// any more, leads to the retry.
 func (s *Socket) pause() {
 	switch s.state {
 	case Connecting, Reconnecting:
@@ -76,16 +78,21 @@ func (s *Socket) pause() {
 		} else {
 			// The first connection's attempt is not a retry and was
 			// never counted.
-			if s.attempt > 0 {
+			s.pausedRetry = s.attempt > 0
+			if s.pausedRetry {
 				s.attempt--
 			}
+			hintEnds := s.hintEnds
 			s.abandon()
+			s.hintEnds = hintEnds
 		}
 		s.setState(Offline)
 	}
 }
 
-// unpause reconnects after delay if nothing else holds the Socket.
+// unpause reconnects after delay, or once a server's retry-after has
+// passed, if nothing else holds the Socket. A first connection that never
+// got to try is made without a reconnecting event and is not a retry.
 func (s *Socket) unpause(delay time.Duration) {
 	if s.state != Offline || s.offline || s.suspended {
 		return
@@ -95,9 +102,14 @@ func (s *Socket) unpause(delay time.Duration) {
 		s.setState(s.attemptState())
 		return
 	}
-	s.attempt++
+	if wait := s.hintEnds - s.o.Clock.Now(); wait > delay {
+		delay = wait
+	}
 	s.setState(s.attemptState())
-	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay})
+	if s.pausedRetry {
+		s.attempt++
+		s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay})
+	}
 	if delay == 0 {
 		s.dial()
 		return

@@ -161,6 +161,76 @@ func TestSocketMadeOfflineWaitsForTheNetwork(t *testing.T) {
 	}
 }
 
+func TestFirstConnectionMadeAfterTheNetworkCameIsNotARetry(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(*harness)
+	}{
+		{"made offline", func(h *harness) {}},
+		{"offline during the first attempt", func(h *harness) {
+			h.s.SetOnline(true)
+			h.s.SetOnline(false)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, 0, func(o *Options) {
+				o.Offline = true
+				o.MaxRetries = 1
+			})
+			tc.start(h)
+			h.s.SetOnline(true)
+			h.clock.Advance(0)
+			if rc, rs := h.s.RetryCount(), eventsOf[ReconnectingEvent](h.rec); rc != 0 || len(rs) != 0 {
+				t.Fatalf("first connection: retry count %d, reconnecting events %v; want 0 and none", rc, rs)
+			}
+			// Its one retry is still there.
+			h.tr.Last(t).drop(1006, "")
+			h.clock.Advance(time.Second)
+			if rs := eventsOf[ReconnectingEvent](h.rec); len(rs) != 1 || rs[0].Attempt != 1 {
+				t.Fatalf("reconnecting events after the first attempt failed: %v, want attempt 1", rs)
+			}
+			if st := h.s.State(); st == Closed {
+				t.Fatal("closed after the first attempt: MaxRetries 1 allows one retry")
+			}
+		})
+	}
+}
+
+func TestNetworkFlapKeepsAServersRetryAfter(t *testing.T) {
+	h := newHarness(t, 0, nil)
+	h.tr.Last(t).open()
+	h.tr.Last(t).drop(1013, "retry-after=60")
+	h.clock.Advance(10 * time.Second)
+	h.s.SetOnline(false)
+	h.s.SetOnline(true)
+	h.clock.Advance(49*time.Second + 999*time.Millisecond)
+	if n := h.tr.Dials(); n != 1 {
+		t.Fatalf("dials %d before the server's 60 s were up, want 1: a network flap cut the wait short", n)
+	}
+	h.clock.Advance(time.Millisecond)
+	if n := h.tr.Dials(); n != 2 {
+		t.Fatalf("dials %d once the 60 s were up, want 2", n)
+	}
+	if rs := eventsOf[ReconnectingEvent](h.rec); rs[len(rs)-1].Delay != 50*time.Second {
+		t.Errorf("reconnecting event after the flap says %v, want the 50 s left of the wait", rs[len(rs)-1].Delay)
+	}
+
+	// A drop while offline keeps its hint too.
+	h.tr.Last(t).open()
+	h.s.SetOnline(false)
+	h.tr.Last(t).drop(1012, "retry-after=30")
+	h.clock.Advance(5 * time.Second)
+	h.s.SetOnline(true)
+	h.clock.Advance(25*time.Second - time.Millisecond)
+	if n := h.tr.Dials(); n != 2 {
+		t.Fatalf("dials %d: coming online 5 s into a 30 s retry-after dialled before it ended", n)
+	}
+	h.clock.Advance(time.Millisecond)
+	if n := h.tr.Dials(); n != 3 {
+		t.Fatalf("dials %d once the 30 s were up, want 3", n)
+	}
+}
+
 func TestSuspendClosesCleanlyAndWakeReconnects(t *testing.T) {
 	h := resumeHarness(t, nil)
 	c := h.tr.Last(t)

@@ -51,8 +51,12 @@ type Socket struct {
 	// close it calls final stays final.
 	asking bool
 	// hintEnds is when the wait a server asked for ends, while a retry
-	// waits for it: a probe does not cut it short.
+	// waits for it: neither a probe nor going offline and back cuts it
+	// short.
 	hintEnds time.Duration
+	// pausedRetry says that the attempt a paused Socket makes when it comes
+	// back is a retry, not its first connection.
+	pausedRetry bool
 
 	lastHeard, pingSent time.Duration
 	pingStamp           uint64
@@ -515,6 +519,10 @@ func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
 	code, reason := ev.Code, ev.Reason
 	s.emit(ev)
 	if s.offline || s.suspended {
+		s.pausedRetry = true
+		if hint > 0 {
+			s.hintEnds = s.o.Clock.Now() + hint
+		}
 		s.setState(Offline)
 		return
 	}
