@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,6 +21,11 @@ import (
 
 	"github.com/resock/resock/server"
 )
+
+// shutdownTimeout bounds the child's graceful shutdown. It is generous: a
+// client dropped at the deadline would get no retry-after, and the run would
+// no longer measure what it says.
+const shutdownTimeout = 30 * time.Second
 
 // The server runs in a child process of its own: a process may not hold
 // both ends of 10 000 connections under this machine's open-file limit, and
@@ -45,12 +52,20 @@ type serverStats struct {
 }
 
 // serveChild is the child's main: it serves Echo at /echo on addr until its
-// stdin closes; a line "stats" on stdin asks for a serverStats line.
-func serveChild(addr string) error {
+// stdin closes; a line "stats" on stdin asks for a serverStats line. On
+// SIGTERM it shuts down gracefully, as a deploy would: it stops listening,
+// calls Server.Shutdown with ShutdownRetryAfter set to retryAfter, writes a
+// "stopped" line and exits.
+func serveChild(addr string, retryAfter time.Duration) error {
 	out := json.NewEncoder(os.Stdout)
-	srv := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := server.New(server.Options{
+		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ShutdownRetryAfter: retryAfter,
+	})
 	mux := http.NewServeMux()
 	mux.Handle("GET /echo", srv.Handler(server.Echo))
+	term, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
 	ln, err := listen(addr)
 	if err != nil {
 		return err
@@ -61,18 +76,53 @@ func serveChild(addr string) error {
 	if err := out.Encode(childEvent{Event: "listening", At: time.Now().UnixNano()}); err != nil {
 		return err
 	}
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		if in.Text() == "stats" {
-			st := memoryNow()
-			st.Clients = srv.Stats().Clients
-			if err := out.Encode(childEvent{Event: "stats", Stats: &st}); err != nil {
-				return err
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		in := bufio.NewScanner(os.Stdin)
+		for in.Scan() {
+			lines <- in.Text()
+		}
+	}()
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				_ = httpSrv.Close()
+				<-served
+				return nil
 			}
+			if line == "stats" {
+				st := memoryNow()
+				st.Clients = srv.Stats().Clients
+				if err := out.Encode(childEvent{Event: "stats", Stats: &st}); err != nil {
+					return err
+				}
+			}
+		case <-term.Done():
+			err := shutdownChild(httpSrv, srv)
+			<-served
+			e := childEvent{Event: "stopped", At: time.Now().UnixNano()}
+			if err != nil {
+				e.Err = err.Error()
+			}
+			return out.Encode(e)
 		}
 	}
-	_ = httpSrv.Close()
-	<-served
+}
+
+// shutdownChild stops the listener first, so that no client reconnects to
+// the server on its way out, then closes every client with 1012 and its
+// retry-after.
+func shutdownChild(httpSrv *http.Server, srv *server.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("failed to stop the HTTP server: %w", err)
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("failed to shut down: %w", err)
+	}
 	return nil
 }
 
@@ -128,13 +178,14 @@ type child struct {
 	listenAt time.Time
 }
 
-// startChild starts the server process on addr and waits until it listens.
-func startChild(addr string) (*child, error) {
+// startChild starts the server process on addr, to shut down with
+// retryAfter on SIGTERM, and waits until it listens.
+func startChild(addr string, retryAfter time.Duration) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "-child-server", addr)
+	cmd := exec.Command(exe, "-child-server", addr, retryAfter.String())
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -194,4 +245,36 @@ func (c *child) stats() (serverStats, error) {
 func (c *child) kill() {
 	_ = c.cmd.Process.Kill()
 	_ = c.cmd.Wait()
+}
+
+// shutdown sends the server process SIGTERM, as a deploy would, and waits
+// until it has closed every client and exited.
+func (c *child) shutdown() error {
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		c.kill()
+		return fmt.Errorf("failed to signal the server process: %w", err)
+	}
+	timeout := time.After(shutdownTimeout + 30*time.Second)
+	for {
+		select {
+		case e, ok := <-c.events:
+			if !ok {
+				c.kill()
+				return errors.New("the server process exited without saying it stopped")
+			}
+			if e.Event != "stopped" {
+				continue
+			}
+			if err := c.cmd.Wait(); err != nil {
+				return fmt.Errorf("the server process failed: %w", err)
+			}
+			if e.Err != "" {
+				return fmt.Errorf("the server process: %s", e.Err)
+			}
+			return nil
+		case <-timeout:
+			c.kill()
+			return errors.New("the server process did not stop in time")
+		}
+	}
 }

@@ -114,7 +114,7 @@ func (f *fleet) close() {
 
 // sample is the number of connected clients at a moment.
 type sample struct {
-	// MS is the time since the server was killed.
+	// MS is the time since the server was killed (or sent SIGTERM).
 	MS        float64 `json:"ms"`
 	Connected int     `json:"connected"`
 }

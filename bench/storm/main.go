@@ -1,6 +1,7 @@
 // Command storm measures a reconnect storm: thousands of native resock
 // clients (the engine over coder/websocket) connected to one resock server,
-// which is killed and started again. It reports how long the clients take to
+// which is killed and started again (or, with -retry-after, shut down
+// gracefully, telling every client when to come back). It reports how long the clients take to
 // come back, the peak rate of new connections the server sees, and the
 // server's memory per connection; first with resock's default backoff
 // (exponential, full jitter), then with clients that retry at the classic
@@ -11,6 +12,13 @@
 // open-file limit):
 //
 //	go run ./bench/storm
+//
+// With -retry-after the server is not killed but sent SIGTERM, as in a
+// deploy: it stops listening and closes every client with 1012 (service
+// restart) and Options.ShutdownRetryAfter set to that hint; it is started
+// again -downtime after it exited. Its figures go to files of their own:
+//
+//	go run ./bench/storm -retry-after 3s
 package main
 
 import (
@@ -44,12 +52,27 @@ type config struct {
 	Clients  int           `json:"clients"`
 	Downtime time.Duration `json:"downtimeNs"`
 	DialRate int           `json:"dialRate"`
+	// RetryAfter, if not 0, shuts the server down gracefully with this
+	// Options.ShutdownRetryAfter instead of killing it.
+	RetryAfter time.Duration `json:"retryAfterNs,omitempty"`
+}
+
+// stop names how the server is stopped: "kill" or "SIGTERM".
+func (c config) stop() string {
+	if c.RetryAfter > 0 {
+		return "SIGTERM"
+	}
+	return "kill"
 }
 
 func main() {
 	log.SetFlags(0)
-	if len(os.Args) == 3 && os.Args[1] == "-child-server" {
-		if err := serveChild(os.Args[2]); err != nil {
+	if len(os.Args) == 4 && os.Args[1] == "-child-server" {
+		retryAfter, err := time.ParseDuration(os.Args[3])
+		if err != nil {
+			log.Fatalf("storm server: %v", err)
+		}
+		if err := serveChild(os.Args[2], retryAfter); err != nil {
 			log.Fatalf("storm server: %v", err)
 		}
 		return
@@ -64,9 +87,26 @@ func run() error {
 	flag.IntVar(&c.Clients, "clients", 10000, "clients connected to the server")
 	flag.DurationVar(&c.Downtime, "downtime", 2*time.Second, "how long the server stays dead before it starts again")
 	flag.IntVar(&c.DialRate, "dial-rate", 2000, "clients started per second before the storm")
+	flag.DurationVar(&c.RetryAfter, "retry-after", 0, "if set, shut the server down gracefully (SIGTERM) with this ShutdownRetryAfter instead of killing it")
 	out := flag.String("out", "bench/results", "directory for the results")
-	plot := flag.String("plot", "docs/reconnect-storm.png", "the PNG plot to write")
+	name := flag.String("name", "", "base name of the result files in -out (default storm, or storm-graceful-retry-after-DURATION with -retry-after)")
+	plot := flag.String("plot", "", "the PNG plot to write (default docs/reconnect-storm.png, or docs/reconnect-storm-graceful.png with -retry-after)")
 	flag.Parse()
+	if c.RetryAfter < 0 {
+		return fmt.Errorf("-retry-after %v: want 0 (kill) or a positive hint", c.RetryAfter)
+	}
+	if *name == "" {
+		*name = "storm"
+		if c.RetryAfter > 0 {
+			*name = "storm-graceful-retry-after-" + c.RetryAfter.String()
+		}
+	}
+	if *plot == "" {
+		*plot = "docs/reconnect-storm.png"
+		if c.RetryAfter > 0 {
+			*plot = "docs/reconnect-storm-graceful.png"
+		}
+	}
 
 	if err := checkFileLimit(c.Clients); err != nil {
 		return err
@@ -95,17 +135,18 @@ func run() error {
 	}
 	md := res.markdown()
 	fmt.Print(md)
-	if err := os.WriteFile(filepath.Join(*out, "storm.md"), []byte(md), 0o644); err != nil {
+	mdName, jsonName := filepath.Join(*out, *name+".md"), filepath.Join(*out, *name+".json")
+	if err := os.WriteFile(mdName, []byte(md), 0o644); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(*out, "storm.json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(jsonName, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	progress("wrote %s, %s and %s", *plot, filepath.Join(*out, "storm.md"), filepath.Join(*out, "storm.json"))
+	progress("wrote %s, %s and %s", *plot, mdName, jsonName)
 	return nil
 }
 
@@ -139,8 +180,12 @@ func progress(format string, args ...any) {
 // run is one storm: the measured figures and the connected count over time.
 type stormRun struct {
 	Name string `json:"name"`
-	// ServerBackMS is when the new server listened, after the kill.
+	// ServerBackMS is when the new server listened, after the kill (or
+	// after the SIGTERM, with a graceful shutdown).
 	ServerBackMS float64 `json:"serverBackMs"`
+	// ShutdownMS is how long a graceful shutdown took, from the SIGTERM
+	// until the server process exited.
+	ShutdownMS float64 `json:"shutdownMs,omitempty"`
 	// AllBackMS is from the server listening again to the last client
 	// connected; FirstBackMS to the first.
 	AllBackMS   float64 `json:"allBackMs"`
@@ -156,18 +201,20 @@ type stormRun struct {
 	// them connected.
 	ServerIdle   serverStats `json:"serverIdle"`
 	ServerLoaded serverStats `json:"serverLoaded"`
-	// Samples is the connected count every 10 ms, from before the kill.
+	// Samples is the connected count every 10 ms, from before the kill (or
+	// SIGTERM).
 	Samples []sample `json:"samples"`
 	// OpensPer10ms counts the connections opened in each 10 ms after the
-	// kill.
+	// kill (or SIGTERM).
 	OpensPer10ms []int `json:"opensPer10ms"`
-	// Opens are the connection times after the kill, in ms since it.
+	// Opens are the connection times after the kill (or SIGTERM), in ms
+	// since it.
 	Opens []float64 `json:"-"`
 }
 
 func storm(addr string, s scenario, c config) (stormRun, error) {
 	r := stormRun{Name: s.Name}
-	srv, err := startChild(addr)
+	srv, err := startChild(addr, c.RetryAfter)
 	if err != nil {
 		return r, err
 	}
@@ -203,12 +250,26 @@ func storm(addr string, s scenario, c config) (stormRun, error) {
 	rec := record(f, killAt, 10*time.Millisecond)
 	time.Sleep(before)
 	failedBefore := f.failed.Load()
-	srv.kill()
-	killAt = time.Now()
-	killed = true
-	progress("  server killed; restarting in %v", c.Downtime)
+	if c.RetryAfter > 0 {
+		// The clients hear of the shutdown from the SIGTERM on; the
+		// downtime counts from the process's exit, as after a kill.
+		killAt = time.Now()
+		err := srv.shutdown()
+		killed = true
+		if err != nil {
+			rec.finish()
+			return r, err
+		}
+		r.ShutdownMS = ms(time.Since(killAt))
+		progress("  server shut down in %.0f ms; restarting in %v", r.ShutdownMS, c.Downtime)
+	} else {
+		srv.kill()
+		killAt = time.Now()
+		killed = true
+		progress("  server killed; restarting in %v", c.Downtime)
+	}
 	time.Sleep(c.Downtime)
-	srv, err = startChild(addr)
+	srv, err = startChild(addr, c.RetryAfter)
 	if err != nil {
 		rec.finish()
 		return r, err
@@ -216,7 +277,7 @@ func storm(addr string, s scenario, c config) (stormRun, error) {
 	killed = false
 	backAt := srv.listenAt
 	r.ServerBackMS = ms(backAt.Sub(killAt))
-	progress("  server back %.0f ms after the kill", r.ServerBackMS)
+	progress("  server back %.0f ms after the %s", r.ServerBackMS, c.stop())
 
 	if err := f.waitConnected(c.Clients, time.Minute+reconnect.DefaultBackoff.Max); err != nil {
 		rec.finish()
@@ -228,7 +289,7 @@ func storm(addr string, s scenario, c config) (stormRun, error) {
 
 	opens := f.opensSince(killAt)
 	if len(opens) < c.Clients {
-		return r, fmt.Errorf("%d connections after the kill, want %d", len(opens), c.Clients)
+		return r, fmt.Errorf("%d connections after the %s, want %d", len(opens), c.stop(), c.Clients)
 	}
 	for _, o := range opens {
 		r.Opens = append(r.Opens, ms(o.Sub(killAt)))

@@ -55,6 +55,11 @@ func writePlot(name string, r results) error {
 	}
 	xMin := -0.5
 	title := fmt.Sprintf("%d resock clients: server killed at 0 s, started again %.1f s later", r.Config.Clients, r.Config.Downtime.Seconds())
+	xLabel := "seconds since the server was killed"
+	if ra := r.Config.RetryAfter; ra > 0 {
+		title = fmt.Sprintf("%d resock clients: SIGTERM at 0 s, retry-after %v, restart %.1f s after exit", r.Config.Clients, ra, r.Config.Downtime.Seconds())
+		xLabel = "seconds since the server was sent SIGTERM"
+	}
 	drawText(img, (plotWidth-textWidth(title, fontScale))/2, 14, title, fontScale, black)
 
 	top := panel{img: img, left: 110, top: 80, right: plotWidth - 40, bott: 470, xMin: xMin, xMax: xMax, yMax: niceMax(float64(r.Config.Clients))}
@@ -86,12 +91,14 @@ func writePlot(name string, r results) error {
 		}
 	}
 	bottom := panel{img: img, left: 110, top: 560, right: plotWidth - 40, bott: 790, xMin: xMin, xMax: xMax, yMax: niceMax(peak)}
-	bottom.frame("new connections per second (in 100 ms buckets)", "seconds since the server was killed")
+	bottom.frame("new connections per second (in 100 ms buckets)", xLabel)
 	for i := range r.Runs {
 		bottom.polyline(rates[i], lineColors[i%len(lineColors)])
 	}
 
-	// The legend, in a framed box at the top panel's lower right.
+	// The legend, in a framed box at the top panel's lower right; after a
+	// graceful shutdown the clients come back late and slowly, so it goes
+	// to the upper left, after the drop.
 	var labels []string
 	for _, run := range r.Runs {
 		labels = append(labels, fmt.Sprintf("%s: all back +%.1f s", run.Name, run.AllBackMS/1000))
@@ -103,6 +110,9 @@ func writePlot(name string, r results) error {
 	}
 	boxW, boxH := width+52+24, len(labels)*lineHeight+18
 	bx, by := top.right-boxW-16, top.bott-boxH-16
+	if r.Config.RetryAfter > 0 {
+		bx, by = top.x(0)+24, top.top+16
+	}
 	draw.Draw(img, image.Rect(bx, by, bx+boxW, by+boxH), &image.Uniform{white}, image.Point{}, draw.Src)
 	hline(img, bx, bx+boxW, by, markColor)
 	hline(img, bx, bx+boxW, by+boxH, markColor)

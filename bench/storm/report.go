@@ -15,13 +15,24 @@ type results struct {
 func (r results) markdown() string {
 	var b strings.Builder
 	m := r.Machine
-	fmt.Fprintf(&b, "Machine: %s, %d cores; %s; %s. %d native resock clients (plain mode, the engine over coder/websocket) on one server process, which is killed (SIGKILL) and started again after %v:\n\n",
-		m.CPU, m.Cores, m.Go, m.Date[:10], r.Config.Clients, r.Config.Downtime)
-	b.WriteString("| clients | server back after kill | first client back | all clients back | peak new connections/s (100 ms) | most in one second | failed attempts |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
-	for _, x := range r.Runs {
-		fmt.Fprintf(&b, "| %s | %.0f ms | +%.0f ms | +%.2f s | %.0f | %d | %d |\n",
-			x.Name, x.ServerBackMS, x.FirstBackMS, x.AllBackMS/1000, x.Peak100ms, x.Peak1s, x.FailedAttempts)
+	if ra := r.Config.RetryAfter; ra > 0 {
+		fmt.Fprintf(&b, "Machine: %s, %d cores; %s; %s. %d native resock clients (plain mode, the engine over coder/websocket) on one server process, which is shut down gracefully (SIGTERM: Shutdown with ShutdownRetryAfter %v, so each client is told to wait between %v and %v, in whole seconds rounded up, before it comes back) and started again %v after it exited:\n\n",
+			m.CPU, m.Cores, m.Go, m.Date[:10], r.Config.Clients, ra, ra, 2*ra, r.Config.Downtime)
+		b.WriteString("| clients | shutdown took | server back after SIGTERM | first client back | all clients back | peak new connections/s (100 ms) | most in one second | failed attempts |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, x := range r.Runs {
+			fmt.Fprintf(&b, "| %s | %.0f ms | %.0f ms | +%.0f ms | +%.2f s | %.0f | %d | %d |\n",
+				x.Name, x.ShutdownMS, x.ServerBackMS, x.FirstBackMS, x.AllBackMS/1000, x.Peak100ms, x.Peak1s, x.FailedAttempts)
+		}
+	} else {
+		fmt.Fprintf(&b, "Machine: %s, %d cores; %s; %s. %d native resock clients (plain mode, the engine over coder/websocket) on one server process, which is killed (SIGKILL) and started again after %v:\n\n",
+			m.CPU, m.Cores, m.Go, m.Date[:10], r.Config.Clients, r.Config.Downtime)
+		b.WriteString("| clients | server back after kill | first client back | all clients back | peak new connections/s (100 ms) | most in one second | failed attempts |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, x := range r.Runs {
+			fmt.Fprintf(&b, "| %s | %.0f ms | +%.0f ms | +%.2f s | %.0f | %d | %d |\n",
+				x.Name, x.ServerBackMS, x.FirstBackMS, x.AllBackMS/1000, x.Peak100ms, x.Peak1s, x.FailedAttempts)
+		}
 	}
 	if len(r.Runs) == 2 && r.Runs[1].Peak100ms > 0 {
 		fmt.Fprintf(&b, "\nPeak rate, jittered ÷ fixed: %.2f (100 ms buckets), %.2f (busiest second).\n",
