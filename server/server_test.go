@@ -367,80 +367,59 @@ func TestResumeClientThatStopsAnsweringPingsIsDropped(t *testing.T) {
 	}
 }
 
+// Pongs are seen while the app does not read, in both modes: in resume
+// mode the connection's read loop keeps reading into the session's inbox.
+// The pings come often and the timeout is generous: five answered pings in
+// a row show the pongs were read, and a stalled test machine cannot make a
+// client look dead.
 func TestPingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
-	const interval, timeout = 50 * time.Millisecond, 40 * time.Millisecond
-	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout},
-		func(ctx context.Context, c *Conn) { <-ctx.Done() })
-	ctx := testCtx(t)
+	for _, resume := range []bool{false, true} {
+		t.Run(fmt.Sprintf("resume=%v", resume), func(t *testing.T) {
+			ts := newTestServer(t, Options{PingInterval: 50 * time.Millisecond, PingTimeout: 5 * time.Second, HeartbeatInterval: time.Hour},
+				func(ctx context.Context, c *Conn) { <-ctx.Done() })
+			ctx := testCtx(t)
 
-	pings := make(chan struct{}, 100)
-	c := dial(t, ts.wsURL("/"), &websocket.DialOptions{
-		OnPingReceived: func(context.Context, []byte) bool {
-			pings <- struct{}{}
-			return true
-		},
-	})
-	// Messages the app never reads must not keep pongs from being read.
-	for range 3 {
-		write(t, ctx, c, websocket.MessageText, "unread")
-	}
-	readCtx := c.CloseRead(ctx)
-
-	// The server drops a client one PingInterval+PingTimeout after a missed
-	// pong; five pings prove the pongs were seen.
-	for i := range 5 {
-		select {
-		case <-pings:
-		case <-readCtx.Done():
-			t.Fatalf("connection closed after %d pings", i)
-		case <-ctx.Done():
-			t.Fatalf("only %d pings arrived", i)
-		}
-	}
-	if n := ts.Stats().Clients; n != 1 {
-		t.Fatalf("Clients = %d, want 1", n)
-	}
-}
-
-// In resume mode too the pongs are seen while the app does not read: the
-// connection's read loop keeps reading into the session's inbox.
-func TestResumePingsAreAnsweredWhileAppDoesNotRead(t *testing.T) {
-	const interval, timeout = 50 * time.Millisecond, 40 * time.Millisecond
-	ts := newTestServer(t, Options{PingInterval: interval, PingTimeout: timeout, HeartbeatInterval: time.Hour},
-		func(ctx context.Context, c *Conn) { <-ctx.Done() })
-	ctx := testCtx(t)
-
-	pings := make(chan struct{}, 100)
-	c := dial(t, ts.wsURL("/"), &websocket.DialOptions{
-		Subprotocols: []string{wire.Protocol},
-		OnPingReceived: func(context.Context, []byte) bool {
-			pings <- struct{}{}
-			return true
-		},
-	})
-	if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: wire.Version})); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := c.Read(ctx); err != nil {
-		t.Fatalf("no welcome: %v", err)
-	}
-	for range 3 {
-		if err := c.Write(ctx, websocket.MessageText, wire.AppendData(nil, false, []byte("unread"))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	readCtx := c.CloseRead(ctx)
-	for i := range 5 {
-		select {
-		case <-pings:
-		case <-readCtx.Done():
-			t.Fatalf("connection closed after %d pings", i)
-		case <-ctx.Done():
-			t.Fatalf("only %d pings arrived", i)
-		}
-	}
-	if n := ts.Stats().Clients; n != 1 {
-		t.Fatalf("Clients = %d, want 1", n)
+			pings := make(chan struct{}, 100)
+			opts := &websocket.DialOptions{
+				OnPingReceived: func(context.Context, []byte) bool {
+					pings <- struct{}{}
+					return true
+				},
+			}
+			unread := []byte("unread")
+			if resume {
+				opts.Subprotocols = []string{wire.Protocol}
+				unread = wire.AppendData(nil, false, unread)
+			}
+			c := dial(t, ts.wsURL("/"), opts)
+			if resume {
+				if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: wire.Version})); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := c.Read(ctx); err != nil {
+					t.Fatalf("no welcome: %v", err)
+				}
+			}
+			// Messages the app never reads must not keep pongs from being read.
+			for range 3 {
+				if err := c.Write(ctx, websocket.MessageText, unread); err != nil {
+					t.Fatal(err)
+				}
+			}
+			readCtx := c.CloseRead(ctx)
+			for i := range 5 {
+				select {
+				case <-pings:
+				case <-readCtx.Done():
+					t.Fatalf("connection closed after %d pings", i)
+				case <-ctx.Done():
+					t.Fatalf("only %d pings arrived", i)
+				}
+			}
+			if n := ts.Stats().Clients; n != 1 {
+				t.Fatalf("Clients = %d, want 1", n)
+			}
+		})
 	}
 }
 
