@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,7 @@ func (r *sessions) find(h wire.Hello) (*session, string) {
 	r.mu.Unlock()
 	if s == nil {
 		// An expired session and a forged id look the same from here.
-		return nil, "no such session: expired or forged"
+		return nil, noSuchSession
 	}
 	if subtle.ConstantTimeCompare(s.token[:], h.Token[:]) != 1 {
 		return nil, "wrong token"
@@ -56,6 +57,9 @@ func (r *sessions) find(h wire.Hello) (*session, string) {
 	}
 	return s, ""
 }
+
+// noSuchSession is why find finds no session for an id it does not know.
+const noSuchSession = "no such session: expired or forged"
 
 var errTooManySessions = errors.New("too many sessions")
 
@@ -147,8 +151,15 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		case why != "":
 			// The client is told only that it has a fresh session, as for an
 			// expired one; the log says more, with the address (wc.log has
-			// it), so that guessing at sessions shows.
-			wc.log.Warn("unknown, expired or unauthorised session, starting a new one",
+			// it), so that guessing at sessions shows. An id the server does
+			// not know is what every client brings back after a restart, so
+			// it is Info; a wrong token or an impossible count comes from no
+			// client of this session, so it is a warning.
+			level := slog.LevelWarn
+			if why == noSuchSession {
+				level = slog.LevelInfo
+			}
+			wc.log.Log(wc.ctx, level, "unknown, expired or unauthorised session, starting a new one",
 				"reason", why, "session", fmt.Sprintf("%x", h.Session[:]))
 		case sess != nil:
 			wc.log.Info("session ended while it was resumed, starting a new one", "session", sess.name())
