@@ -307,32 +307,22 @@ function utf8Length(s) {
 	return bytes;
 }
 
-// messageEvent makes the MessageEvent of a message from the server. Its
-// origin comes from a getter of a subclass made once per origin: given in
-// the MessageEventInit, Chromium converts the origin string anew for every
-// event, which made up more than half the event's cost.
-function messageEvent(p, data) {
+// messageEvent makes the MessageEvent of a message from the server at
+// origin. The origin comes from a getter of a subclass the socket makes
+// once per origin: given in the MessageEventInit, Chromium converts the
+// origin string anew for every event, which made up more than half the
+// event's cost.
+function messageEvent(p, origin, data) {
 	let Event = p.MessageEvent;
-	if (Event === undefined || Event.origin !== p.origin) {
-		Event = p.MessageEvent = messageEventClass(p.origin);
-	}
-	return new Event("message", { data });
-}
-
-const messageEventClasses = new Map();
-
-function messageEventClass(origin) {
-	let Event = messageEventClasses.get(origin);
-	if (Event === undefined) {
-		Event = class MessageEvent extends globalThis.MessageEvent {
+	if (Event === undefined || Event.origin !== origin) {
+		Event = p.MessageEvent = class MessageEvent extends globalThis.MessageEvent {
 			static origin = origin;
 			get origin() {
 				return origin;
 			}
 		};
-		messageEventClasses.set(origin, Event);
 	}
-	return Event;
+	return new Event("message", { data });
 }
 
 // plainReceiver makes the message handler of a plain-mode socket, which Go
@@ -370,7 +360,7 @@ function plainReceiver(ref, p) {
 		const target = ref.deref();
 		if (target !== undefined) {
 			const value = typeof data === "string" || p.arrayBuffer ? data : new Blob([data]);
-			target.dispatchEvent(messageEvent(p, value));
+			target.dispatchEvent(messageEvent(p, p.origin, value));
 		}
 	};
 }
@@ -444,7 +434,7 @@ function resumeReceiver(ref, p) {
 		}
 		const target = ref.deref();
 		if (target !== undefined) {
-			target.dispatchEvent(messageEvent(p, value));
+			target.dispatchEvent(messageEvent(p, p.origin, value));
 		}
 	};
 }
@@ -752,7 +742,7 @@ export class ReconnectingWebSocket extends EventTarget {
 		if (p) {
 			this.#path = p;
 			// Messages that reach Go become events here too, all alike.
-			p.messageEvent = (data) => messageEvent(p, data);
+			p.messageEvent = (data, origin) => messageEvent(p, origin, data);
 			if (p.resume) {
 				carrier(p);
 				p.receive = resumeReceiver(new WeakRef(this), p);

@@ -54,7 +54,7 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 			// The glue makes the events of the messages it delivers itself;
 			// those that pass through Go are made the same way.
 			if build, err := k.glue.obj.Get("messageEvent"); err == nil && typeOf(build) == safejs.TypeFunction {
-				return build.Invoke(data)
+				return build.Invoke(data, k.messageOrigin())
 			}
 		}
 		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.messageOrigin()})

@@ -32,8 +32,8 @@ import (
 //     added to the engine's counts by stats(); text counts its UTF-8 bytes;
 //   - maxMessageSize, expect (null for none), origin, arrayBuffer: what the
 //     handler needs to check and build a message event;
-//   - messageEvent: set by the glue, the function that makes the event of
-//     a message, for those that pass through Go as well.
+//   - messageEvent: set by the glue, the function (data, origin) that makes
+//     the event of a message, for those that pass through Go as well.
 //
 // In resume mode the glue also carries the session's data frames once the
 // handshake is done (see carry_js.go): resume is true, and carrying says
