@@ -52,7 +52,9 @@ func hostileCase(t *testing.T, url string, n int, options string, errorParts ...
 	}
 	lag := evaluate[float64](p, `h.lagMax()`)
 	t.Logf("error events %q; the page's timers were at most %.0f ms late", errs, lag)
-	if lag > 1000 {
+	// A page that reads the whole message before refusing it, or spins,
+	// stalls for far longer; the bound leaves room for a loaded machine.
+	if lag > 3000 {
 		t.Errorf("the page's event loop was held up for %.0f ms", lag)
 	}
 	return p
@@ -142,7 +144,9 @@ func TestHostileServerOversizedMessageInChromium(t *testing.T) {
 	if !slices.ContainsFunc(errs, func(e string) bool { return strings.Contains(e, "1000") && strings.Contains(e, "exceeds") }) {
 		t.Errorf("no error event says the message exceeds the limit of 1000 bytes: %q", errs)
 	}
-	if lag > 1000 {
+	// A page that reads the whole message before refusing it, or spins,
+	// stalls for far longer; the bound leaves room for a loaded machine.
+	if lag > 3000 {
 		t.Errorf("the page's event loop was held up for %.0f ms", lag)
 	}
 	// 1009 says the message was too big: retrying would bring it again, so
