@@ -374,14 +374,7 @@ func FuzzUpgradeRequest(f *testing.F) {
 				return
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err := ms.rawConn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		conn := ms.rawConn(t, 10*time.Second)
 		req := "GET / HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 			"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: " + version + "\r\n" +
 			"Origin: " + origin + "\r\nSec-WebSocket-Protocol: " + protocols + "\r\n\r\n"
@@ -451,14 +444,7 @@ func FuzzRawUpgradeRequest(f *testing.F) {
 	o := fuzzOptions()
 	ms := startMemServer(f, o, func(ctx context.Context, c *Conn) {})
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err := ms.rawConn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		conn := ms.rawConn(t, 5*time.Second)
 		if _, err := conn.Write(raw); err != nil {
 			t.Fatalf("failed to send the request: %v", err)
 		}

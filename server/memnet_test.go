@@ -272,9 +272,19 @@ func (ms *memServer) dial(ctx context.Context, protocols ...string) (*websocket.
 }
 
 // rawConn opens a bare pipe to the server, for requests no WebSocket client
-// would send.
-func (ms *memServer) rawConn(ctx context.Context) (net.Conn, error) {
-	return ms.ln.Dial(ctx, "", "")
+// would send, closed when the test ends; everything on it must be done
+// within deadline.
+func (ms *memServer) rawConn(tb testing.TB, deadline time.Duration) net.Conn {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	conn, err := ms.ln.Dial(ctx, "", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(deadline))
+	return conn
 }
 
 // waitIdle waits until the server has no client and no session left.

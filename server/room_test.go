@@ -98,12 +98,20 @@ func TestRoomHistoryIsBounded(t *testing.T) {
 		readText(t, ctx, b)
 	}
 
+	checkLateJoiner(t, ts, room, a, "m6", "m4", "m5", "m6")
+}
+
+// checkLateJoiner has a third client join room, sends next from a once it
+// is in, and checks that it gets want: the history, then next.
+func checkLateJoiner(t *testing.T, ts *testServer, room *Room, a *websocket.Conn, next string, want ...string) {
+	t.Helper()
+	ctx := testCtx(t)
 	late := dial(t, ts.wsURL("/"), nil)
 	waitRoomClients(t, room, 3)
-	write(t, ctx, a, websocket.MessageText, "m6")
-	for _, want := range []string{"m4", "m5", "m6"} {
-		if got := readText(t, ctx, late); got != want {
-			t.Fatalf("late joiner got %q, want %q", got, want)
+	write(t, ctx, a, websocket.MessageText, next)
+	for _, w := range want {
+		if got := readText(t, ctx, late); got != w {
+			t.Fatalf("late joiner got %q, want %q", got, w)
 		}
 	}
 }
@@ -125,14 +133,7 @@ func TestRoomHistoryIsBoundedInBytes(t *testing.T) {
 		readText(t, ctx, b)
 	}
 
-	late := dial(t, ts.wsURL("/"), nil)
-	waitRoomClients(t, room, 3)
-	write(t, ctx, a, websocket.MessageText, "m4")
-	for _, want := range []string{"m2-b", "m3-c", "m4"} {
-		if got := readText(t, ctx, late); got != want {
-			t.Fatalf("late joiner got %q, want %q", got, want)
-		}
-	}
+	checkLateJoiner(t, ts, room, a, "m4", "m2-b", "m3-c", "m4")
 }
 
 // The default byte bound holds: 1 MiB messages, each within the default
