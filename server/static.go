@@ -19,16 +19,16 @@ import (
 // Static serves the demo: "/" and the files beside it from demoDir, and
 // /resock.js, /resock.d.ts, /resock.wasm and /wasm_exec.js from jsglueDir.
 //
-// resock.wasm is served as application/wasm, gzip-compressed when the request
-// accepts gzip: from jsglueDir/resock.wasm.gz when that file is at least as
-// new as resock.wasm, otherwise compressed once in memory and cached until
-// resock.wasm changes. Every file is sent with Cache-Control: no-cache, so a
+// resock.wasm is served as application/wasm. It and the other files of
+// jsglueDir are compressed when the request accepts it: with brotli or
+// gzip from the file beside it with .br or .gz that make build writes, when
+// that is at least as new, otherwise with gzip once in memory, cached until
+// the file changes. Every file is sent with Cache-Control: no-cache, so a
 // rebuilt module is picked up on the next load.
 func Static(demoDir, jsglueDir string) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /resock.wasm", &wasmFile{path: filepath.Join(jsglueDir, "resock.wasm")})
-	for _, name := range []string{"resock.js", "resock.d.ts", "wasm_exec.js"} {
-		mux.Handle("GET /"+name, glueFile(filepath.Join(jsglueDir, name)))
+	for _, name := range []string{"resock.wasm", "resock.js", "resock.d.ts", "wasm_exec.js"} {
+		mux.Handle("GET /"+name, &glueFile{path: filepath.Join(jsglueDir, name)})
 	}
 	demo := http.FileServer(http.Dir(demoDir))
 	mux.Handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,14 +37,6 @@ func Static(demoDir, jsglueDir string) http.Handler {
 		demo.ServeHTTP(w, r)
 	}))
 	return mux
-}
-
-func glueFile(name string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setContentType(w, name)
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFile(w, r, name)
-	})
 }
 
 // contentTypes overrides the system MIME table, which may map .ts to
@@ -67,19 +59,20 @@ func setContentType(w http.ResponseWriter, name string) {
 	}
 }
 
-// wasmFile serves resock.wasm, gzip-compressed when the client accepts it.
-type wasmFile struct {
+// glueFile serves a file of jsglueDir, compressed when the client accepts
+// it.
+type glueFile struct {
 	path string
 
 	mu      sync.Mutex
-	modTime time.Time // of the resock.wasm gz was made from
+	modTime time.Time // of the file gz was made from
 	size    int64
 	gz      []byte
 }
 
-func (f *wasmFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *glueFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Type", "application/wasm")
+	setContentType(w, f.path)
 	h.Set("Cache-Control", "no-cache")
 	h.Add("Vary", "Accept-Encoding")
 
@@ -90,7 +83,7 @@ func (f *wasmFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ae := r.Header.Get("Accept-Encoding")
 	// Brotli packs Go's wasm about a fifth smaller than gzip; it is served
-	// only as prepared by the build, never compressed here.
+	// only as the build prepared it, never compressed here.
 	if accepts(ae, "br") && f.servePrecompressed(w, r, fi, ".br", "br") {
 		return
 	}
@@ -111,9 +104,9 @@ func (f *wasmFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", fi.ModTime(), bytes.NewReader(gz))
 }
 
-// servePrecompressed serves the file beside resock.wasm with ext, if it is
-// at least as new, with Content-Encoding coding.
-func (f *wasmFile) servePrecompressed(w http.ResponseWriter, r *http.Request, fi os.FileInfo, ext, coding string) bool {
+// servePrecompressed serves the file beside f with ext, if it is at least
+// as new, with Content-Encoding coding.
+func (f *glueFile) servePrecompressed(w http.ResponseWriter, r *http.Request, fi os.FileInfo, ext, coding string) bool {
 	pre, err := os.Open(f.path + ext)
 	if err != nil {
 		return false
@@ -128,9 +121,9 @@ func (f *wasmFile) servePrecompressed(w http.ResponseWriter, r *http.Request, fi
 	return true
 }
 
-// compressed returns resock.wasm gzipped, compressing it only when it changed
+// compressed returns the file gzipped, compressing it only when it changed
 // since the last call.
-func (f *wasmFile) compressed(fi os.FileInfo) ([]byte, error) {
+func (f *glueFile) compressed(fi os.FileInfo) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.gz != nil && f.modTime.Equal(fi.ModTime()) && f.size == fi.Size() {

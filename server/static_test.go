@@ -265,3 +265,36 @@ func TestStaticServesAPrecompressedBrotliWasmToClientsThatAskForIt(t *testing.T)
 	resp, _ = get(t, hs.URL+"/resock.wasm", "*")
 	checkWasmHeaders(t, resp, "gzip")
 }
+
+// The JavaScript of the glue is compressed too when the client accepts it.
+func TestStaticServesGlueFilesGzippedWhenAccepted(t *testing.T) {
+	demoDir, jsglueDir, _ := staticDirs(t)
+	// Large enough that gzip pays.
+	js := []byte(strings.Repeat("export const resock = 'reconnecting WebSocket';\n", 200))
+	if err := os.WriteFile(filepath.Join(jsglueDir, "resock.js"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	resp, body := get(t, hs.URL+"/resock.js", "gzip, deflate, br")
+	if ce := resp.Header.Get("Content-Encoding"); ce != "gzip" {
+		t.Fatalf("Content-Encoding = %q, want gzip", ce)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/javascript; charset=utf-8" {
+		t.Errorf("Content-Type = %q, want text/javascript", ct)
+	}
+	if v := resp.Header.Get("Vary"); !strings.Contains(v, "Accept-Encoding") {
+		t.Errorf("Vary = %q, want Accept-Encoding", v)
+	}
+	if got := gunzip(t, body); !bytes.Equal(got, js) {
+		t.Fatal("gzipped resock.js does not decompress to resock.js")
+	}
+	if len(body) >= len(js)/4 {
+		t.Errorf("gzipped size %d of %d bytes of repetitive JavaScript", len(body), len(js))
+	}
+	resp, body = get(t, hs.URL+"/resock.js", "")
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" || !bytes.Equal(body, js) {
+		t.Errorf("without Accept-Encoding: Content-Encoding %q, body as is %v", ce, bytes.Equal(body, js))
+	}
+}
