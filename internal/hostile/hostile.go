@@ -202,6 +202,21 @@ func Welcome(welcome wire.Welcome, n int, frames ...[]byte) Conn {
 	}
 }
 
+// WelcomeText answers the hello with welcome, sends text as a WebSocket
+// text message, whatever it holds, and reads until the connection ends.
+func WelcomeText(welcome wire.Welcome, text []byte) Conn {
+	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		c, _ := AcceptResume(t, w, r)
+		if c == nil {
+			return
+		}
+		defer c.CloseNow()
+		Send(r, c, wire.AppendWelcome(nil, welcome))
+		_ = c.Write(r.Context(), websocket.MessageText, text)
+		_, _ = Drain(r.Context(), c)
+	}
+}
+
 // WelcomeThen is Welcome to a fresh session with id and token Session.
 func WelcomeThen(n int, frames ...[]byte) Conn {
 	return Welcome(wire.Welcome{Session: Session, Token: Session}, n, frames...)

@@ -168,16 +168,7 @@ func TestHostileServerSendsATruncatedFrame(t *testing.T) {
 
 func TestHostileServerSendsTextThatIsNotUTF8(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := hostile.AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session}))
-		_ = c.Write(r.Context(), websocket.MessageText, []byte{byte(wire.TypeText), 'a', 0xff, 0xfe})
-		_, _ = hostile.Drain(r.Context(), c)
-	})
+	h := hostile.Start(t, hostile.WelcomeText(wire.Welcome{Session: hostile.Session}, []byte{byte(wire.TypeText), 'a', 0xff, 0xfe}))
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "not valid UTF-8")
 }
@@ -294,16 +285,7 @@ func TestHostileServerSendsAMessageOverMaxMessageSize(t *testing.T) {
 
 func TestHostileServerSendsTextThatIsNotAFrame(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := hostile.AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		hostile.Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session}))
-		_ = c.Write(r.Context(), websocket.MessageText, []byte("not a frame"))
-		_, _ = hostile.Drain(r.Context(), c)
-	})
+	h := hostile.Start(t, hostile.WelcomeText(wire.Welcome{Session: hostile.Session}, []byte("not a frame")))
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "text message must hold a text frame")
 }
