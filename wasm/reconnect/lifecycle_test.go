@@ -232,10 +232,7 @@ func TestNetworkFlapKeepsAServersRetryAfter(t *testing.T) {
 }
 
 func TestSuspendClosesCleanlyAndWakeReconnects(t *testing.T) {
-	h := resumeHarness(t, nil)
-	c := h.tr.Last(t)
-	c.h.OnOpen(wire.Protocol, "")
-	c.welcome(wire.Welcome{Session: sessA})
+	h, c := openSession(t)
 	h.s.Suspend()
 	if closed, code := c.Closed(); !closed || code != CloseReconnect {
 		t.Fatalf("suspend closed=%v code=%d, want %d so the session waits", closed, code, CloseReconnect)
@@ -256,10 +253,7 @@ func TestSuspendClosesCleanlyAndWakeReconnects(t *testing.T) {
 }
 
 func TestProbeChecksAnOpenConnectionAtOnce(t *testing.T) {
-	h := resumeHarness(t, nil)
-	c := h.tr.Last(t)
-	c.h.OnOpen(wire.Protocol, "")
-	c.welcome(wire.Welcome{Session: sessA})
+	h, c := openSession(t)
 	h.clock.Advance(time.Second)
 	h.s.Probe()
 	var pings int

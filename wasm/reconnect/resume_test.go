@@ -68,6 +68,17 @@ func resumeHarness(t *testing.T, edit func(*Options)) *harness {
 
 var sessA = wire.ID{1}
 
+// openSession is a resume-mode Socket whose first connection opened and was
+// welcomed to session sessA.
+func openSession(t *testing.T) (*harness, *fakeConn) {
+	t.Helper()
+	h := resumeHarness(t, nil)
+	c := h.tr.Last(t)
+	c.h.OnOpen(wire.Protocol, "")
+	c.welcome(wire.Welcome{Session: sessA})
+	return h, c
+}
+
 func TestResumeOffersTheSubprotocolAndOpensAfterWelcome(t *testing.T) {
 	h := resumeHarness(t, func(o *Options) { o.Protocols = []string{"chat"} })
 	c := h.tr.Last(t)
@@ -172,10 +183,7 @@ func TestFreshSessionResendsEverythingUnacknowledgedWithStableIDs(t *testing.T) 
 }
 
 func TestAnImpossibleResumeAnswerIsRefused(t *testing.T) {
-	h := resumeHarness(t, nil)
-	c := h.tr.Last(t)
-	c.h.OnOpen(wire.Protocol, "")
-	c.welcome(wire.Welcome{Session: sessA})
+	h, c := openSession(t)
 	h.s.Send(text("m0"))
 	c.drop(1006, "")
 	h.clock.Advance(time.Second)
@@ -258,10 +266,7 @@ func TestUnackedBytesAreBoundedAndAcksReleaseThem(t *testing.T) {
 }
 
 func TestReceiverAcksEvery64FramesAndWhenQuiet(t *testing.T) {
-	h := resumeHarness(t, nil)
-	c := h.tr.Last(t)
-	c.h.OnOpen(wire.Protocol, "")
-	c.welcome(wire.Welcome{Session: sessA})
+	h, c := openSession(t)
 	acks := func() []uint64 {
 		var out []uint64
 		for _, f := range c.frames(t) {
@@ -295,10 +300,7 @@ func TestReceiverAcksEvery64FramesAndWhenQuiet(t *testing.T) {
 }
 
 func TestReceiverAcksOnceAckBytesArrived(t *testing.T) {
-	h := resumeHarness(t, nil)
-	c := h.tr.Last(t)
-	c.h.OnOpen(wire.Protocol, "")
-	c.welcome(wire.Welcome{Session: sessA})
+	_, c := openSession(t)
 	big := strings.Repeat("x", wire.AckBytes/3+1)
 	for range 6 {
 		c.data(big)
@@ -401,10 +403,7 @@ func TestPlainModeWithoutHeartbeatSendsNothingExtra(t *testing.T) {
 }
 
 func TestReconnectInResumeModeKeepsTheSession(t *testing.T) {
-	h := resumeHarness(t, nil)
-	c := h.tr.Last(t)
-	c.h.OnOpen(wire.Protocol, "")
-	c.welcome(wire.Welcome{Session: sessA})
+	h, c := openSession(t)
 	h.s.Reconnect(0, "")
 	if closed, code := c.Closed(); !closed || code != CloseReconnect {
 		t.Fatalf("closed=%v code=%d, want %d so the server keeps the session", closed, code, CloseReconnect)
@@ -441,10 +440,7 @@ func TestCloseDuringTheResumeHandshakeClosesTheConnection(t *testing.T) {
 }
 
 func TestAProtocolErrorWhileClosingDoesNotReviveTheSocket(t *testing.T) {
-	h := resumeHarness(t, nil)
-	c := h.tr.Last(t)
-	c.h.OnOpen(wire.Protocol, "")
-	c.welcome(wire.Welcome{Session: sessA})
+	h, c := openSession(t)
 	h.s.Close(1000, "")
 	c.ack(5) // acknowledges messages never sent: a protocol error
 	h.clock.Advance(time.Hour)
