@@ -36,15 +36,7 @@ func TestDefaultOutboxHoldsEightMiB(t *testing.T) {
 
 func TestDefaultConnectTimeoutIsFiveSeconds(t *testing.T) {
 	h := newHarness(t, 0, nil)
-	first := h.tr.Last(t)
-	h.clock.Advance(5*time.Second - time.Nanosecond)
-	if closed, _ := first.Closed(); closed {
-		t.Fatal("attempt abandoned before 5 s")
-	}
-	h.clock.Advance(time.Nanosecond)
-	if closed, _ := first.Closed(); !closed {
-		t.Fatal("attempt still pending after 5 s")
-	}
+	wantAbandonedAt(t, h, h.tr.Last(t), 5*time.Second)
 }
 
 func TestDefaultMinUptimeIsFiveSeconds(t *testing.T) {

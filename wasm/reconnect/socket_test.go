@@ -136,14 +136,7 @@ func TestAttemptCounterResetsOnlyAfterMinUptime(t *testing.T) {
 func TestConnectTimeoutAbandonsTheAttemptAndRetries(t *testing.T) {
 	h := newHarness(t, 0, func(o *Options) { o.ConnectTimeout = 3 * time.Second })
 	first := h.tr.Last(t)
-	h.clock.Advance(3*time.Second - time.Nanosecond)
-	if closed, _ := first.Closed(); closed {
-		t.Fatal("attempt closed before the connect timeout")
-	}
-	h.clock.Advance(time.Nanosecond)
-	if closed, _ := first.Closed(); !closed {
-		t.Fatal("attempt not closed at the connect timeout")
-	}
+	wantAbandonedAt(t, h, first, 3*time.Second)
 	if errs := eventsOf[ErrorEvent](h.rec); len(errs) != 1 {
 		t.Fatalf("error events = %v, want one about the timeout", errs)
 	}
@@ -159,6 +152,20 @@ func TestConnectTimeoutAbandonsTheAttemptAndRetries(t *testing.T) {
 	h.tr.Last(t).open()
 	if got := h.s.State(); got != Open {
 		t.Fatalf("state = %v, want open", got)
+	}
+}
+
+// wantAbandonedAt checks that the attempt c is closed exactly timeout
+// after now, not a nanosecond before.
+func wantAbandonedAt(t *testing.T, h *harness, c *fakeConn, timeout time.Duration) {
+	t.Helper()
+	h.clock.Advance(timeout - time.Nanosecond)
+	if closed, _ := c.Closed(); closed {
+		t.Fatalf("attempt closed before the connect timeout of %v", timeout)
+	}
+	h.clock.Advance(time.Nanosecond)
+	if closed, _ := c.Closed(); !closed {
+		t.Fatalf("attempt not closed at the connect timeout of %v", timeout)
 	}
 }
 
