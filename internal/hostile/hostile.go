@@ -181,10 +181,9 @@ func Send(r *http.Request, c *websocket.Conn, b []byte) {
 	_ = c.Write(r.Context(), websocket.MessageBinary, b)
 }
 
-// Welcome answers the hello with welcome, reads n messages without
-// acknowledging them, sends each of frames as a binary message and reads
-// until the connection ends.
-func Welcome(welcome wire.Welcome, n int, frames ...[]byte) Conn {
+// welcomed accepts a resume client, answers its hello with welcome and
+// runs then on the connection, which it drops afterwards.
+func welcomed(welcome wire.Welcome, then func(r *http.Request, c *websocket.Conn)) Conn {
 	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _ := AcceptResume(t, w, r)
 		if c == nil {
@@ -192,6 +191,15 @@ func Welcome(welcome wire.Welcome, n int, frames ...[]byte) Conn {
 		}
 		defer c.CloseNow()
 		Send(r, c, wire.AppendWelcome(nil, welcome))
+		then(r, c)
+	}
+}
+
+// Welcome answers the hello with welcome, reads n messages without
+// acknowledging them, sends each of frames as a binary message and reads
+// until the connection ends.
+func Welcome(welcome wire.Welcome, n int, frames ...[]byte) Conn {
+	return welcomed(welcome, func(r *http.Request, c *websocket.Conn) {
 		if readN(r.Context(), c, n) != nil {
 			return
 		}
@@ -199,22 +207,16 @@ func Welcome(welcome wire.Welcome, n int, frames ...[]byte) Conn {
 			Send(r, c, f)
 		}
 		_, _ = Drain(r.Context(), c)
-	}
+	})
 }
 
 // WelcomeText answers the hello with welcome, sends text as a WebSocket
 // text message, whatever it holds, and reads until the connection ends.
 func WelcomeText(welcome wire.Welcome, text []byte) Conn {
-	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		Send(r, c, wire.AppendWelcome(nil, welcome))
+	return welcomed(welcome, func(r *http.Request, c *websocket.Conn) {
 		_ = c.Write(r.Context(), websocket.MessageText, text)
 		_, _ = Drain(r.Context(), c)
-	}
+	})
 }
 
 // WelcomeThen is Welcome to a fresh session with id and token Session.
@@ -226,15 +228,9 @@ func WelcomeThen(n int, frames ...[]byte) Conn {
 // Session, reads n messages without acknowledging them and drops the
 // connection.
 func DropAfter(n int) Conn {
-	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
-		c, _ := AcceptResume(t, w, r)
-		if c == nil {
-			return
-		}
-		defer c.CloseNow()
-		Send(r, c, wire.AppendWelcome(nil, wire.Welcome{Session: Session, Token: Session}))
+	return welcomed(wire.Welcome{Session: Session, Token: Session}, func(r *http.Request, c *websocket.Conn) {
 		_ = readN(r.Context(), c, n)
-	}
+	})
 }
 
 // readN reads n messages.
