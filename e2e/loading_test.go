@@ -131,9 +131,8 @@ func TestGoExitClosesEverySocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := wasmbuild.Command(ctx, root, filepath.Join(dir, "resock.wasm"), "-tags=resock_exittest")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("failed to build resock.wasm with the exit hook: %v\n%s", err, out)
+	if err := wasmbuild.Build(ctx, root, filepath.Join(dir, "resock.wasm"), "-tags=resock_exittest"); err != nil {
+		t.Fatalf("with the exit hook: %v", err)
 	}
 
 	const prefix = "/exit/"

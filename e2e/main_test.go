@@ -111,9 +111,8 @@ func buildAssets(dir string) error {
 	env := append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 
 	// resock_memstats: the debug hook reports the Go heap, for the leak soak.
-	build := wasmbuild.Command(context.Background(), root, filepath.Join(dir, "resock.wasm"), "-tags=resock_memstats")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("failed to build resock.wasm: %w\n%s", err, out)
+	if err := wasmbuild.Build(context.Background(), root, filepath.Join(dir, "resock.wasm"), "-tags=resock_memstats"); err != nil {
+		return err
 	}
 
 	if err := gzipFile(filepath.Join(dir, "resock.wasm")); err != nil {

@@ -30,10 +30,9 @@ func buildHook(root, jsglueDir, dir string) error {
 		return fmt.Errorf("failed to write the overlay: %w", err)
 	}
 	// The symbol table stays: "-ldflags=" replaces wasmbuild's.
-	build := wasmbuild.Command(context.Background(), root, filepath.Join(dir, "resock.wasm"),
-		"-tags=resockbench", "-overlay="+overlayFile, "-ldflags=")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("failed to build resock.wasm with the heap hook: %w\n%s", err, out)
+	if err := wasmbuild.Build(context.Background(), root, filepath.Join(dir, "resock.wasm"),
+		"-tags=resockbench", "-overlay="+overlayFile, "-ldflags="); err != nil {
+		return fmt.Errorf("with the heap hook: %w", err)
 	}
 	for _, name := range []string{"resock.js", "wasm_exec.js"} {
 		b, err := os.ReadFile(filepath.Join(jsglueDir, name))

@@ -4,6 +4,7 @@ package wasmbuild
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 )
@@ -15,14 +16,32 @@ import (
 // that shows.
 var Flags = []string{"-trimpath", "-ldflags=-s -w", "-gcflags=all=-l"}
 
-// Command is the go build of resock.wasm into out, run in the module root
-// root, with extra flags after Flags (a later flag of the same name wins).
-func Command(ctx context.Context, root, out string, extra ...string) *exec.Cmd {
+// Build builds resock.wasm into out from the module root root, with extra
+// flags after Flags (a later flag of the same name wins), and packs its data
+// segments (see PackData). A failed build's error holds the compiler's
+// output.
+func Build(ctx context.Context, root, out string, extra ...string) error {
 	args := append([]string{"build"}, Flags...)
 	args = append(args, extra...)
 	args = append(args, "-o", out, "./wasm")
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	return cmd
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("failed to build resock.wasm: %w\n%s", err, output)
+	}
+	return PackFile(out)
+}
+
+// PackFile rewrites the module in file with PackData and MaxGap.
+func PackFile(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	packed, err := PackData(b, MaxGap)
+	if err != nil {
+		return fmt.Errorf("failed to pack the data segments of %s: %w", file, err)
+	}
+	return os.WriteFile(file, packed, 0o644)
 }

@@ -1,4 +1,4 @@
-// Command build builds resock.wasm with wasmbuild.Flags; .ci/build-wasm.sh
+// Command build builds resock.wasm as wasmbuild.Build does; .ci/build-wasm.sh
 // runs it from the module root.
 //
 //	go run ./internal/wasmbuild/build -o jsglue/resock.wasm
@@ -16,10 +16,8 @@ import (
 func main() {
 	out := flag.String("o", "jsglue/resock.wasm", "output file")
 	flag.Parse()
-	cmd := wasmbuild.Command(context.Background(), ".", *out, flag.Args()...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "failed to build resock.wasm:", err)
+	if err := wasmbuild.Build(context.Background(), ".", *out, flag.Args()...); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
