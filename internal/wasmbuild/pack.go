@@ -126,6 +126,8 @@ func join(segs []segment, maxGap int) ([]segment, error) {
 	segs = slices.Clone(segs)
 	slices.SortStableFunc(segs, func(a, b segment) int { return a.offset - b.offset })
 	var out []segment
+	// owned[i] says out[i].data is a copy join may append to.
+	var owned []bool
 	for _, s := range segs {
 		if len(out) > 0 {
 			last := &out[len(out)-1]
@@ -135,14 +137,18 @@ func join(segs []segment, maxGap int) ([]segment, error) {
 				return nil, fmt.Errorf("segments at %d and %d overlap", last.offset, s.offset)
 			}
 			if gap <= maxGap {
-				data := make([]byte, 0, len(last.data)+gap+len(s.data))
-				data = append(data, last.data...)
-				data = append(data, make([]byte, gap)...)
-				last.data = append(data, s.data...)
+				if !owned[len(out)-1] {
+					// The first join copies: data is still the module's.
+					last.data = slices.Clip(slices.Clone(last.data))
+					owned[len(out)-1] = true
+				}
+				last.data = append(last.data, make([]byte, gap)...)
+				last.data = append(last.data, s.data...)
 				continue
 			}
 		}
 		out = append(out, s)
+		owned = append(owned, false)
 	}
 	return out, nil
 }

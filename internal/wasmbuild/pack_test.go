@@ -72,9 +72,13 @@ func TestPackDataKeepsTheMemoryAndOtherSections(t *testing.T) {
 			byte(sectionData), appendSegments(nil, segs), byte(0), custom)
 		maxGap := []int{0, 18, MaxGap}[round%3]
 
+		original := bytes.Clone(in)
 		out, err := PackData(in, maxGap)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !bytes.Equal(in, original) {
+			t.Fatalf("round %d: PackData changed its input", round)
 		}
 		memIn, _, othersIn := image(t, in)
 		memOut, n, othersOut := image(t, out)
