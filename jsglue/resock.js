@@ -497,14 +497,31 @@ function sizeOf(frame) {
 	return (typeof frame === "string" ? utf8Length(frame) : frame.length) - 1;
 }
 
+// sendText sends s on ws, which is open, and returns its size in UTF-8.
+// Within send() a browser adds exactly that to bufferedAmount (WHATWG
+// WebSockets: "the number of bytes needed to express the argument as
+// UTF-8"), and reading it twice costs less than counting a string of more
+// than a few code units. A browser that added nothing to it gets counted.
+function sendText(ws, s) {
+	const before = ws.bufferedAmount;
+	ws.send(s);
+	const added = ws.bufferedAmount - before;
+	return added > 0 || s.length === 0 ? added : utf8Length(s);
+}
+
 // sendFrame sends a data frame on the carried connection and keeps it
-// until acknowledged; false if the connection is not open.
+// until acknowledged; false if the connection is not open. A size below 0
+// means the frame is a text frame the sending measures.
 function sendFrame(p, frame, size) {
 	const ws = p.ws;
 	if (!p.carrying || ws === null || ws.readyState !== OPEN) {
 		return false;
 	}
-	ws.send(frame);
+	if (size < 0) {
+		size = sendText(ws, frame) - 1;
+	} else {
+		ws.send(frame);
+	}
 	p.buf.push(frame);
 	p.sizes.push(size);
 	p.sent++;
@@ -538,18 +555,30 @@ function frameOf(message) {
 	return frame;
 }
 
-// sendData sends a data frame directly if the window has room.
+// sendData sends a data frame directly if the window has room. A text
+// frame is measured as it is sent, unless the window could be too small
+// for its largest possible size: three bytes for each code unit.
 function sendData(p, data) {
-	const size = sizeOf(data);
+	const text = typeof data === "string";
+	let size = text ? -1 : data.length - 1;
 	const n = p.buf.length;
-	if (n > 0 && (n >= p.maxUnacked || p.unackedBytes + size > p.maxUnackedBytes)) {
-		return false;
+	if (n > 0) {
+		if (n >= p.maxUnacked) {
+			return false;
+		}
+		if (text && p.unackedBytes + 3 * (data.length - 1) > p.maxUnackedBytes) {
+			size = sizeOf(data);
+		}
+		if (p.unackedBytes + size > p.maxUnackedBytes) {
+			return false;
+		}
 	}
+	const before = p.unackedBytes;
 	if (!sendFrame(p, data, size)) {
 		return false;
 	}
 	p.messagesOut++;
-	p.bytesOut += size;
+	p.bytesOut += p.unackedBytes - before;
 	return true;
 }
 
@@ -858,9 +887,8 @@ export class ReconnectingWebSocket extends EventTarget {
 			} else if (p.direct && typeof message === "string") {
 				const ws = p.ws;
 				if (ws !== null && ws.readyState === OPEN) {
-					ws.send(message);
+					p.bytesOut += sendText(ws, message);
 					p.messagesOut++;
-					p.bytesOut += utf8Length(message);
 					return;
 				}
 			}
