@@ -120,8 +120,8 @@ func TestStatsCountTextInUTF8(t *testing.T) {
 				const want = new TextEncoder().encode(s).length;
 				const before = ws.stats();
 				ws.send(s);
-				await new Promise((resolve) => ws.addEventListener("message", resolve, {once: true}));
-				const after = ws.stats();
+				// Read from the listener: the message is counted by then.
+				const after = await new Promise((resolve) => ws.addEventListener("message", () => resolve(ws.stats()), {once: true}));
 				const sent = after.bytesOut - before.bytesOut, received = after.bytesIn - before.bytesIn;
 				if (sent !== want || received !== want) {
 					out.push(s.length + " code units: sent " + sent + ", received " + received + ", want " + want);

@@ -333,6 +333,23 @@ function messageEvent(p, origin, data) {
 // The handler holds the instance weakly: Go keeps p for the life of the
 // socket, and a closed socket must stay collectable.
 function plainReceiver(ref, p) {
+	// The UTF-8 size of text is counted after the event is dispatched, so
+	// that a listener that answers runs sooner. Go reads bytesIn only
+	// through this getter, which counts a message still uncounted first:
+	// stats() called from a listener already includes its message.
+	let counted = p.bytesIn;
+	let uncounted = null;
+	Object.defineProperty(p, "bytesIn", {
+		get() {
+			if (uncounted !== null) {
+				counted += utf8Length(uncounted);
+				uncounted = null;
+			}
+			return counted;
+		},
+		enumerable: true,
+		configurable: true,
+	});
 	// As an event handler it runs with this set to the browser socket,
 	// which is cheaper to read than ev.target.
 	return function (ev) {
@@ -340,27 +357,42 @@ function plainReceiver(ref, p) {
 			return;
 		}
 		const data = ev.data;
-		let size;
+		const limit = p.maxMessageSize;
 		if (typeof data === "string") {
 			if (data === p.expect) {
 				p.slow(ev);
 				return;
 			}
-			size = utf8Length(data);
+			// n code units take n to 3n bytes in UTF-8: only text that may
+			// pass the limit is counted before the event.
+			if (3 * data.length <= limit) {
+				uncounted = data;
+			} else {
+				const size = utf8Length(data);
+				if (size > limit) {
+					p.slow(ev);
+					return;
+				}
+				counted += size;
+			}
 		} else {
-			size = data.byteLength;
-		}
-		if (size > p.maxMessageSize) {
-			p.slow(ev);
-			return;
+			const size = data.byteLength;
+			if (size > limit) {
+				p.slow(ev);
+				return;
+			}
+			counted += size;
 		}
 		p.heard = performance.now();
 		p.messagesIn++;
-		p.bytesIn += size;
 		const target = ref.deref();
 		if (target !== undefined) {
 			const value = typeof data === "string" || p.arrayBuffer ? data : new Blob([data]);
 			target.dispatchEvent(messageEvent(p, p.origin, value));
+		}
+		if (uncounted !== null) {
+			counted += utf8Length(uncounted);
+			uncounted = null;
 		}
 	};
 }
