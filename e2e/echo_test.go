@@ -133,3 +133,74 @@ func TestEchoRoundTripsTextAndBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageEventsAnswerAsMessageEventsDo reads every member of
+// MessageEvent from the events of both data paths, during and after their
+// dispatch, and compares each with a MessageEvent the browser makes with
+// the same data and origin.
+func TestMessageEventsAnswerAsMessageEventsDo(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	srv := startDemo(t)
+	p := openHarness(t, ctx, "page", srv)
+
+	for _, mode := range []string{"plain", "resume"} {
+		p.run(fmt.Sprintf(`h.open(%s, %s, undefined, {resume: %t})`, js(mode), js(srv.wsURL("/echo")), mode == "resume"))
+		p.waitFor("the socket to open", fmt.Sprintf(`h.count(%s, "open") === 1`, js(mode)))
+		problems := evaluate[[]string](p, fmt.Sprintf(`new Promise((resolve) => {
+			const ws = h.ws(%s), out = [];
+			ws.addEventListener("message", (e) => {
+				const native = new MessageEvent("message", { data: e.data, origin: e.origin });
+				for (const name of Object.getOwnPropertyNames(MessageEvent.prototype)) {
+					if (name === "constructor" || typeof native[name] === "function") {
+						continue;
+					}
+					let v;
+					try {
+						v = e[name];
+					} catch (err) {
+						out.push(name + " threw " + err);
+						continue;
+					}
+					const w = native[name];
+					const same = Array.isArray(w) ? Array.isArray(v) && v.length === w.length && Object.isFrozen(v) : v === w;
+					if (!same) {
+						out.push(name + " is " + String(v) + ", want " + String(w));
+					}
+				}
+				for (const name of ["type", "bubbles", "cancelable", "composed", "defaultPrevented", "isTrusted"]) {
+					if (e[name] !== native[name]) {
+						out.push(name + " is " + e[name] + ", want " + native[name]);
+					}
+				}
+				if (e.data !== "ping" || e.origin !== %s) {
+					out.push("data " + e.data + " from " + e.origin);
+				}
+				const members = (ev) => { const names = []; for (const k in ev) names.push(k); return names.sort().join(); };
+				if (members(e) !== members(native)) {
+					out.push("enumerates " + members(e) + ", want " + members(native));
+				}
+				if (!(e instanceof MessageEvent) || Object.prototype.toString.call(e) !== "[object MessageEvent]") {
+					out.push("not a MessageEvent: " + Object.prototype.toString.call(e));
+				}
+				if (e.target !== ws || e.currentTarget !== ws || e.eventPhase !== Event.AT_TARGET) {
+					out.push("target, currentTarget or eventPhase not those of the socket's dispatch");
+				}
+				e.initMessageEvent("other", true, true, "x", "https://o.example", "7", null, []);
+				if (e.type !== "message" || e.data !== "ping") {
+					out.push("initMessageEvent changed an event being dispatched");
+				}
+				setTimeout(() => {
+					e.initMessageEvent("other", true, false, "x", "https://o.example", "7", null, []);
+					if (e.type !== "other" || !e.bubbles || e.cancelable || e.data !== "x" || e.origin !== "https://o.example" || e.lastEventId !== "7") {
+						out.push("after initMessageEvent: " + [e.type, e.bubbles, e.cancelable, e.data, e.origin, e.lastEventId].join(" "));
+					}
+					resolve(out);
+				});
+			}, { once: true });
+			ws.send("ping");
+		})`, js(mode), js("ws://"+srv.addr)))
+		for _, pr := range problems {
+			t.Errorf("%s: %s", mode, pr)
+		}
+	}
+}
