@@ -51,8 +51,8 @@ func main() {
 
 func run() error {
 	var c config
-	flag.IntVar(&c.Rounds, "rounds", 9, "interleaved rounds of the throughput and latency runs")
-	flag.DurationVar(&c.Duration, "duration", 500*time.Millisecond, "length of one throughput run")
+	flag.IntVar(&c.Rounds, "rounds", 15, "interleaved rounds of the throughput and latency runs")
+	flag.DurationVar(&c.Duration, "duration", time.Second, "length of one throughput run")
 	flag.IntVar(&c.InFlight, "inflight", 64, "echoes in flight during a throughput run")
 	flag.IntVar(&c.LatencyCount, "latency-count", 250, "round trips per client and round for the latency")
 	flag.IntVar(&c.ColdRounds, "cold", 3, "rounds of import to first open")
