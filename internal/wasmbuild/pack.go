@@ -38,12 +38,54 @@ type segment struct {
 // the same byte for byte. It supports what Go's linker writes: active
 // segments of memory 0 at constant offsets that do not overlap.
 func PackData(module []byte, maxGap int) ([]byte, error) {
+	secs, err := sections(module)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	count := 0
+	for _, sec := range secs {
+		if sec.id != sectionData {
+			continue
+		}
+		segs, err := readSegments(sec.body)
+		if err != nil {
+			return nil, fmt.Errorf("data section: %w", err)
+		}
+		if segs, err = join(segs, maxGap); err != nil {
+			return nil, fmt.Errorf("data section: %w", err)
+		}
+		count = len(segs)
+		data = appendSegments(nil, segs)
+	}
+	out := append([]byte(nil), module[:8]...)
+	for _, sec := range secs {
+		switch sec.id {
+		case sectionData:
+			out = appendSection(out, sectionData, data)
+		case sectionDataCount:
+			// It comes before the data section and must agree with it.
+			out = appendSection(out, sectionDataCount, binary.AppendUvarint(nil, uint64(count)))
+		default:
+			out = append(out, sec.raw...)
+		}
+	}
+	return out, nil
+}
+
+// section is one section of a module: its id, its body, and all its bytes.
+type section struct {
+	id        byte
+	body, raw []byte
+}
+
+// sections splits a module into its sections.
+func sections(module []byte) ([]section, error) {
 	if len(module) < 8 || !bytes.Equal(module[:4], []byte("\x00asm")) {
 		return nil, errors.New("not a WebAssembly module")
 	}
-	out := append([]byte(nil), module[:8]...)
+	var secs []section
 	r := reader{b: module, i: 8}
-	var packed int
 	for r.i < len(module) {
 		start := r.i
 		id := r.byte()
@@ -54,28 +96,11 @@ func PackData(module []byte, maxGap int) ([]byte, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("section at byte %d: %w", start, r.err)
 		}
-		body := module[r.i : r.i+int(size)]
-		r.i += int(size)
-		switch id {
-		case sectionData:
-			segs, err := readSegments(body)
-			if err != nil {
-				return nil, fmt.Errorf("data section: %w", err)
-			}
-			if segs, err = join(segs, maxGap); err != nil {
-				return nil, fmt.Errorf("data section: %w", err)
-			}
-			packed = len(segs)
-			out = appendSection(out, sectionData, appendSegments(nil, segs))
-		case sectionDataCount:
-			// The count section, if any, comes before the data section:
-			// rewritten once the data section is known, below.
-			out = append(out, module[start:r.i]...)
-		default:
-			out = append(out, module[start:r.i]...)
-		}
+		end := r.i + int(size)
+		secs = append(secs, section{id: id, body: module[r.i:end], raw: module[start:end]})
+		r.i = end
 	}
-	return fixDataCount(out, packed)
+	return secs, nil
 }
 
 // readSegments reads the segments of a data section.
@@ -169,27 +194,6 @@ func appendSection(b []byte, id byte, body []byte) []byte {
 	b = append(b, id)
 	b = binary.AppendUvarint(b, uint64(len(body)))
 	return append(b, body...)
-}
-
-// fixDataCount sets the data count section, if the module has one, to n.
-func fixDataCount(module []byte, n int) ([]byte, error) {
-	r := reader{b: module, i: 8}
-	for r.i < len(module) {
-		start := r.i
-		id := r.byte()
-		size := r.uvarint()
-		if r.err != nil {
-			return nil, r.err
-		}
-		end := r.i + int(size)
-		if id == sectionDataCount {
-			out := append([]byte(nil), module[:start]...)
-			out = appendSection(out, sectionDataCount, binary.AppendUvarint(nil, uint64(n)))
-			return append(out, module[end:]...), nil
-		}
-		r.i = end
-	}
-	return module, nil
 }
 
 // appendVarint appends v as signed LEB128, as WebAssembly writes an

@@ -22,21 +22,16 @@ func module(sections ...any) []byte {
 // module's other sections in order.
 func image(t *testing.T, module []byte) (mem []byte, segments int, others [][]byte) {
 	t.Helper()
-	r := reader{b: module, i: 8}
-	for r.i < len(module) {
-		start := r.i
-		id := r.byte()
-		size := r.uvarint()
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-		body := module[r.i : r.i+int(size)]
-		r.i += int(size)
-		if id != sectionData {
-			others = append(others, module[start:r.i])
+	secs, err := sections(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range secs {
+		if sec.id != sectionData {
+			others = append(others, sec.raw)
 			continue
 		}
-		segs, err := readSegments(body)
+		segs, err := readSegments(sec.body)
 		if err != nil {
 			t.Fatal(err)
 		}
