@@ -144,12 +144,14 @@ window.bench = {
 				cleanup();
 				reject(new Error(`${name} closed (${e.code} ${e.reason}) during the run after ${received} echoes`));
 			};
-			const onMessage = () => {
+			// An echo client: what comes back is read and sent again, as an
+			// application reads every message it gets.
+			const onMessage = (e) => {
 				received++;
 				if (!stopping) {
 					// Reading the clock costs; every 16th echo is often enough.
 					if ((received & 15) !== 0 || performance.now() < deadline) {
-						ws.send(data);
+						ws.send(e.data);
 						sent++;
 						return;
 					}
@@ -190,7 +192,7 @@ window.bench = {
 				cleanup();
 				reject(new Error(`${name} closed (${e.code} ${e.reason}) during the run after ${i} echoes`));
 			};
-			const onMessage = () => {
+			const onMessage = (e) => {
 				samples[i++] = performance.now() - t0;
 				if (i === count) {
 					cleanup();
@@ -198,7 +200,7 @@ window.bench = {
 					return;
 				}
 				t0 = performance.now();
-				ws.send(data);
+				ws.send(e.data);
 			};
 			const cleanup = () => {
 				ws.removeEventListener("message", onMessage);
