@@ -204,3 +204,32 @@ func TestMessageEventsAnswerAsMessageEventsDo(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageEventsRunGettersAPageAddsToMessageEvent adds getters to
+// MessageEvent.prototype, as a polyfill might, that read the event's data
+// and fail on a MessageEvent without any: the socket's events must still
+// arrive, and the getters answer from their data.
+func TestMessageEventsRunGettersAPageAddsToMessageEvent(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	srv := startDemo(t)
+	p := openHarness(t, ctx, "page", srv)
+	p.run(`window.pageErrors = [];
+		window.addEventListener("error", (e) => window.pageErrors.push(e.message));
+		for (const [name, get] of [["json", function () { return JSON.parse(this.data); }], ["size", function () { return this.data.length; }]]) {
+			Object.defineProperty(MessageEvent.prototype, name, { get, enumerable: true, configurable: true });
+		}
+		true`)
+	p.run(fmt.Sprintf(`h.open("plain", %s)`, js(srv.wsURL("/echo"))))
+	p.waitFor("the socket to open", `h.count("plain", "open") === 1`)
+	p.run(`window.got = [];
+		h.ws("plain").addEventListener("message", (e) => window.got.push(JSON.stringify([e.json, e.size])));
+		h.ws("plain").send('{"a":1}');
+		true`)
+	p.waitFor("the echo or a page error", `window.got.length > 0 || window.pageErrors.length > 0`)
+	if errs := evaluate[[]string](p, `window.pageErrors`); len(errs) > 0 {
+		t.Fatalf("page errors: %v", errs)
+	}
+	if got, want := evaluate[[]string](p, `window.got`), `[{"a":1},7]`; len(got) != 1 || got[0] != want {
+		t.Errorf("the getters answered %v, want %s", got, want)
+	}
+}

@@ -115,8 +115,8 @@ func TestStatsCountTextInUTF8(t *testing.T) {
 		p.run(fmt.Sprintf(`h.openTracked(%s, %s, [], {resume: %t})`, js(mode), js(srv.wsURL("/echo")), mode == "resume"))
 		p.waitFor("the socket to open", fmt.Sprintf(`h.ws(%s).state === "open"`, js(mode)))
 		got := evaluate[[]string](p, fmt.Sprintf(`(async () => {
-			const ws = h.ws(%s), out = [];
-			for (const s of %s) {
+			const ws = h.ws(%s), texts = %s, out = [];
+			for (const s of texts) {
 				const want = new TextEncoder().encode(s).length;
 				const before = ws.stats();
 				ws.send(s);
@@ -126,6 +126,28 @@ func TestStatsCountTextInUTF8(t *testing.T) {
 				if (sent !== want || received !== want) {
 					out.push(s.length + " code units: sent " + sent + ", received " + received + ", want " + want);
 				}
+			}
+			// All at once, with stats read only after the last: none of
+			// them is left out.
+			const total = texts.reduce((n, s) => n + new TextEncoder().encode(s).length, 0);
+			const before = ws.stats();
+			let echoed = 0;
+			const all = new Promise((resolve) => {
+				const count = () => {
+					if (++echoed === texts.length) {
+						ws.removeEventListener("message", count);
+						resolve();
+					}
+				};
+				ws.addEventListener("message", count);
+			});
+			for (const s of texts) {
+				ws.send(s);
+			}
+			await all;
+			const after = ws.stats();
+			if (after.bytesOut - before.bytesOut !== total || after.bytesIn - before.bytesIn !== total) {
+				out.push("all at once: sent " + (after.bytesOut - before.bytesOut) + ", received " + (after.bytesIn - before.bytesIn) + ", want " + total);
 			}
 			return out;
 		})()`, js(mode), texts))

@@ -373,14 +373,25 @@ function messageEventClass(origin) {
 	}
 	// Members of MessageEvent this class does not know (userActivation in
 	// Chromium, anything a browser adds) answer what a MessageEvent made
-	// with no init would.
+	// with no init would. A getter that accepts these events runs on them:
+	// one a page added to MessageEvent.prototype may read their data, and
+	// may not expect a MessageEvent without any.
 	const blank = new globalThis.MessageEvent("message");
 	const native = globalThis.MessageEvent.prototype;
 	for (const name of Object.getOwnPropertyNames(native)) {
-		const desc = Object.getOwnPropertyDescriptor(native, name);
-		if (name !== "constructor" && !Object.hasOwn(own, name) && desc.get) {
-			const value = blank[name];
-			Object.defineProperty(own, name, { get: () => value, enumerable: true, configurable: true });
+		const get = Object.getOwnPropertyDescriptor(native, name).get;
+		if (name !== "constructor" && !Object.hasOwn(own, name) && get) {
+			Object.defineProperty(own, name, {
+				get() {
+					try {
+						return get.call(this);
+					} catch {
+						return get.call(blank);
+					}
+				},
+				enumerable: true,
+				configurable: true,
+			});
 		}
 	}
 	Object.setPrototypeOf(own, native);

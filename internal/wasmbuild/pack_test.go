@@ -116,6 +116,7 @@ func TestPackDataRefusesWhatItCannotKeep(t *testing.T) {
 		{"not wasm", []byte("\x7fELF\x02\x01\x01\x00"), "not a WebAssembly module"},
 		{"overlapping segments", module(byte(sectionData), section(seg(100, "abcd"), seg(102, "xy"))), "overlap"},
 		{"passive segment", module(byte(sectionData), section([]byte{1, 2, 'h', 'i'})), "kind 1"},
+		{"offset past 2 GiB", module(byte(sectionData), section([]byte{0, opI32Const, 0x7f, opEnd, 1, 'x'})), "negative offset"},
 		{"offset from a global", module(byte(sectionData), section([]byte{0, 0x23, 0, opEnd, 1, 'x'})), "not an i32.const"},
 		{"segment past the section", module(byte(sectionData), section([]byte{0, opI32Const, 8, opEnd, 9, 'x'})), "past the end"},
 		{"section past the module", append(module(), sectionData, 50, 1), "past the end"},
@@ -128,5 +129,31 @@ func TestPackDataRefusesWhatItCannotKeep(t *testing.T) {
 				t.Errorf("PackData: %v, want an error that says %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestPackDataWritesOffsetsAsWebAssemblyDoes packs segments written out by
+// hand, so that the offsets are read and written as the WebAssembly binary
+// format encodes an i32.const (signed LEB128), not merely as PackData's own
+// reader and writer agree: 64 takes two bytes, its seventh bit being the
+// sign, and 8191 and 8192 two and three.
+func TestPackDataWritesOffsetsAsWebAssemblyDoes(t *testing.T) {
+	in := module(byte(sectionData), []byte{
+		3,
+		0, opI32Const, 0xc0, 0x00, opEnd, 1, 'a', // 64
+		0, opI32Const, 0xff, 0x3f, opEnd, 1, 'b', // 8191
+		0, opI32Const, 0x80, 0xc0, 0x00, opEnd, 1, 'c', // 8192
+	})
+	out, err := PackData(in, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := module(byte(sectionData), []byte{
+		2,
+		0, opI32Const, 0xc0, 0x00, opEnd, 1, 'a',
+		0, opI32Const, 0xff, 0x3f, opEnd, 2, 'b', 'c',
+	})
+	if !bytes.Equal(out, want) {
+		t.Errorf("PackData wrote\n%x\nwant\n%x", out, want)
 	}
 }
