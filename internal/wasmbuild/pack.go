@@ -19,6 +19,7 @@ import (
 const MaxGap = 4096
 
 const (
+	sectionImport    = 2
 	sectionData      = 11
 	sectionDataCount = 12
 	opI32Const       = 0x41
@@ -36,11 +37,25 @@ type segment struct {
 // The gaps are filled with zeros, which is what memory holds there anyway
 // before the segments are written, so the memory the module starts with is
 // the same byte for byte. It supports what Go's linker writes: active
-// segments of memory 0 at constant offsets that do not overlap.
+// segments of memory 0 at constant offsets that do not overlap, in a
+// module that defines its memory rather than importing it (an imported
+// memory need not hold zeros).
 func PackData(module []byte, maxGap int) ([]byte, error) {
 	secs, err := sections(module)
 	if err != nil {
 		return nil, err
+	}
+	for _, sec := range secs {
+		if sec.id != sectionImport {
+			continue
+		}
+		imported, err := importsMemory(sec.body)
+		if err != nil {
+			return nil, fmt.Errorf("import section: %w", err)
+		}
+		if imported {
+			return nil, errors.New("the module imports its memory, which may not start as zeros")
+		}
 	}
 	var data []byte
 	count := 0
@@ -81,8 +96,8 @@ type section struct {
 
 // sections splits a module into its sections.
 func sections(module []byte) ([]section, error) {
-	if len(module) < 8 || !bytes.Equal(module[:4], []byte("\x00asm")) {
-		return nil, errors.New("not a WebAssembly module")
+	if len(module) < 8 || !bytes.Equal(module[:8], []byte("\x00asm\x01\x00\x00\x00")) {
+		return nil, errors.New("not a WebAssembly module of version 1")
 	}
 	var secs []section
 	r := reader{b: module, i: 8}
@@ -101,6 +116,36 @@ func sections(module []byte) ([]section, error) {
 		r.i = end
 	}
 	return secs, nil
+}
+
+// importsMemory reports whether an import section imports a memory.
+func importsMemory(body []byte) (bool, error) {
+	r := reader{b: body}
+	n := r.uvarint()
+	for k := uint64(0); k < n && r.err == nil; k++ {
+		r.skipName() // module
+		r.skipName() // field
+		switch kind := r.byte(); kind {
+		case 0: // function: a type index
+			r.uvarint()
+		case 1: // table: a reference type and limits
+			r.byte()
+			r.skipLimits()
+		case 2: // memory
+			return true, r.err
+		case 3: // global: a value type and mutability
+			r.byte()
+			r.byte()
+		case 4: // tag: an attribute and a type index
+			r.byte()
+			r.uvarint()
+		default:
+			if r.err == nil {
+				r.err = fmt.Errorf("import %d: unknown kind %d", k, kind)
+			}
+		}
+	}
+	return false, r.err
 }
 
 // readSegments reads the segments of a data section.
@@ -241,6 +286,26 @@ func (r *reader) uvarint() uint64 {
 	}
 	r.i += n
 	return v
+}
+
+// skipName skips a name: a length and that many bytes.
+func (r *reader) skipName() {
+	n := r.uvarint()
+	if r.err == nil && n > uint64(len(r.b)-r.i) {
+		r.err = errShort
+		return
+	}
+	r.i += int(n)
+}
+
+// skipLimits skips a table's or memory's limits: flags, a minimum and,
+// with flag bit 0, a maximum.
+func (r *reader) skipLimits() {
+	flags := r.byte()
+	r.uvarint()
+	if flags&1 != 0 {
+		r.uvarint()
+	}
 }
 
 // varint32 reads a signed LEB128 number of at most 5 bytes.

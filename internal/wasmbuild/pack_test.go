@@ -114,6 +114,10 @@ func TestPackDataRefusesWhatItCannotKeep(t *testing.T) {
 		want   string
 	}{
 		{"not wasm", []byte("\x7fELF\x02\x01\x01\x00"), "not a WebAssembly module"},
+		{"another version", []byte("\x00asm\x0d\x00\x01\x00"), "not a WebAssembly module"},
+		// An import of function 0 from "go"."f", then memory "go"."mem".
+		{"imported memory", module(byte(sectionImport), []byte("\x02\x02go\x01f\x00\x00\x02go\x03mem\x02\x00\x01"),
+			byte(sectionData), section(seg(8, "x"), seg(12, "y"))), "imports its memory"},
 		{"overlapping segments", module(byte(sectionData), section(seg(100, "abcd"), seg(102, "xy"))), "overlap"},
 		{"passive segment", module(byte(sectionData), section([]byte{1, 2, 'h', 'i'})), "kind 1"},
 		{"offset past 2 GiB", module(byte(sectionData), section([]byte{0, opI32Const, 0x7f, opEnd, 1, 'x'})), "negative offset"},
@@ -121,6 +125,13 @@ func TestPackDataRefusesWhatItCannotKeep(t *testing.T) {
 		{"segment past the section", module(byte(sectionData), section([]byte{0, opI32Const, 8, opEnd, 9, 'x'})), "past the end"},
 		{"section past the module", append(module(), sectionData, 50, 1), "past the end"},
 		{"bytes after the last segment", module(byte(sectionData), append(section(seg(8, "x")), 0)), "after the last segment"},
+	}
+	// What Go imports, functions, and a table and a global besides, are no
+	// reason to refuse.
+	imports := module(byte(sectionImport), []byte("\x03\x02go\x01f\x00\x00\x02go\x01t\x01\x70\x01\x01\x02\x02go\x01g\x03\x7f\x00"),
+		byte(sectionData), section(seg(8, "x"), seg(12, "y")))
+	if _, err := PackData(imports, MaxGap); err != nil {
+		t.Errorf("PackData of a module that imports no memory: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
