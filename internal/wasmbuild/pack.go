@@ -45,33 +45,29 @@ func PackData(module []byte, maxGap int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, sec := range secs {
-		if sec.id != sectionImport {
-			continue
-		}
-		imported, err := importsMemory(sec.body)
-		if err != nil {
-			return nil, fmt.Errorf("import section: %w", err)
-		}
-		if imported {
-			return nil, errors.New("the module imports its memory, which may not start as zeros")
-		}
-	}
 	var data []byte
 	count := 0
 	for _, sec := range secs {
-		if sec.id != sectionData {
-			continue
+		switch sec.id {
+		case sectionImport:
+			imported, err := importsMemory(sec.body)
+			if err != nil {
+				return nil, fmt.Errorf("import section: %w", err)
+			}
+			if imported {
+				return nil, errors.New("the module imports its memory, which may not start as zeros")
+			}
+		case sectionData:
+			segs, err := readSegments(sec.body)
+			if err != nil {
+				return nil, fmt.Errorf("data section: %w", err)
+			}
+			if segs, err = join(segs, maxGap); err != nil {
+				return nil, fmt.Errorf("data section: %w", err)
+			}
+			count = len(segs)
+			data = appendSegments(nil, segs)
 		}
-		segs, err := readSegments(sec.body)
-		if err != nil {
-			return nil, fmt.Errorf("data section: %w", err)
-		}
-		if segs, err = join(segs, maxGap); err != nil {
-			return nil, fmt.Errorf("data section: %w", err)
-		}
-		count = len(segs)
-		data = appendSegments(nil, segs)
 	}
 	out := append([]byte(nil), module[:8]...)
 	for _, sec := range secs {
