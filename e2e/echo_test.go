@@ -189,6 +189,17 @@ func TestMessageEventsAnswerAsMessageEventsDo(t *testing.T) {
 				if (e.type !== "message" || e.data !== "ping") {
 					out.push("initMessageEvent changed an event being dispatched");
 				}
+				for (const args of [[], ["m", false, false, null, "", "", {}], ["m", false, false, null, "", "", null, [{}]]]) {
+					let got = "no exception", want = "no exception";
+					try { e.initMessageEvent(...args); } catch (err) { got = err.name; }
+					try { new MessageEvent("message").initMessageEvent(...args); } catch (err) { want = err.name; }
+					if (got !== want) {
+						out.push("initMessageEvent(" + args.length + " arguments): " + got + ", want " + want);
+					}
+				}
+				if (e.initMessageEvent.length !== MessageEvent.prototype.initMessageEvent.length) {
+					out.push("initMessageEvent.length " + e.initMessageEvent.length);
+				}
 				setTimeout(() => {
 					e.initMessageEvent("other", true, false, "x", "https://o.example", "7", null, []);
 					if (e.type !== "other" || !e.bubbles || e.cancelable || e.data !== "x" || e.origin !== "https://o.example" || e.lastEventId !== "7") {

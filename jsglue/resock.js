@@ -352,16 +352,19 @@ function messageEventClass(origin) {
 		get ports() {
 			return this.#init === null ? NO_PORTS : this.#init.ports;
 		}
-		initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
-			if (arguments.length === 0) {
-				throw new TypeError("Failed to execute 'initMessageEvent' on 'MessageEvent': 1 argument required, but only 0 present.");
-			}
+		// type is named so that the method's length is 1, as the
+		// browser's is; a MessageEvent of the browser's converts and
+		// checks all the arguments, and throws what the browser would.
+		initMessageEvent(type) {
+			const scratch = new globalThis.MessageEvent("message");
+			scratch.initMessageEvent(...arguments);
 			// As on any event: no effect while it is being dispatched.
 			if (this.eventPhase !== Event.NONE) {
 				return;
 			}
-			this.initEvent(type, bubbles, cancelable);
-			this.#init = { data, origin: `${origin}`, lastEventId: `${lastEventId}`, source, ports: Object.freeze([...ports]) };
+			this.initEvent(scratch.type, scratch.bubbles, scratch.cancelable);
+			const { data, origin, lastEventId, source, ports } = scratch;
+			this.#init = { data, origin, lastEventId, source, ports };
 		}
 	}
 	const own = MessageEvent.prototype;
