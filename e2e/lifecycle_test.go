@@ -16,6 +16,8 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/internal/logbuf"
 )
 
 // These tests put the page through its life with the DevTools protocol, as
@@ -346,7 +348,7 @@ func TestWatchdogProbesWhenTheMachineSlept(t *testing.T) {
 }
 
 // disconnects returns the lines of a server log that tell a client left.
-func disconnects(logs *logBuffer) []string {
+func disconnects(logs *logbuf.Buffer) []string {
 	var left []string
 	for line := range strings.Lines(logs.String()) {
 		if strings.Contains(line, `msg="client disconnected"`) {

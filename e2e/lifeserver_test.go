@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/resock/resock/internal/logbuf"
 	"github.com/resock/resock/server"
 )
 
@@ -36,7 +37,7 @@ type lifeServer struct {
 	t    *testing.T
 	http *httptest.Server
 	echo *server.Server
-	logs *logBuffer
+	logs *logbuf.Buffer
 
 	down atomic.Bool
 
@@ -61,7 +62,7 @@ type attempt struct {
 // ends, and its log is printed if the test failed.
 func startLifeServer(t *testing.T) *lifeServer {
 	t.Helper()
-	s := &lifeServer{t: t, logs: &logBuffer{}, keys: map[string]int{}, pings: map[string]int{}, conns: map[*websocket.Conn]struct{}{}}
+	s := &lifeServer{t: t, logs: &logbuf.Buffer{}, keys: map[string]int{}, pings: map[string]int{}, conns: map[*websocket.Conn]struct{}{}}
 	s.echo = server.New(server.Options{Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveScripted)

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,11 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/resock/resock/internal/logbuf"
 	"github.com/resock/resock/server"
 )
 
@@ -25,7 +24,7 @@ import (
 type demoServer struct {
 	t    *testing.T
 	addr string
-	logs *logBuffer
+	logs *logbuf.Buffer
 	// options are the server's, but for the logger.
 	options server.Options
 
@@ -43,7 +42,7 @@ func startDemo(t *testing.T) *demoServer {
 // startDemoWith is startDemo with the server options o.
 func startDemoWith(t *testing.T, o server.Options) *demoServer {
 	t.Helper()
-	s := &demoServer{t: t, addr: "127.0.0.1:0", logs: &logBuffer{}, options: o}
+	s := &demoServer{t: t, addr: "127.0.0.1:0", logs: &logbuf.Buffer{}, options: o}
 	s.start()
 	t.Cleanup(func() {
 		s.stop()
@@ -142,24 +141,6 @@ func (s *demoServer) waitStats(what string, ok func(server.Stats) bool) server.S
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// logBuffer collects a server's log, safe for concurrent writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // openHarness opens the test harness page, which exposes window.h (see

@@ -3,7 +3,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,11 +11,12 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/internal/logbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -88,20 +88,7 @@ func isBackgroundGoroutine(stack string) bool {
 
 // logBuffer collects a Server's logs so that tests can check them.
 type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	logbuf.Buffer
 }
 
 // waitForLine waits until one log line contains every part.

@@ -3,18 +3,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/internal/logbuf"
 )
 
 // TestBinaryClosesClientsWith1012AndExitsWithinFiveSeconds runs the demo
@@ -86,7 +86,7 @@ func TestBinaryClosesClientsWith1012AndExitsWithinFiveSeconds(t *testing.T) {
 
 // startBinary builds and starts resock-demo on a free port with args and
 // returns the address it serves, its log and the running command.
-func startBinary(t *testing.T, args ...string) (string, *syncBuffer, *exec.Cmd) {
+func startBinary(t *testing.T, args ...string) (string, *logbuf.Buffer, *exec.Cmd) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "resock-demo")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -100,7 +100,7 @@ func startBinary(t *testing.T, args ...string) (string, *syncBuffer, *exec.Cmd) 
 	addr := ln.Addr().String()
 	ln.Close()
 
-	stderr := &syncBuffer{}
+	stderr := &logbuf.Buffer{}
 	root := filepath.Join("..", "..", "..")
 	cmd := exec.Command(bin, append([]string{"-addr", addr, "-demo", filepath.Join(root, "demo"), "-jsglue", filepath.Join(root, "jsglue")}, args...)...)
 	cmd.Stderr = stderr
@@ -125,22 +125,4 @@ func startBinary(t *testing.T, args ...string) (string, *syncBuffer, *exec.Cmd) 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer the command writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
