@@ -110,6 +110,9 @@ func TestHostileOversizedMessageClosesWith1009(t *testing.T) {
 						})
 					}
 					wg.Wait()
+					// The next round's attackers come once the server has let
+					// go of these: the bound is for ten at a time.
+					waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Clients == 1 }, "the server to let go of the attackers")
 				})
 			})
 			// Per attacker: what the server reads up to the limit and its
