@@ -78,6 +78,15 @@ type Options struct {
 	// OnEvent receives every event, in order, never concurrently, and never
 	// while the Socket holds its lock, so it may call back into the Socket.
 	OnEvent func(Event)
+	// OnDirect is told, with the Socket's lock held, whenever it changes
+	// whether a message may bypass the engine and go straight to the
+	// connection: true while the Socket is open, the connection usable, the
+	// outbox empty and, in resume mode, the connection carrying the session
+	// (Carrier). A transport that moves messages itself, as the browser's
+	// does, sends directly only while it last heard true; everything else
+	// goes through Send, so nothing overtakes what is queued. It must not
+	// call back into the Socket.
+	OnDirect func(direct bool)
 	// Clock is the source of time. Default SystemClock.
 	Clock Clock
 	// Rand returns uniform random numbers in [0, 1) for jitter.

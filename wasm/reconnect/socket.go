@@ -81,6 +81,8 @@ type Socket struct {
 
 	pending  []queued
 	emitting bool
+	// direct is what OnDirect was last told.
+	direct bool
 }
 
 type timerKind int
@@ -657,7 +659,10 @@ func (s *Socket) stale(q queued) bool {
 
 // unlockAndEmit releases mu and delivers queued events, unless another
 // caller is already delivering: that caller will deliver them, in order.
+// Every change of state ends here, so it is also where OnDirect hears
+// whether the direct path is open, before any listener can send.
 func (s *Socket) unlockAndEmit() {
+	s.tellDirect()
 	if s.emitting || len(s.pending) == 0 || s.o.OnEvent == nil {
 		if s.o.OnEvent == nil {
 			s.pending = nil
@@ -681,6 +686,18 @@ func (s *Socket) unlockAndEmit() {
 		}
 		s.mu.Lock()
 	}
+}
+
+// tellDirect tells OnDirect whether messages may bypass the engine now, if
+// that changed. Called with mu held.
+func (s *Socket) tellDirect() {
+	direct := s.state == Open && s.connOpen && s.outbox.len() == 0 &&
+		(s.sess == nil || s.sess.carrier != nil)
+	if direct == s.direct || s.o.OnDirect == nil {
+		return
+	}
+	s.direct = direct
+	s.o.OnDirect(direct)
 }
 
 // deliver calls OnEvent, containing a panic so that one bad listener cannot
