@@ -17,6 +17,7 @@ import (
 
 	"github.com/resock/resock/server"
 
+	"github.com/resock/resock/internal/gluefiles"
 	"github.com/resock/resock/internal/wasmbuild"
 )
 
@@ -37,7 +38,13 @@ func glueSite(t *testing.T, prefix, wasmDir, page string) (*httptest.Server, *se
 			http.ServeFile(w, r, path)
 		}
 	}
-	mux.Handle(prefix+"resock.js", file(filepath.Join(assetsDir, "resock.js"), "text/javascript"))
+	modules, err := gluefiles.Modules(assetsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range modules {
+		mux.Handle(prefix+name, file(filepath.Join(assetsDir, name), "text/javascript"))
+	}
 	mux.Handle(prefix+"wasm_exec.js", file(filepath.Join(assetsDir, "wasm_exec.js"), "text/javascript"))
 	mux.Handle(prefix+"resock.wasm", file(filepath.Join(wasmDir, "resock.wasm"), "application/wasm"))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/resock/resock/internal/chromium"
+	"github.com/resock/resock/internal/gluefiles"
 	"github.com/resock/resock/internal/wasmbuild"
 )
 
@@ -129,8 +130,14 @@ func buildAssets(dir string) error {
 
 	copies := map[string]string{
 		filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
-		filepath.Join(root, "jsglue", "resock.js"):           "resock.js",
 		filepath.Join(root, "jsglue", "resock.d.ts"):         "resock.d.ts",
+	}
+	modules, err := gluefiles.Modules(filepath.Join(root, "jsglue"))
+	if err != nil {
+		return err
+	}
+	for _, name := range modules {
+		copies[filepath.Join(root, "jsglue", name)] = name
 	}
 	for from, to := range copies {
 		b, err := os.ReadFile(from)

@@ -14,10 +14,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/resock/resock/internal/gluefiles"
 )
 
 // Static serves the demo: "/" and the files beside it from demoDir, and
-// /resock.js, /resock.d.ts, /resock.wasm and /wasm_exec.js from jsglueDir.
+// from jsglueDir /resock.js with the modules it imports, /resock.d.ts,
+// /resock.wasm and /wasm_exec.js.
 //
 // resock.wasm is served as application/wasm. It and the other files of
 // jsglueDir are compressed when the request accepts it: with brotli or
@@ -27,7 +30,15 @@ import (
 // rebuilt module is picked up on the next load.
 func Static(demoDir, jsglueDir string) http.Handler {
 	mux := http.NewServeMux()
-	for _, name := range []string{"resock.wasm", "resock.js", "resock.d.ts", "wasm_exec.js"} {
+	names := []string{"resock.wasm", "resock.d.ts", "wasm_exec.js"}
+	if modules, err := gluefiles.Modules(jsglueDir); err == nil {
+		names = append(names, modules...)
+	} else {
+		// Not built or checked out yet: resock.js is still the one a page
+		// asks for, and answered once it is there.
+		names = append(names, "resock.js")
+	}
+	for _, name := range names {
 		mux.Handle("GET /"+name, &glueFile{path: filepath.Join(jsglueDir, name)})
 	}
 	demo := http.FileServer(http.Dir(demoDir))

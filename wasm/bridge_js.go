@@ -30,6 +30,9 @@ type bridge struct {
 	// transport makes each socket's transport; nil means the browser's
 	// WebSocket. Tests replace it.
 	transport func() reconnect.Transport
+	// dataPath is the glue's DataPath class, handed over by init; without
+	// it every message passes through Go.
+	dataPath safejs.Value
 }
 
 // register creates the bridge and publishes it as globalThis.__resock.
@@ -67,7 +70,15 @@ func newBridge() (*bridge, error) {
 		return nil, err
 	}
 	b.funcs = append(b.funcs, debug)
+	init, err := newMethod("init", b.init)
+	if err != nil {
+		return nil, err
+	}
+	b.funcs = append(b.funcs, init)
 	if b.value, err = js.object.New(); err != nil {
+		return nil, err
+	}
+	if err := b.value.Set("init", init.Value()); err != nil {
 		return nil, err
 	}
 	if err := b.value.Set("create", create.Value()); err != nil {
@@ -77,6 +88,18 @@ func newBridge() (*bridge, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// init(DataPath) takes the glue's DataPath class, which every socket over
+// the browser's WebSocket then gets an instance of, and returns the
+// constants of resock.v1 the class needs.
+func (b *bridge) init(args []safejs.Value) (any, error) {
+	class := arg(args, 0)
+	if typeOf(class) != safejs.TypeFunction {
+		return nil, typeError("init needs the DataPath class")
+	}
+	b.dataPath = class
+	return wireConstants(), nil
 }
 
 // create(target, url, protocols?, options?, online?) checks its arguments
@@ -138,10 +161,13 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	} else {
 		k.transport = &browserTransport{registry: webSockets}
 		o.Transport = k.transport
-		if k.glue, err = newGluePath(k, o); err != nil {
-			return nil, err
+		if typeOf(b.dataPath) == safejs.TypeFunction {
+			if k.glue, err = newGluePath(k, b.dataPath, o, arrayBuffer); err != nil {
+				return nil, err
+			}
+			k.transport.glue = k.glue
+			o.OnDirect = k.glue.setDirect
 		}
-		k.transport.glue = k.glue
 	}
 	if !urlFn.IsUndefined() || !protocolsFn.IsUndefined() {
 		o.Resolve = k.resolver(urlFn, protocolsFn, url, protocols)

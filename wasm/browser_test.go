@@ -20,6 +20,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/internal/gluefiles"
 )
 
 // TestBrowser runs this package's wasm tests in headless Chromium with
@@ -263,7 +265,13 @@ func TestGlue(t *testing.T) {
 			http.ServeFile(w, r, path)
 		}
 	}
-	mux.Handle("/resock.js", file(filepath.Join("..", "jsglue", "resock.js"), "text/javascript"))
+	modules, err := gluefiles.Modules(filepath.Join("..", "jsglue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range modules {
+		mux.Handle("/"+name, file(filepath.Join("..", "jsglue", name), "text/javascript"))
+	}
 	mux.Handle("/wasm_exec.js", file(wasmExec, "text/javascript"))
 	mux.Handle("/resock.wasm", file(filepath.Join(dir, "resock.wasm"), "application/wasm"))
 	mux.Handle("/octet/resock.wasm", file(filepath.Join(dir, "resock.wasm"), "application/octet-stream"))

@@ -5,7 +5,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -14,44 +13,10 @@ import (
 )
 
 // In resume mode the browser connection is a reconnect.Carrier: once the
-// handshake is done, the glue numbers, acknowledges and delivers the
+// handshake is done, the DataPath numbers, acknowledges and delivers the
 // server's data frames, and frames and keeps the page's, in JavaScript.
 // The engine keeps the handshake, the heartbeat, the outbox and every other
 // frame, and takes the ledger back before the connection goes.
-//
-// The shared object (see gluepath_js.go) then also holds:
-//
-//   - carrying: true from Carry to Reclaim;
-//   - received, ackSent, sent, acked: the ledger's counts;
-//   - buf: the frames sent and not acknowledged, each the type byte and the
-//     payload: a string for text (sent as a text message), a Uint8Array for
-//     binary data; and unackedBytes, their payloads' size;
-//   - ackEvery, ackBytes, ackQuiet, ackMax: when to acknowledge (resock.v1's policy);
-//   - maxUnacked, maxUnackedBytes: the window for sending;
-//   - carry(ws, frames), reclaim(), sendFrame(frame), release(received):
-//     set by the glue, called by Go below.
-
-// carryFields are the resume-mode members of the shared object.
-func carryFields(o reconnect.Options) []field {
-	limit := o.MaxUnackedBytes
-	if limit <= 0 {
-		limit = reconnect.DefaultMaxUnackedBytes
-	}
-	return []field{
-		{"carrying", false},
-		{"received", 0},
-		{"ackSent", 0},
-		{"sent", 0},
-		{"acked", 0},
-		{"unackedBytes", 0},
-		{"ackEvery", wire.AckEvery},
-		{"ackBytes", wire.AckBytes},
-		{"ackQuiet", float64(wire.AckQuiet) / float64(time.Millisecond)},
-		{"ackMax", float64(wire.AckMax) / float64(time.Millisecond)},
-		{"maxUnacked", reconnect.MaxUnackedFrames},
-		{"maxUnackedBytes", limit},
-	}
-}
 
 // carrying reports whether the glue holds c's ledger.
 func (c *browserConn) carrying() (*gluePath, bool) {
@@ -77,17 +42,14 @@ func (c *browserConn) Carry(l reconnect.Ledger) bool {
 			return false
 		}
 	}
-	for _, f := range []field{
-		{"received", float64(l.Received)},
-		{"ackSent", float64(l.AckSent)},
-		{"sent", float64(l.Sent)},
-		{"acked", float64(l.Acked)},
-	} {
-		if err := p.obj.Set(f.name, f.value); err != nil {
-			return false
-		}
-	}
-	if _, err := p.obj.Call("carry", c.ws, frames); err != nil {
+	ok, err := p.path.Call("carry", c.ws, map[string]any{
+		"frames":   frames,
+		"received": float64(l.Received),
+		"ackSent":  float64(l.AckSent),
+		"sent":     float64(l.Sent),
+		"acked":    float64(l.Acked),
+	})
+	if err != nil || !truthy(ok) {
 		return false
 	}
 	p.carrying = true
@@ -101,10 +63,18 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 		return l
 	}
 	p.carrying = false
-	_ = p.obj.Set("direct", false)
-	frames, err := p.obj.Call("reclaim")
-	count := func(name string) uint64 { return uint64(p.count(name)) }
-	l.Received, l.AckSent, l.Sent, l.Acked = count("received"), count("ackSent"), count("sent"), count("acked")
+	ledger, err := p.path.Call("reclaim")
+	if err == nil {
+		count := func(name string) uint64 {
+			n, _ := floatProp(ledger, name)
+			return uint64(max(n, 0))
+		}
+		l.Received, l.AckSent, l.Sent, l.Acked = count("received"), count("ackSent"), count("sent"), count("acked")
+	}
+	var frames safejs.Value
+	if err == nil {
+		frames, err = ledger.Get("frames")
+	}
 	if err == nil {
 		n, _ := intProp(frames, "length")
 		for i := range n {
@@ -154,7 +124,7 @@ func (c *browserConn) SendData(m reconnect.Message) error {
 	if err != nil {
 		return err
 	}
-	sent, err := p.obj.Call("sendFrame", f)
+	sent, err := p.path.Call("sendFrame", f)
 	if err != nil {
 		return err
 	}
@@ -169,7 +139,7 @@ func (c *browserConn) Release(received uint64) error {
 	if !ok {
 		return errors.New("connection is not carrying the session")
 	}
-	v, err := p.obj.Call("release", float64(received))
+	v, err := p.path.Call("release", float64(received))
 	if err != nil {
 		return err
 	}
@@ -184,12 +154,8 @@ func (c *browserConn) Window() (frames, bytes int) {
 	if !ok {
 		return 0, 0
 	}
-	buf, err := p.obj.Get("buf")
-	if err != nil {
-		return 0, 0
-	}
-	frames, _ = intProp(buf, "length")
-	return frames, int(p.count("unackedBytes"))
+	n := p.numbers("window", 2)
+	return n[0], n[1]
 }
 
 // entryOf makes the data frame of m as the glue keeps it: the type byte

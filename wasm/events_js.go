@@ -14,10 +14,6 @@ import (
 // run inside dispatchEvent; an exception in one is reported by the
 // EventTarget and does not stop the others.
 func (k *socket) onEvent(e reconnect.Event) {
-	if _, ok := e.(reconnect.StateEvent); ok && k.glue != nil {
-		// Before any listener runs: one may send.
-		k.glue.update()
-	}
 	target, ok := k.target()
 	if !ok {
 		return
@@ -46,16 +42,19 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 			field{"resumed", e.Resumed},
 			field{"downtime", toMillis(e.Downtime)})
 	case reconnect.MessageEvent:
+		if k.glue != nil {
+			// The DataPath makes the events of the messages it delivers
+			// itself; those that pass through Go are made the same way, with
+			// its binaryType.
+			data, err := k.messagePayload(e.Message)
+			if err != nil {
+				return safejs.Undefined(), err
+			}
+			return k.glue.path.Call("messageEvent", data, k.messageOrigin())
+		}
 		data, err := k.messageData(e.Message)
 		if err != nil {
 			return safejs.Undefined(), err
-		}
-		if k.glue != nil {
-			// The glue makes the events of the messages it delivers itself;
-			// those that pass through Go are made the same way.
-			if build, err := k.glue.obj.Get("messageEvent"); err == nil && typeOf(build) == safejs.TypeFunction {
-				return build.Invoke(data, k.messageOrigin())
-			}
 		}
 		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.messageOrigin()})
 	case reconnect.CloseEvent:
@@ -98,6 +97,15 @@ func (k *socket) messageOrigin() string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.origin
+}
+
+// messagePayload is a message as the browser socket delivers it: a string,
+// or an ArrayBuffer.
+func (k *socket) messagePayload(m reconnect.Message) (safejs.Value, error) {
+	if !m.Binary {
+		return safejs.ValueOf(string(m.Data))
+	}
+	return arrayBufferOf(m.Data)
 }
 
 // messageData is a message as WebSocket delivers it: a string, or per

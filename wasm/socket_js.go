@@ -104,7 +104,7 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		return safejs.Undefined(), err
 	}
 	if k.glue != nil {
-		if err := obj.Set("path", k.glue.obj); err != nil {
+		if err := obj.Set("path", k.glue.path); err != nil {
 			return safejs.Undefined(), err
 		}
 	}
@@ -121,9 +121,9 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		{"state", func([]safejs.Value) (any, error) { return k.s.State().String(), nil }},
 		{"protocol", func([]safejs.Value) (any, error) { return k.s.Protocol(), nil }},
 		{"extensions", func([]safejs.Value) (any, error) { return k.s.Extensions(), nil }},
-		{"bufferedAmount", func([]safejs.Value) (any, error) { return k.s.BufferedAmount(), nil }},
+		{"bufferedAmount", func([]safejs.Value) (any, error) { _, n := k.held(); return k.s.BufferedAmount() + n, nil }},
 		{"retryCount", func([]safejs.Value) (any, error) { return k.s.RetryCount(), nil }},
-		{"queuedMessages", func([]safejs.Value) (any, error) { return k.s.QueuedMessages(), nil }},
+		{"queuedMessages", func([]safejs.Value) (any, error) { n, _ := k.held(); return k.s.QueuedMessages() + n, nil }},
 		{"rtt", func([]safejs.Value) (any, error) { return rttValue(k.s.RTT()), nil }},
 		{"stats", k.stats},
 		{"binaryType", func([]safejs.Value) (any, error) { return k.binaryType(), nil }},
@@ -157,6 +157,15 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 	return obj, nil
 }
 
+// held is what the DataPath holds behind a Blob it is reading: accepted
+// by send() and not sent yet, so counted as queued.
+func (k *socket) held() (messages, bytes int) {
+	if k.glue == nil {
+		return 0, 0
+	}
+	return k.glue.held()
+}
+
 // rttValue is a round-trip time for JavaScript: milliseconds, or null before
 // the first heartbeat was answered.
 func rttValue(rtt time.Duration) any {
@@ -181,6 +190,9 @@ func (k *socket) stats([]safejs.Value) (any, error) {
 		st.MessagesOut += out
 		st.BytesOut += bytesOut
 	}
+	held, heldBytes := k.held()
+	st.Queued += held
+	st.QueuedBytes += heldBytes
 	return map[string]any{
 		"attempts":    st.Attempts,
 		"reconnects":  st.Reconnects,
@@ -288,9 +300,6 @@ func (k *socket) setBinaryType(args []safejs.Value) (any, error) {
 	case "arraybuffer":
 		k.arrayBuffer.Store(true)
 	}
-	if k.glue != nil {
-		_ = k.glue.obj.Set("arrayBuffer", k.arrayBuffer.Load())
-	}
 	return nil, nil
 }
 
@@ -298,22 +307,14 @@ func (k *socket) setBinaryType(args []safejs.Value) (any, error) {
 // ArrayBufferView (only the bytes it views), or a Blob. Anything else is
 // converted to a string, as WebSocket does: send(123) sends "123".
 func (k *socket) send(args []safejs.Value) (any, error) {
-	if k.glue != nil {
-		// Whatever this call queues must not be overtaken by the glue.
-		k.glue.block()
-		defer k.glue.update()
-	}
 	return k.sendData(args)
 }
 
-// sendFrame takes a message the glue framed for resume mode (a Uint8Array
-// of the type byte and the payload) and could not send directly: it saves
-// converting the page's message again.
+// sendFrame takes a message the DataPath framed for resume mode (a
+// Uint8Array of the type byte and the payload) and held behind a Blob it
+// was reading, but could not send directly once it had: the outbox takes it
+// in its place.
 func (k *socket) sendFrame(args []safejs.Value) (any, error) {
-	if k.glue != nil {
-		k.glue.block()
-		defer k.glue.update()
-	}
 	n, err := intProp(arg(args, 0), "length")
 	if err != nil || n < 1 {
 		return nil, typeError("sendFrame needs a frame")
@@ -412,6 +413,14 @@ func bufferBytes(buffer safejs.Value, offset, length int) ([]byte, error) {
 	return bytesOf(buffer, offset, length)
 }
 
+func floatProp(v safejs.Value, name string) (float64, error) {
+	p, err := v.Get(name)
+	if err != nil {
+		return 0, err
+	}
+	return p.Float()
+}
+
 func intProp(v safejs.Value, name string) (int, error) {
 	p, err := v.Get(name)
 	if err != nil {
@@ -438,11 +447,6 @@ func (k *socket) sendBlob(blob safejs.Value) error {
 		return fmt.Errorf("failed to read Blob: %s", jsMessage(err))
 	}
 	go func() {
-		if k.glue != nil {
-			// The Blob held the outbox; the glue may send directly again
-			// once it is through.
-			defer k.glue.update()
-		}
 		defer func() {
 			if r := recover(); r != nil {
 				p.Cancel(fmt.Errorf("failed to read Blob: %v", r))

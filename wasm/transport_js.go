@@ -111,11 +111,6 @@ func (c *browserConn) onOpen(safejs.Value) {
 }
 
 func (c *browserConn) onMessage(ev safejs.Value) {
-	if p := c.t.glue; p != nil && p.carrying {
-		// An acknowledgement may have let the outbox go: the glue may send
-		// directly again.
-		defer p.update()
-	}
 	data, err := ev.Get("data")
 	if err != nil {
 		c.h.OnError(fmt.Errorf("failed to read message: %w", err))

@@ -10,12 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/resock/resock/internal/gluefiles"
 	"github.com/resock/resock/internal/wasmbuild"
 )
 
 // buildHook builds resock.wasm with bench/browser/hook/memstats_js.go added
 // to its main package (go build -overlay, so wasm/ itself is untouched) into
-// dir, beside copies of resock.js and wasm_exec.js. It keeps the function
+// dir, beside copies of the glue's modules and wasm_exec.js. It keeps the function
 // names, so that profiles of it name Go functions.
 func buildHook(root, jsglueDir, dir string) error {
 	overlay := map[string]map[string]string{"Replace": {
@@ -34,7 +35,11 @@ func buildHook(root, jsglueDir, dir string) error {
 		"-tags=resockbench", "-overlay="+overlayFile, "-ldflags="); err != nil {
 		return fmt.Errorf("with the heap hook: %w", err)
 	}
-	for _, name := range []string{"resock.js", "wasm_exec.js"} {
+	modules, err := gluefiles.Modules(jsglueDir)
+	if err != nil {
+		return err
+	}
+	for _, name := range append(modules, "wasm_exec.js") {
 		b, err := os.ReadFile(filepath.Join(jsglueDir, name))
 		if err != nil {
 			return fmt.Errorf("failed to copy %s: %w", name, err)
@@ -46,14 +51,18 @@ func buildHook(root, jsglueDir, dir string) error {
 	return nil
 }
 
-// copyBuild copies resock.js, resock.wasm, its compressed copies and
+// copyBuild copies the glue's modules, resock.wasm, its compressed copies and
 // wasm_exec.js from the build directory to dir; the compressed copies last,
 // so that the server still finds them at least as new as resock.wasm.
 func copyBuild(from, dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"resock.js", "wasm_exec.js", "resock.wasm", "resock.wasm.gz", "resock.wasm.br"} {
+	modules, err := gluefiles.Modules(from)
+	if err != nil {
+		return err
+	}
+	for _, name := range append(modules, "wasm_exec.js", "resock.wasm", "resock.wasm.gz", "resock.wasm.br") {
 		b, err := os.ReadFile(filepath.Join(from, name))
 		if errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(name, "resock.wasm.") {
 			continue // the server does without

@@ -1,0 +1,207 @@
+// pagelife.js: follows the page's life for every socket, with one set of
+// listeners: the network going and coming back, the page hidden and shown,
+// frozen and resumed, put in and taken out of the back/forward cache, and a
+// timer that notices when the machine slept. It adds no unload listener, so
+// a page with sockets can still enter the back/forward cache.
+
+import { reportException } from "./events.js";
+
+/**
+ * The calls the page's life makes on a socket's bridge object, and the
+ * browser sockets it has open.
+ * @typedef {object} Lifecycle
+ * @property {(online: boolean) => void} setOnline
+ * @property {(hidden: boolean) => void} setHidden
+ * @property {() => void} suspend
+ * @property {() => void} wake
+ * @property {() => void} probe
+ * @property {() => string} state
+ * @property {Set<WebSocket>} webSockets
+ */
+
+/** @typedef {{ref: WeakRef<EventTarget>, b: Lifecycle, state: string, owner: object}} Entry */
+
+// live holds an entry for every socket whose instance may still be alive:
+// a WeakRef to it, so that the page can still collect it, its bridge object,
+// and its last state. Closed sockets stay, because reconnect() revives them.
+/** @type {Set<Entry>} */
+const live = new Set();
+
+/**
+ * each calls f with the bridge object of every live socket. A socket whose
+ * instance was collected is dropped: Go releases its functions.
+ * @param {(b: Lifecycle) => void} f
+ */
+function each(f) {
+	for (const entry of live) {
+		if (entry.ref.deref() === undefined) {
+			live.delete(entry);
+			continue;
+		}
+		try {
+			f(entry.b);
+		} catch (err) {
+			reportException(err);
+		}
+	}
+}
+
+/**
+ * closeAll ends every socket of owner, a Go program that is gone, as a
+ * socket ends when it gives up: an error, the state, then the final close.
+ * @param {object} owner
+ * @param {string} why
+ */
+export function closeAll(owner, why) {
+	const entries = [...live].filter((e) => e.owner === owner);
+	for (const e of entries) {
+		live.delete(e);
+	}
+	// The browser sockets' handlers are Go functions that can no longer run.
+	for (const { b } of entries) {
+		for (const ws of b.webSockets) {
+			ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+			try {
+				ws.close();
+			} catch {
+				// Closing a socket that is already closing cannot fail; a
+				// closed one has nothing left to do.
+			}
+		}
+	}
+	queueMicrotask(() => {
+		for (const entry of entries) {
+			const ws = entry.ref.deref();
+			if (ws !== undefined && entry.state !== "closed") {
+				const message = `resock stopped: ${why}`;
+				ws.dispatchEvent(Object.assign(new Event("error"), { message, error: new Error(message) }));
+				ws.dispatchEvent(Object.assign(new Event("statechange"), { from: entry.state, to: "closed" }));
+				entry.state = "closed";
+				const close = new CloseEvent("close", { code: 1006, reason: "", wasClean: false });
+				ws.dispatchEvent(Object.assign(close, { willReconnect: false }));
+			}
+		}
+	});
+}
+
+// The page's life, told to every socket. The listeners are added with the
+// first socket and stay: they cost nothing while idle.
+let following = false;
+
+function followThePage() {
+	if (following || typeof globalThis.addEventListener !== "function") {
+		return;
+	}
+	following = true;
+	globalThis.addEventListener("online", () => each((b) => b.setOnline(true)));
+	globalThis.addEventListener("offline", () => each((b) => b.setOnline(false)));
+	// pagehide and pageshow with persisted: the page enters and leaves the
+	// back/forward cache. Without persisted the page is going away for good
+	// and the browser closes its sockets itself.
+	globalThis.addEventListener("pagehide", (e) => {
+		if (e.persisted) {
+			each((b) => b.suspend());
+		}
+	});
+	globalThis.addEventListener("pageshow", (e) => {
+		if (e.persisted) {
+			// The network may have come or gone while the page was cached,
+			// with nobody to hear the event.
+			const online = globalThis.navigator?.onLine !== false;
+			each((b) => {
+				b.setOnline(online);
+				b.wake();
+			});
+		}
+	});
+	if (typeof document === "undefined") {
+		return;
+	}
+	document.addEventListener("visibilitychange", () => {
+		const hidden = document.visibilityState === "hidden";
+		watchdogLast = Date.now();
+		each((b) => {
+			b.setHidden(hidden);
+			if (!hidden) {
+				b.probe();
+			}
+		});
+	});
+	// A frozen page ran no code; whatever it missed is checked at once.
+	document.addEventListener("resume", () => {
+		watchdogLast = Date.now();
+		each((b) => b.probe());
+	});
+}
+
+// The watchdog ticks every WATCHDOG_PERIOD ms while some socket is not
+// closed. A tick that comes more than WATCHDOG_SLEPT ms late by the wall
+// clock means the page ran no code meanwhile: the machine slept (during
+// which the monotonic clock may stand still while the wall clock does not),
+// so every connection is probed. A hidden page's timers are throttled on
+// purpose, so its late ticks say nothing; becoming visible probes anyway.
+const WATCHDOG_PERIOD = 1000;
+const WATCHDOG_SLEPT = 4000;
+let watchdog = null;
+let watchdogLast = 0;
+
+function startWatchdog() {
+	if (watchdog !== null) {
+		return;
+	}
+	watchdogLast = Date.now();
+	watchdog = setInterval(() => {
+		const now = Date.now();
+		const late = now - watchdogLast - WATCHDOG_PERIOD;
+		watchdogLast = now;
+		let running = false;
+		for (const entry of live) {
+			if (entry.ref.deref() === undefined) {
+				live.delete(entry);
+			} else if (entry.state !== "closed") {
+				running = true;
+			}
+		}
+		if (!running) {
+			stopWatchdog();
+			return;
+		}
+		const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+		if (late > WATCHDOG_SLEPT && !hidden) {
+			each((b) => b.probe());
+		}
+	}, WATCHDOG_PERIOD);
+}
+
+function stopWatchdog() {
+	if (watchdog !== null) {
+		clearInterval(watchdog);
+		watchdog = null;
+	}
+}
+
+/**
+ * track adds a new socket to live and tells it whether the page is hidden;
+ * the constructor told it whether the network is up.
+ * @param {EventTarget} ws
+ * @param {Lifecycle} b
+ * @param {object} owner the Go program b belongs to
+ */
+export function track(ws, b, owner) {
+	const entry = { ref: new WeakRef(ws), b, state: b.state(), owner };
+	// A listener of the socket's own, added before the page can add any.
+	ws.addEventListener("statechange", (e) => {
+		entry.state = e.to;
+		if (e.to !== "closed") {
+			startWatchdog();
+		}
+	});
+	live.add(entry);
+	followThePage();
+	if (typeof document !== "undefined" && document.visibilityState === "hidden") {
+		b.setHidden(true);
+	}
+	if (entry.state !== "closed") {
+		startWatchdog();
+	}
+}

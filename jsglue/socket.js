@@ -1,0 +1,347 @@
+// socket.js: the ReconnectingWebSocket class. It is thin: it converts its
+// arguments (webidl.js) and passes them to a per-socket bridge object made
+// by Go, which does all checking and work and returns undefined or a value
+// on success, or an Error for the class to throw, since a Go function cannot
+// throw into its JavaScript caller. While the engine allows it, messages
+// skip Go through the socket's DataPath (datapath.js).
+
+import { DataPath } from "./datapath.js";
+import { reportException } from "./events.js";
+import { track } from "./pagelife.js";
+import { closeArgs, constructorArgs, messageArg } from "./webidl.js";
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+export { CONNECTING, OPEN, CLOSING, CLOSED };
+
+const EVENTS = ["open", "message", "close", "error", "reconnecting", "statechange", "dropped"];
+
+/** @typedef {import("./load.js").Program} Program */
+
+/**
+ * deadError is what every call throws once the Go program ended.
+ * @param {Program} program
+ */
+function deadError(program) {
+	return new DOMException(`resock is not running: ${program.exited}`, "InvalidStateError");
+}
+
+/**
+ * check throws what a bridge call returned if it is an error.
+ * @template T
+ * @param {T | Error} result
+ * @returns {T}
+ */
+function check(result) {
+	if (result instanceof Error || result instanceof DOMException) {
+		throw result;
+	}
+	return result;
+}
+
+/**
+ * encoder turns a text frame the data path could not send into the bytes
+ * Go's outbox takes; the type byte stays as it is.
+ */
+const encoder = new TextEncoder();
+
+/**
+ * defineSocket makes the ReconnectingWebSocket class of a running Go
+ * program: each URL resock.js is imported from has its own program, and its
+ * own class.
+ * @param {Program} program
+ */
+export function defineSocket(program) {
+	const bridge = program.bridge;
+	/** @returns {boolean} */
+	const dead = () => program.exited !== null;
+
+	/**
+	 * ReconnectingWebSocket behaves like WebSocket but reconnects by itself,
+	 * with backoff, until close() is called. Messages sent while it is not open
+	 * are queued and delivered in order on reconnect.
+	 */
+	class ReconnectingWebSocket extends EventTarget {
+		/** @type {any} the socket's bridge object */
+		#b;
+		/** @type {DataPath | null} */
+		#path = null;
+		#url = "";
+		// #handlers holds, per event type, the on* handler and the listener that
+		// calls it, added when the handler is first set, as browsers do.
+		/** @type {Map<string, {value: any, listener: (event: Event) => void}>} */
+		#handlers = new Map();
+
+		// Only url is named, so that the constructor's length is 1, as
+		// WebSocket's is; protocols and options are read from arguments.
+		/** @param {unknown} url */
+		constructor(url) {
+			super();
+			if (dead()) {
+				throw deadError(program);
+			}
+			const args = constructorArgs(arguments);
+			if (args.length > 0) {
+				// After url, protocols and options: a socket made while the
+				// network is down waits for it without an attempt.
+				args.length = 3;
+				args.push(globalThis.navigator?.onLine !== false);
+			}
+			this.#b = check(this.#call(() => bridge.create(this, ...args)));
+			this.#url = this.#b.url();
+			const path = this.#b.path;
+			if (path instanceof DataPath) {
+				this.#path = path;
+				path.setTarget(this, (frame) => this.#queue(frame));
+			}
+			track(this, this.#b, program);
+		}
+
+		/**
+		 * #call runs a call into Go. A wasm trap means the Go program is broken
+		 * beyond use: it is reported as an exit.
+		 * @template T
+		 * @param {() => T} f
+		 * @returns {T}
+		 */
+		#call(f) {
+			try {
+				return f();
+			} catch (err) {
+				if (err instanceof WebAssembly.RuntimeError) {
+					program.fatal(`the Go program crashed: ${err.message}`);
+					throw deadError(program);
+				}
+				throw err;
+			}
+		}
+
+		/**
+		 * @param {string} name
+		 * @param {unknown[]} args
+		 * @returns {any}
+		 */
+		#bridge(name, args) {
+			if (dead()) {
+				throw deadError(program);
+			}
+			return check(this.#call(() => this.#b[name](...args)));
+		}
+
+		/**
+		 * @param {string} name
+		 * @param {unknown} fallback
+		 * @returns {any}
+		 */
+		#get(name, fallback) {
+			return dead() ? fallback : this.#bridge(name, []);
+		}
+
+		/**
+		 * #queue hands Go's outbox a frame the data path held and could not
+		 * send; a refusal (the outbox is full) is an error event, as for a Blob
+		 * the Go path could not send.
+		 * @param {string | Uint8Array} frame
+		 */
+		#queue(frame) {
+			try {
+				this.#bridge("sendFrame", [typeof frame === "string" ? encoder.encode(frame) : frame]);
+			} catch (err) {
+				const message = `failed to send message: ${err instanceof Error ? err.message : err}`;
+				this.dispatchEvent(Object.assign(new Event("error"), { message, error: err }));
+			}
+		}
+
+		/** The URL of the current or last attempt: absolute, with ws: or wss:. */
+		get url() {
+			if (!dead()) {
+				this.#url = this.#bridge("url", []);
+			}
+			return this.#url;
+		}
+
+		/** @returns {number} */
+		get readyState() {
+			return this.#get("readyState", CLOSED);
+		}
+
+		/** @returns {string} */
+		get state() {
+			return this.#get("state", "closed");
+		}
+
+		/** @returns {string} */
+		get protocol() {
+			return this.#get("protocol", "");
+		}
+
+		/** @returns {string} */
+		get extensions() {
+			return this.#get("extensions", "");
+		}
+
+		/** @returns {number} */
+		get bufferedAmount() {
+			const path = this.#path;
+			if (path !== null && !dead()) {
+				// While nothing is queued in Go, the data path knows it all.
+				const n = path.bufferedAmount();
+				if (n >= 0) {
+					return n;
+				}
+			}
+			return this.#get("bufferedAmount", 0);
+		}
+
+		/** @returns {number} */
+		get retryCount() {
+			return this.#get("retryCount", 0);
+		}
+
+		/** @returns {number} */
+		get queuedMessages() {
+			return this.#get("queuedMessages", 0);
+		}
+
+		/** @returns {number | null} */
+		get rtt() {
+			return this.#get("rtt", null);
+		}
+
+		/** @returns {string} */
+		get binaryType() {
+			if (this.#path !== null) {
+				return this.#path.binaryType;
+			}
+			return this.#get("binaryType", "blob");
+		}
+
+		set binaryType(value) {
+			if (this.#path !== null) {
+				this.#path.binaryType = `${value}`;
+				return;
+			}
+			this.#bridge("setBinaryType", [`${value}`]);
+		}
+
+		stats() {
+			if (dead()) {
+				return {
+					attempts: 0, reconnects: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0,
+					queued: 0, queuedBytes: 0, rtt: null, uptime: 0, state: "closed",
+				};
+			}
+			return this.#bridge("stats", []);
+		}
+
+		/** @param {string | ArrayBuffer | ArrayBufferView | Blob} data */
+		send(data) {
+			// A string needs no conversion: skip making the arguments array.
+			const args = typeof data === "string" ? null : messageArg(arguments);
+			const path = this.#path;
+			if (path !== null && !dead() && (args === null || args.length > 0)) {
+				// The data path sends at once when the engine allows it: the
+				// socket is open and nothing queued could be overtaken.
+				if (path.send(args === null ? data : args[0])) {
+					return;
+				}
+			}
+			this.#bridge("send", args ?? [data]);
+		}
+
+		// close and reconnect take (code, reason) from arguments: as
+		// WebSocket.close, their length is 0.
+		close() {
+			this.#bridge("close", closeArgs(arguments));
+		}
+
+		reconnect() {
+			this.#bridge("reconnect", closeArgs(arguments));
+		}
+
+		/** @param {string} type */
+		#handler(type) {
+			return this.#handlers.get(type)?.value ?? null;
+		}
+
+		/**
+		 * #setHandler follows the event handler IDL attribute: a non-object
+		 * means null, which removes the listener; the first non-null value adds
+		 * it, so the handler runs in the order it was first set among listeners.
+		 * @param {string} type
+		 * @param {unknown} value
+		 */
+		#setHandler(type, value) {
+			const handler = (typeof value === "object" && value !== null) || typeof value === "function" ? value : null;
+			const entry = this.#handlers.get(type);
+			if (handler === null) {
+				if (entry) {
+					this.removeEventListener(type, entry.listener);
+					this.#handlers.delete(type);
+				}
+				return;
+			}
+			if (entry) {
+				entry.value = handler;
+				return;
+			}
+			/** @type {{value: any, listener: (event: Event) => void}} */
+			const added = {
+				value: handler,
+				listener: (event) => {
+					if (typeof added.value !== "function") {
+						return;
+					}
+					try {
+						added.value.call(this, event);
+					} catch (err) {
+						reportException(err);
+					}
+				},
+			};
+			this.#handlers.set(type, added);
+			this.addEventListener(type, added.listener);
+		}
+
+		static {
+			for (const type of EVENTS) {
+				Object.defineProperty(this.prototype, `on${type}`, {
+					/** @this {ReconnectingWebSocket} */
+					get() {
+						return this.#handler(type);
+					},
+					/** @this {ReconnectingWebSocket} @param {unknown} value */
+					set(value) {
+						this.#setHandler(type, value);
+					},
+					enumerable: true,
+					configurable: true,
+				});
+			}
+			const constants = { CONNECTING, OPEN, CLOSING, CLOSED };
+			for (const [name, value] of Object.entries(constants)) {
+				const desc = { value, enumerable: true, writable: false, configurable: false };
+				Object.defineProperty(this, name, desc);
+				Object.defineProperty(this.prototype, name, desc);
+			}
+			Object.defineProperty(this.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+		}
+	}
+
+	return ReconnectingWebSocket;
+}
+
+/**
+ * debug reports the Go side's counters, for leak tests (see resock.js).
+ * @param {Program} program
+ * @returns {any}
+ */
+export function debug(program) {
+	if (program.exited !== null) {
+		throw deadError(program);
+	}
+	return check(program.bridge.debug());
+}
