@@ -157,7 +157,7 @@ func grewMost(a, b heapCensus, inNumber bool) string {
 // may also compile more code for a while, but the last quarter must show
 // that this stopped too.
 const (
-	soakWarmup      = 50
+	soakWarmup      = 250
 	soakCycles      = 1000
 	soakObjects     = 300
 	soakObjectsLast = 100
@@ -173,7 +173,7 @@ const (
 // live js.Funcs, heap, sockets) and that the page's heap is too, within a
 // few KiB.
 //
-// The baseline is taken after a warm-up of 50 reconnects, in which the
+// The baseline is taken after a warm-up of 250 reconnects, in which the
 // page's one-off objects appear. Two things grow after that without being
 // leaks, so they are measured on their own: the browser's compiled code,
 // which must stop growing (the last quarter), and wasm_exec.js's value

@@ -231,10 +231,14 @@ window.h.exchange = (url, n, options) => {
 	// opened, so that a long run keeps nothing on the page's side.
 	window.h.soakSocket = (url, options) => {
 		const ws = new ReconnectingWebSocket(url, [], options);
-		const soak = { ws, opens: 0, errors: 0, waiting: null };
+		const soak = { ws, opens: 0, errors: 0, echoes: 0, waiting: null, echoed: null };
 		ws.addEventListener("open", () => {
 			soak.opens++;
 			soak.waiting?.();
+		});
+		ws.addEventListener("message", () => {
+			soak.echoes++;
+			soak.echoed?.();
 		});
 		ws.addEventListener("error", () => soak.errors++);
 		window.h.soak = soak;
@@ -242,16 +246,32 @@ window.h.exchange = (url, n, options) => {
 	};
 
 	// reconnectCycles forces n reconnects of the soak socket, each waiting
-	// for the open that follows, and resolves with the time it took in ms.
+	// for the open that follows, then sends one message of every kind over
+	// the new connection and waits for their echoes, in alternating
+	// binaryTypes; it resolves with the time it took in ms.
 	window.h.reconnectCycles = async (n) => {
 		const soak = window.h.soak;
+		const ws = soak.ws;
+		const backing = new Uint8Array([1, 2, 3, 4, 5, 6]);
 		const start = performance.now();
 		for (let i = 0; i < n; i++) {
 			const opened = new Promise((resolve) => { soak.waiting = resolve; });
-			soak.ws.reconnect();
+			ws.reconnect();
 			await opened;
+			const want = soak.echoes + 5;
+			const echoed = new Promise((resolve) => {
+				soak.echoed = () => soak.echoes >= want && resolve();
+			});
+			ws.binaryType = i % 2 ? "blob" : "arraybuffer";
+			ws.send("text " + i);
+			ws.send(backing.buffer);
+			ws.send(new Uint8Array(backing.buffer, 2, 3));
+			ws.send(new Blob([backing]));
+			ws.send(new DataView(backing.buffer, 1, 1));
+			await echoed;
 		}
 		soak.waiting = null;
+		soak.echoed = null;
 		return performance.now() - start;
 	};
 }
