@@ -451,9 +451,20 @@ export class ReconnectingWebSocket extends EventTarget {
 	readonly protocol: string;
 	/** The extensions the server selected on the current or last connection. */
 	readonly extensions: string;
-	/** How binary messages are delivered from now on. Setting another value is ignored, as on WebSocket. @default "blob" */
+	/**
+	 * How binary messages are delivered, from the next message dispatched on,
+	 * as on WebSocket: setting it in a `message` listener applies to the
+	 * messages not yet dispatched. Setting another value is ignored, as on
+	 * WebSocket. @default "blob"
+	 */
 	binaryType: BinaryType;
-	/** Bytes accepted by `send()` and not yet written: the outbox plus what the browser socket still buffers. */
+	/**
+	 * Bytes accepted by `send()` and not yet written: the outbox plus what
+	 * the browser socket still buffers. In plain mode, while nothing is
+	 * queued, exactly what `WebSocket.bufferedAmount` would say; in resume
+	 * mode the browser socket's part counts each frame's type byte and the
+	 * acknowledgements too.
+	 */
 	readonly bufferedAmount: number;
 	/** Messages waiting in the outbox for the next connection. */
 	readonly queuedMessages: number;
@@ -483,9 +494,12 @@ export class ReconnectingWebSocket extends EventTarget {
 
 	/**
 	 * Sends `data` now if open and nothing is queued before it, and otherwise
-	 * queues it for the next connection. Only the bytes an ArrayBufferView
-	 * views are sent. A Blob keeps its place: what is sent after it waits for
-	 * it to be read. Throws `QuotaExceededError` when the outbox is full
+	 * queues it for the next connection. Every kind of data goes straight to
+	 * the browser socket while it is open, without entering resock's Go
+	 * program. Only the bytes an ArrayBufferView views are sent, copied at
+	 * the call. A Blob keeps its place: what is sent after it waits for it to
+	 * be read (in resume mode resock reads it itself, so that it can resend
+	 * it; meanwhile it and what follows count in `queuedMessages`). Throws `QuotaExceededError` when the outbox is full
 	 * (with `outboxPolicy` `"drop-oldest"` it drops the oldest queued
 	 * messages instead) and `InvalidStateError` after `close()`.
 	 */
