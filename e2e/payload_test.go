@@ -268,3 +268,41 @@ func TestHeldMessagesSurviveAReconnect(t *testing.T) {
 		t.Errorf("echoes\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestMessagesHeldBehindABlobAreKeptThroughClose sends, in resume mode, a
+// Blob and a text behind it, and closes the socket in the same task, before
+// the Blob can have been read: both were accepted before close(), so as
+// queued messages they are kept, without an error, and reconnect()
+// delivers them.
+func TestMessagesHeldBehindABlobAreKeptThroughClose(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	srv := startDemo(t)
+	p := openHarness(t, ctx, "page", srv)
+	got := evaluate[[]string](p, fmt.Sprintf(`(async () => {
+		%s
+		%s
+		const ws = await openClient((url) => new h.RWS(url, [], {resume: true, binaryType: "arraybuffer"}), %s);
+		const out = [];
+		ws.addEventListener("error", (e) => out.push("error " + e.message));
+		const closed = new Promise((resolve) => ws.addEventListener("close", resolve, { once: true }));
+		ws.send(new Blob(["blob"]));
+		ws.send("after");
+		ws.close();
+		await closed;
+		out.push("queued " + ws.queuedMessages);
+		const echoes = [];
+		const done = new Promise((resolve) => ws.addEventListener("message", (e) => {
+			echoes.push(describe(e.data));
+			if (e.data === "after") resolve();
+		}));
+		ws.reconnect();
+		await done;
+		out.push(...await Promise.all(echoes));
+		ws.close();
+		return out;
+	})()`, openClient, describe, js(srv.wsURL("/echo"))))
+	want := []string{"queued 2", "binary 4 " + fmt.Sprint('b'+'l'+'o'+'b'), "text after"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -323,7 +323,7 @@ func (k *socket) sendFrame(args []safejs.Value) (any, error) {
 	if _, err := safejs.CopyBytesToGo(b, arg(args, 0)); err != nil {
 		return nil, err
 	}
-	return nil, k.s.Send(reconnect.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
+	return nil, k.s.SendAccepted(reconnect.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
 }
 
 func (k *socket) sendData(args []safejs.Value) (any, error) {

@@ -189,6 +189,22 @@ func (s *Socket) Send(m Message) error {
 	if s.state == Closing || s.state == Closed {
 		return ErrClosed
 	}
+	return s.sendOrQueue(m)
+}
+
+// SendAccepted is Send for a message the application sent before Close but
+// whose bytes arrive only now (a Blob read by the transport's own data path):
+// after Close it is queued, as the messages queued before Close are, for
+// Reconnect to deliver, instead of refused.
+func (s *Socket) SendAccepted(m Message) error {
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	return s.sendOrQueue(m)
+}
+
+// sendOrQueue writes m now if it may, and otherwise queues it. Called with
+// mu held.
+func (s *Socket) sendOrQueue(m Message) error {
 	if s.canSendNow(len(m.Data)) {
 		if err := s.writeData(m); err == nil {
 			return nil

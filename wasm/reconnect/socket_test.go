@@ -537,3 +537,23 @@ func TestCloseGivesUpOnAPeerThatNeverAnswers(t *testing.T) {
 		t.Fatalf("%d close events after the late answer, want still 1", n)
 	}
 }
+
+func TestSendAcceptedAfterCloseIsKeptForReconnect(t *testing.T) {
+	h := newHarness(t, 0, nil)
+	c := h.tr.Last(t)
+	c.open()
+	h.s.Close(1000, "")
+	if err := h.s.Send(text("refused")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after Close = %v, want ErrClosed", err)
+	}
+	if err := h.s.SendAccepted(text("late")); err != nil {
+		t.Fatalf("SendAccepted after Close = %v, want it queued", err)
+	}
+	c.drop(1000, "")
+	h.s.Reconnect(0, "")
+	next := h.tr.Last(t)
+	next.open()
+	if got := next.Sent(); !reflect.DeepEqual(got, []string{"late"}) {
+		t.Fatalf("sent %q after Reconnect, want the message accepted before Close", got)
+	}
+}
