@@ -14,7 +14,7 @@ import (
 )
 
 // clients are what the page can load, in the order of the table.
-var clients = []string{"resock", "go-floor", "partysocket", "websocket"}
+var clients = []string{"resock", "resock-versioned", "go-floor", "partysocket", "websocket"}
 
 // load is one import to first open, as the page reported it.
 type load struct {
@@ -65,7 +65,7 @@ type codeCache struct {
 // runBrowser starts Chromium with a fresh profile in profileDir, loads every
 // client cold, waits c.Settle, and loads each c.Warm times more. The order
 // of the clients rotates with run.
-func runBrowser(ctx context.Context, path, profileDir, base string, run int, c config) ([]load, codeCache, error) {
+func runBrowser(ctx context.Context, path, profileDir, base, versioned string, run int, c config) ([]load, codeCache, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(profileDir),
@@ -102,7 +102,7 @@ func runBrowser(ctx context.Context, path, profileDir, base string, run int, c c
 	}
 	defer closeAll()
 	for _, client := range order {
-		l, closeTab, err := loadOnce(browserCtx, base, client, c.Quiet)
+		l, closeTab, err := loadOnce(browserCtx, base, versioned, client, c.Quiet)
 		if err != nil {
 			return nil, codeCache{}, err
 		}
@@ -123,7 +123,7 @@ func runBrowser(ctx context.Context, path, profileDir, base string, run int, c c
 	}
 	for visit := 1; visit <= c.Warm; visit++ {
 		for _, client := range order {
-			l, closeTab, err := loadOnce(browserCtx, base, client, c.Quiet)
+			l, closeTab, err := loadOnce(browserCtx, base, versioned, client, c.Quiet)
 			if err != nil {
 				return nil, codeCache{}, err
 			}
@@ -135,16 +135,17 @@ func runBrowser(ctx context.Context, path, profileDir, base string, run int, c c
 	return loads, cache, nil
 }
 
-// loadOnce opens the page for client in a new tab and waits for its result.
+// loadOnce opens the page for client in a new tab (versioned is the URL of
+// resock.js, naming every file by its version) and waits for its result.
 // It returns a func that closes the tab.
-func loadOnce(browserCtx context.Context, base, client string, quiet time.Duration) (load, func(), error) {
+func loadOnce(browserCtx context.Context, base, versioned, client string, quiet time.Duration) (load, func(), error) {
 	waitQuiet(browserCtx, quiet)
 	cpu := sampleCPU()
 	tab, closeTab := chromedp.NewContext(browserCtx)
 	ctx, cancel := context.WithTimeout(tab, time.Minute)
 	defer cancel()
 	echo := "ws" + base[len("http"):] + "/echo"
-	u := fmt.Sprintf("%s/?client=%s&echo=%s", base, client, url.QueryEscape(echo))
+	u := fmt.Sprintf("%s/?client=%s&echo=%s&module=%s", base, client, url.QueryEscape(echo), url.QueryEscape(versioned))
 	var out struct {
 		Result *struct {
 			Marks   marks      `json:"marks"`

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -75,7 +76,10 @@ func run() error {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return errors.New("run it from the repository root")
 	}
-	builtDir := filepath.Join(root, *jsglue)
+	builtDir := *jsglue
+	if !filepath.IsAbs(builtDir) {
+		builtDir = filepath.Join(root, builtDir)
+	}
 	if _, err := os.Stat(filepath.Join(builtDir, "resock.wasm")); err != nil {
 		return fmt.Errorf("no resock.wasm in %s: run make build first", builtDir)
 	}
@@ -97,19 +101,23 @@ func run() error {
 	if err := preparePage(root, jsglueDir, pageDir); err != nil {
 		return err
 	}
-	url, stopServer, err := serve(pageDir, jsglueDir)
+	base, stopServer, err := serve(pageDir, jsglueDir)
 	if err != nil {
 		return err
 	}
 	defer stopServer()
 
+	versioned, err := versionedURL(jsglueDir)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
 	var res results
 	res.Config = c
 	for r := range c.Runs {
 		progress("run %d of %d", r+1, c.Runs)
-		loads, cache, err := runBrowser(ctx, browserPath, filepath.Join(tmp, fmt.Sprintf("profile-%d", r)), url, r, c)
+		loads, cache, err := runBrowser(ctx, browserPath, filepath.Join(tmp, fmt.Sprintf("profile-%d", r)), base, versioned, r, c)
 		if err != nil {
 			return err
 		}
@@ -148,6 +156,21 @@ func preparePage(root, jsglueDir, dir string) error {
 		return fmt.Errorf("failed to build floor.wasm: %w\n%s", err, output)
 	}
 	return nil
+}
+
+// versionedURL is the URL of resock.js that names it, resock.wasm and
+// wasm_exec.js by their server.GlueVersion.
+func versionedURL(jsglueDir string) (string, error) {
+	v := map[string]string{}
+	for _, name := range []string{"resock.js", "resock.wasm", "wasm_exec.js"} {
+		ver, err := server.GlueVersion(jsglueDir, name)
+		if err != nil {
+			return "", err
+		}
+		v[name] = ver
+	}
+	return fmt.Sprintf("/resock.js?v=%s&wasm=%s&wasm_exec=%s", v["resock.js"],
+		url.QueryEscape("/resock.wasm?v="+v["resock.wasm"]), url.QueryEscape("/wasm_exec.js?v="+v["wasm_exec.js"])), nil
 }
 
 // serve serves the page and resock with server.Static, as the demo does,

@@ -91,8 +91,11 @@ async function measure() {
 			ws = new mod.default(echoURL);
 			break;
 		}
-		case "resock": {
-			const mod = await import("/resock.js");
+		case "resock":
+		case "resock-versioned": {
+			// resock-versioned names resock's files by their version, so
+			// that server.Static lets the browser keep them without asking.
+			const mod = await import(client === "resock" ? "/resock.js" : params.get("module"));
 			marks.imported = now();
 			ws = new mod.ReconnectingWebSocket(echoURL);
 			break;
