@@ -26,7 +26,7 @@ clean:
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".
-.PHONY: bench bench-server
+.PHONY: bench bench-server bench-startup
 
 bench:
 	.ci/ensure-chromium.sh
@@ -35,6 +35,11 @@ bench:
 
 bench-server:
 	.ci/bench-server.sh $(BENCH_FLAGS)
+
+bench-startup:
+	.ci/ensure-chromium.sh
+	.ci/build-wasm.sh
+	.ci/bench-startup.sh $(BENCH_FLAGS)
 
 .PHONY: fuzz
 

@@ -298,3 +298,148 @@ func TestStaticServesGlueFilesGzippedWhenAccepted(t *testing.T) {
 		t.Errorf("without Accept-Encoding: Content-Encoding %q, body as is %v", ce, bytes.Equal(body, js))
 	}
 }
+
+// getWith fetches url with the given request headers, without letting the
+// client decompress anything.
+func getWith(t *testing.T, url string, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+func TestStaticRevalidatesGlueFilesByContentNotTime(t *testing.T) {
+	demoDir, jsglueDir, wasm := staticDirs(t)
+	wasmPath := filepath.Join(jsglueDir, "resock.wasm")
+	// Two builds within one second: Last-Modified, which counts whole
+	// seconds, cannot tell them apart.
+	second := time.Now().Truncate(time.Second).Add(-time.Hour)
+	if err := os.Chtimes(wasmPath, second, second.Add(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	for _, ae := range []string{"gzip", ""} {
+		resp, _ := getWith(t, hs.URL+"/resock.wasm", map[string]string{"Accept-Encoding": ae})
+		etag := resp.Header.Get("ETag")
+		if etag == "" || resp.Header.Get("Cache-Control") != "no-cache" {
+			t.Fatalf("Accept-Encoding %q: ETag %q, Cache-Control %q; want an ETag and no-cache",
+				ae, etag, resp.Header.Get("Cache-Control"))
+		}
+		again := map[string]string{"Accept-Encoding": ae, "If-None-Match": etag, "If-Modified-Since": resp.Header.Get("Last-Modified")}
+		if resp, _ := getWith(t, hs.URL+"/resock.wasm", again); resp.StatusCode != http.StatusNotModified {
+			t.Fatalf("Accept-Encoding %q: revalidating an unchanged resock.wasm got %s, want 304", ae, resp.Status)
+		}
+	}
+
+	resp, _ := getWith(t, hs.URL+"/resock.wasm", map[string]string{"Accept-Encoding": "gzip"})
+	etag, lastModified := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	rebuilt := append(bytes.Clone(wasm[:len(wasm)-7]), "rebuilt"...)
+	if err := os.WriteFile(wasmPath, rebuilt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(wasmPath, second, second.Add(600*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := getWith(t, hs.URL+"/resock.wasm", map[string]string{
+		"Accept-Encoding": "gzip", "If-None-Match": etag, "If-Modified-Since": lastModified,
+	})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("revalidating after a rebuild in the same second got %s, want 200", resp.Status)
+	}
+	if got := gunzip(t, body); !bytes.Equal(got, rebuilt) {
+		t.Fatal("the rebuilt resock.wasm was not served")
+	}
+	if resp.Header.Get("ETag") == etag {
+		t.Fatal("the rebuilt resock.wasm has the ETag of the old one")
+	}
+}
+
+func TestStaticGivesEachEncodingItsOwnETag(t *testing.T) {
+	demoDir, jsglueDir, _ := staticDirs(t)
+	if err := os.WriteFile(filepath.Join(jsglueDir, "resock.wasm.br"), []byte("brotli stand-in"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	seen := map[string]string{}
+	for _, ae := range []string{"br", "gzip", ""} {
+		resp, _ := getWith(t, hs.URL+"/resock.wasm", map[string]string{"Accept-Encoding": ae})
+		etag := resp.Header.Get("ETag")
+		if other, ok := seen[etag]; ok || etag == "" {
+			t.Fatalf("Accept-Encoding %q: ETag %q, also given for %q", ae, etag, other)
+		}
+		seen[etag] = ae
+	}
+}
+
+func TestStaticServesAGlueFileNamedByItsVersionAsImmutable(t *testing.T) {
+	demoDir, jsglueDir, wasm := staticDirs(t)
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	for _, name := range []string{"resock.wasm", "resock.js", "wasm_exec.js"} {
+		v, err := GlueVersion(jsglueDir, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := getWith(t, hs.URL+"/"+name+"?v="+v, map[string]string{"Accept-Encoding": "gzip"})
+		if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
+			t.Fatalf("%s?v=%s: Cache-Control %q, want immutable for a year", name, v, cc)
+		}
+		for _, query := range []string{"", "?v=", "?v=0123456789abcdef", "?other=" + v} {
+			resp, _ := getWith(t, hs.URL+"/"+name+query, map[string]string{"Accept-Encoding": "gzip"})
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
+				t.Fatalf("%s%s: Cache-Control %q, want no-cache", name, query, cc)
+			}
+		}
+	}
+
+	// After a rebuild the old version is no longer the file's: a page still
+	// naming it must not keep what it gets for a year.
+	old, err := GlueVersion(jsglueDir, "resock.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasmPath := filepath.Join(jsglueDir, "resock.wasm")
+	if err := os.WriteFile(wasmPath, append(bytes.Clone(wasm), "rebuilt"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(wasmPath, later, later); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := getWith(t, hs.URL+"/resock.wasm?v="+old, map[string]string{"Accept-Encoding": "gzip"})
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
+		t.Fatalf("the old version after a rebuild: Cache-Control %q, want no-cache", cc)
+	}
+	v, err := GlueVersion(jsglueDir, "resock.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v == old {
+		t.Fatal("GlueVersion did not change with the file")
+	}
+	resp, _ = getWith(t, hs.URL+"/resock.wasm?v="+v, map[string]string{"Accept-Encoding": "gzip"})
+	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+		t.Fatalf("the new version: Cache-Control %q, want immutable", cc)
+	}
+}
