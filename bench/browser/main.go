@@ -48,6 +48,8 @@ type config struct {
 	// Window is resume mode's window in bytes, on both sides; 0 for the
 	// default of 1 MiB.
 	Window int `json:"window,omitempty"`
+	// Args are the command-line arguments of the run, which reproduce it.
+	Args []string `json:"args"`
 }
 
 func main() {
@@ -59,8 +61,8 @@ func main() {
 
 func run() error {
 	var c config
-	flag.IntVar(&c.Rounds, "rounds", 7, "interleaved rounds of the throughput and latency runs")
-	flag.DurationVar(&c.Duration, "duration", 500*time.Millisecond, "length of one throughput run")
+	flag.IntVar(&c.Rounds, "rounds", 8, "interleaved rounds of the throughput and latency runs")
+	flag.DurationVar(&c.Duration, "duration", 400*time.Millisecond, "length of one throughput run")
 	flag.DurationVar(&c.Warmup, "warmup", 150*time.Millisecond, "length of the throughput run of each client, cell and size before the rounds")
 	sizeList := flag.String("sizes", "16,1024,65536", "message sizes of the throughput runs, in bytes")
 	sends := flag.String("send", strings.Join(sendKinds, ","), "what the throughput runs send")
@@ -78,6 +80,7 @@ func run() error {
 	profileDuration := flag.Duration("profile-duration", 3*time.Second, "length of each profiled run")
 	report := flag.String("report", "", "instead of measuring, summarize the results of an earlier run from this JSON file")
 	flag.Parse()
+	c.Args = os.Args[1:]
 	if *report != "" {
 		return rewrite(*report, os.Stdout, *out)
 	}

@@ -365,6 +365,13 @@ func (r *results) markdown(w io.Writer) {
 		fmt.Fprintf(w, " %s %.0f%%", o.Step, 100*o.Share)
 	}
 	fmt.Fprint(w, ".\n\n")
+	if r.Config.Args != nil {
+		cmd := "make bench"
+		if len(r.Config.Args) > 0 {
+			cmd += fmt.Sprintf(" BENCH_FLAGS=%q", strings.Join(r.Config.Args, " "))
+		}
+		fmt.Fprintf(w, "Command: `%s`.\n\n", cmd)
+	}
 
 	r.throughputTables(w)
 	fmt.Fprintf(w, "\nLatency of a 16 B echo with one in flight (%d round trips per client), import to first open (median of %d cold imports), and reconnect time after %d server restarts (%v down; from the server listening again to open; library default delays, minUptime 1 s):\n\n",

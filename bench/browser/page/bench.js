@@ -54,12 +54,12 @@ function text(size) {
 	return "x".repeat(size);
 }
 
-// A throughput run sends one kind of payload, send, and receives
-// the echoes with binaryType receive: "string" for text, which arrives as a
-// string whatever the binaryType, or "arraybuffer" or "blob" for binary
-// messages. These are the kinds send can be, each made from the bytes the
-// loop read, as an application makes its next message: the ArrayBuffer as
-// it is, a Uint8Array on the whole of it, or a Blob of it.
+// A throughput run sends one kind of payload and receives the echoes with
+// one binaryType: "string" for text, which arrives as a string whatever the
+// binaryType, or "arraybuffer" or "blob" for binary messages.
+// binaryPayloads are the binary kinds, each made from the bytes the loop
+// read, as an application makes its next message: the ArrayBuffer as it
+// is, a Uint8Array on the whole of it, or a Blob of it.
 const binaryPayloads = {
 	ArrayBuffer: (buf) => buf,
 	Uint8Array: (buf) => new Uint8Array(buf),
