@@ -174,6 +174,9 @@ window.bench = {
 		}
 		if (receive !== "string") {
 			ws.binaryType = receive;
+			if (ws.binaryType !== receive) {
+				throw new Error(`${name}'s binaryType is ${ws.binaryType} after setting it to ${receive}`);
+			}
 		}
 		const bytes = new Uint8Array(size).fill(0x78).buffer;
 		const data = send === "string" ? text(size) : binaryPayloads[send](bytes);
