@@ -60,6 +60,7 @@ func main() {
 }
 
 func run() error {
+	began := time.Now()
 	var c config
 	flag.IntVar(&c.Rounds, "rounds", 8, "interleaved rounds of the throughput and latency runs")
 	flag.DurationVar(&c.Duration, "duration", 400*time.Millisecond, "length of one throughput run")
@@ -176,7 +177,11 @@ func run() error {
 	}
 	res.Machine = describeMachine(browserVersion(ctx))
 	res.Config = c
-	return res.write(os.Stdout, *out)
+	if err := res.write(os.Stdout, *out); err != nil {
+		return err
+	}
+	progress("the benchmark took %s", time.Since(began).Round(time.Second))
+	return nil
 }
 
 // progress prints a step of a long run, with the time.

@@ -436,8 +436,12 @@ func (r *results) throughputTables(w io.Writer) {
 		}
 	}
 	if hi > 0 {
-		fmt.Fprintf(w, " Rounds during which other processes took more than %.0f%% of the CPU are left out of a cell and size where at least %d others remain; rounds counted: %d to %d of %d.",
-			100*quietShare, minQuietRounds, lo, hi, r.Config.Rounds)
+		counted := fmt.Sprintf("%d", lo)
+		if hi > lo {
+			counted = fmt.Sprintf("%d to %d", lo, hi)
+		}
+		fmt.Fprintf(w, " Rounds during which other processes took more than %.0f%% of the CPU are left out of a cell and size where at least %d others remain; rounds counted: %s of %d.",
+			100*quietShare, minQuietRounds, counted, r.Config.Rounds)
 	}
 	fmt.Fprint(w, "\n")
 
