@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench.sh runs the side-by-side benchmark in headless Chromium: the browser
 # WebSocket, resock (plain and resume), partysocket and reconnecting-websocket
-# in one page. It installs the JavaScript alternatives from bench/package-lock.json
-# and expects jsglue/resock.wasm to be built (make bench does that first).
-# Arguments go to the benchmark, e.g. -rounds 9; -h lists them.
+# in one page, echoing text and every kind of binary payload with both
+# binaryTypes. It installs the JavaScript alternatives from
+# bench/package-lock.json and expects jsglue/resock.wasm to be built (make
+# bench does that first). Arguments go to the benchmark, e.g. -rounds 15 or
+# -send string,Blob; -h lists them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 section "npm"

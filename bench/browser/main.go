@@ -1,7 +1,9 @@
 // Command browser is resock's side-by-side benchmark in headless Chromium:
 // in one page and one run, the browser's WebSocket, resock in plain and in
 // resume mode, partysocket and reconnecting-websocket echo through the same
-// resock server. It prints a markdown table and writes the figures as JSON.
+// resock server, text and binary messages of every kind a page sends and
+// both binaryTypes. It prints markdown tables and writes the figures as
+// JSON.
 //
 // Run it from the repository root after make build and npm ci in bench/
 // (make bench does both):
@@ -23,15 +25,21 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
 // config is what a run measured with; it is written with the results.
 type config struct {
-	Rounds       int           `json:"rounds"`
-	Duration     time.Duration `json:"durationNs"`
-	InFlight     int           `json:"inFlight"`
-	Sizes        []int         `json:"sizes"`
+	Rounds   int           `json:"rounds"`
+	Duration time.Duration `json:"durationNs"`
+	// Warmup is the length of the run of each client, cell and size
+	// before the rounds.
+	Warmup   time.Duration `json:"warmupNs"`
+	InFlight int           `json:"inFlight"`
+	Sizes    []int         `json:"sizes"`
+	// Cells are the kinds of message the throughput runs send and receive.
+	Cells        []cell        `json:"cells"`
 	LatencyCount int           `json:"latencyCountPerRound"`
 	ColdRounds   int           `json:"coldRounds"`
 	Restarts     int           `json:"restarts"`
@@ -40,6 +48,8 @@ type config struct {
 	// Window is resume mode's window in bytes, on both sides; 0 for the
 	// default of 1 MiB.
 	Window int `json:"window,omitempty"`
+	// Args are the command-line arguments of the run, which reproduce it.
+	Args []string `json:"args"`
 }
 
 func main() {
@@ -50,9 +60,14 @@ func main() {
 }
 
 func run() error {
+	began := time.Now()
 	var c config
-	flag.IntVar(&c.Rounds, "rounds", 15, "interleaved rounds of the throughput and latency runs")
-	flag.DurationVar(&c.Duration, "duration", time.Second, "length of one throughput run")
+	flag.IntVar(&c.Rounds, "rounds", 8, "interleaved rounds of the throughput and latency runs")
+	flag.DurationVar(&c.Duration, "duration", 400*time.Millisecond, "length of one throughput run")
+	flag.DurationVar(&c.Warmup, "warmup", 150*time.Millisecond, "length of the throughput run of each client, cell and size before the rounds")
+	sizeList := flag.String("sizes", "16,1024,65536", "message sizes of the throughput runs, in bytes")
+	sends := flag.String("send", strings.Join(sendKinds, ","), "what the throughput runs send")
+	receives := flag.String("binarytype", strings.Join(binaryTypes, ","), "the binaryTypes binary messages are received with")
 	flag.IntVar(&c.InFlight, "inflight", 64, "echoes in flight during a throughput run")
 	flag.IntVar(&c.LatencyCount, "latency-count", 250, "round trips per client and round for the latency")
 	flag.IntVar(&c.ColdRounds, "cold", 3, "rounds of import to first open")
@@ -66,10 +81,17 @@ func run() error {
 	profileDuration := flag.Duration("profile-duration", 3*time.Second, "length of each profiled run")
 	report := flag.String("report", "", "instead of measuring, summarize the results of an earlier run from this JSON file")
 	flag.Parse()
+	c.Args = os.Args[1:]
 	if *report != "" {
 		return rewrite(*report, os.Stdout, *out)
 	}
-	c.Sizes = []int{16, 1024, 64 << 10}
+	var err error
+	if c.Sizes, err = parseSizes(*sizeList); err != nil {
+		return err
+	}
+	if c.Cells, err = matrix(*sends, *receives); err != nil {
+		return err
+	}
 
 	root, err := os.Getwd()
 	if err != nil {
@@ -155,7 +177,11 @@ func run() error {
 	}
 	res.Machine = describeMachine(browserVersion(ctx))
 	res.Config = c
-	return res.write(os.Stdout, *out)
+	if err := res.write(os.Stdout, *out); err != nil {
+		return err
+	}
+	progress("the benchmark took %s", time.Since(began).Round(time.Second))
+	return nil
 }
 
 // progress prints a step of a long run, with the time.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -136,60 +137,97 @@ type echoRun struct {
 }
 
 // throughput runs the echo loops: a short warm-up of each, then rounds in
-// which every size runs every client, in an order that rotates.
+// which every size runs every cell of every client, the clients of a cell
+// one after the other in an order that rotates, so that the ratio of each
+// to the browser WebSocket compares runs a few seconds apart.
 func (b *bench) throughput(res *results) error {
-	// failed holds the client and size pairs that failed once: they are not
-	// run again, and the table says why.
+	// failed holds the client, cell and size triples that failed once: they
+	// are not run again, and the table says why.
 	failed := map[string]bool{}
-	fail := func(c client, size int, err error) error {
-		failed[c.name+sizeName(size)] = true
-		res.Failures = append(res.Failures, failure{Client: c.name, Size: size, Err: err.Error()})
-		progress("%s at %s failed: %v", c.name, sizeName(size), err)
+	fail := func(c client, k cell, size int, err error) error {
+		failed[runKey(c.name, k, size)] = true
+		res.Failures = append(res.Failures, failure{Client: c.name, Send: k.Send, Receive: k.Receive, Size: size, Err: err.Error()})
+		progress("%s, %s at %s failed: %v", c.name, k, sizeName(size), err)
 		return b.eval(time.Minute, fmt.Sprintf("bench.settle(%q, 500)", c.name))
 	}
+	start := time.Now()
 	for _, size := range b.c.Sizes {
-		for _, c := range clients {
-			if _, err := b.echoRun(c, size, 300*time.Millisecond); err != nil {
-				if err := fail(c, size, err); err != nil {
-					return err
+		for _, k := range b.c.Cells {
+			for _, c := range clients {
+				if _, err := b.echoRun(c, k, size, b.c.Warmup); err != nil {
+					if err := fail(c, k, size, err); err != nil {
+						return err
+					}
 				}
 			}
 		}
+		progress("warm-up at %s done", sizeName(size))
 	}
+	progress("warm-up done in %.0f s", time.Since(start).Seconds())
+	start = time.Now()
+	steps, step := b.c.Rounds*len(b.c.Sizes), 0
 	for r := range b.c.Rounds {
 		for _, size := range b.c.Sizes {
 			b.waitQuiet()
-			cpu := sampleCPU()
-			first := len(res.Throughput)
-			line := fmt.Sprintf("round %d/%d, %s:", r+1, b.c.Rounds, sizeName(size))
-			for _, c := range rotated(r) {
-				if failed[c.name+sizeName(size)] {
-					continue
-				}
-				before := b.echo.wireBytes()
-				run, err := b.echoRun(c, size, b.c.Duration)
-				if err != nil {
-					if err := fail(c, size, err); err != nil {
-						return err
+			for _, k := range b.c.Cells {
+				cpu := sampleCPU()
+				first := len(res.Throughput)
+				var base float64
+				var line strings.Builder
+				fmt.Fprintf(&line, "round %d/%d, %s, %s:", r+1, b.c.Rounds, sizeName(size), k)
+				for _, c := range rotated(r) {
+					if failed[runKey(c.name, k, size)] {
+						continue
 					}
-					continue
+					before := b.echo.wireBytes()
+					run, err := b.echoRun(c, k, size, b.c.Duration)
+					if err != nil {
+						if err := fail(c, k, size, err); err != nil {
+							return err
+						}
+						continue
+					}
+					wire := b.echo.wireBytes() - before
+					rate := float64(run.Messages) / (run.MS / 1000)
+					res.Throughput = append(res.Throughput, throughputRun{
+						Client: c.name, Send: k.Send, Receive: k.Receive, Size: size, Round: r,
+						Messages: run.Messages, MS: run.MS, PerSecond: rate, WireBytes: wire,
+					})
+					if c.name == "websocket" {
+						base = rate
+					}
 				}
-				wire := b.echo.wireBytes() - before
-				rate := float64(run.Messages) / (run.MS / 1000)
-				res.Throughput = append(res.Throughput, throughputRun{
-					Client: c.name, Size: size, Round: r,
-					Messages: run.Messages, MS: run.MS, PerSecond: rate, WireBytes: wire,
-				})
-				line += fmt.Sprintf(" %s %.0f/s", c.name, rate)
+				other := foreignShare(cpu, sampleCPU())
+				for _, c := range clients {
+					for i := first; i < len(res.Throughput); i++ {
+						t := &res.Throughput[i]
+						if t.Client != c.name {
+							continue
+						}
+						t.OtherCPU = other
+						if c.name == "websocket" || base == 0 {
+							fmt.Fprintf(&line, " %s %s/s", c.name, thousands(t.PerSecond))
+						} else {
+							fmt.Fprintf(&line, " %s %.2f×", c.name, t.PerSecond/base)
+						}
+					}
+				}
+				if other > quietShare {
+					fmt.Fprintf(&line, "; other processes %.0f%%", 100*other)
+				}
+				progress("%s", line.String())
 			}
-			other := foreignShare(cpu, sampleCPU())
-			for i := first; i < len(res.Throughput); i++ {
-				res.Throughput[i].OtherCPU = other
-			}
-			progress("%s; other processes %.0f%%", line, 100*other)
+			step++
+			left := time.Duration(float64(time.Since(start)) / float64(step) * float64(steps-step))
+			progress("round %d/%d, %s done; throughput about %s more", r+1, b.c.Rounds, sizeName(size), left.Round(time.Second))
 		}
 	}
 	return nil
+}
+
+// runKey names a client's runs of one cell and size.
+func runKey(client string, k cell, size int) string {
+	return fmt.Sprintf("%s/%s/%d", client, k, size)
 }
 
 // waitQuiet waits, for 5 s at most, until other processes leave the CPU
@@ -217,9 +255,9 @@ func (b *bench) waitQuiet() {
 
 // echoRun runs one throughput loop. A run that fails takes at most the
 // resume heartbeat's interval and timeout (15 s) plus a margin.
-func (b *bench) echoRun(c client, size int, d time.Duration) (echoRun, error) {
+func (b *bench) echoRun(c client, k cell, size int, d time.Duration) (echoRun, error) {
 	return evaluate[echoRun](b.ctx, d+20*time.Second,
-		fmt.Sprintf("bench.throughput(%q, %d, %d, %d)", c.name, size, b.c.InFlight, d.Milliseconds()))
+		fmt.Sprintf("bench.throughput(%q, %q, %q, %d, %d, %d)", c.name, k.Send, k.Receive, size, b.c.InFlight, d.Milliseconds()))
 }
 
 func sizeName(n int) string {

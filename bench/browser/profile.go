@@ -30,7 +30,7 @@ func (b *bench) profile(dir string, d time.Duration) error {
 		if err := b.eval(time.Minute, fmt.Sprintf("bench.open(%q, %q, %s)", c.name, c.lib, c.opts)); err != nil {
 			return err
 		}
-		if _, err := b.echoRun(c, 16, 500*time.Millisecond); err != nil {
+		if _, err := b.echoRun(c, textCell, 16, 500*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -45,7 +45,7 @@ func (b *bench) profile(dir string, d time.Duration) error {
 			if _, err := chromedp.Call(b.ctx, profiler.Start, cdp.Empty{}); err != nil {
 				return fmt.Errorf("failed to start the profiler: %w", err)
 			}
-			run, err := b.echoRun(c, size, d)
+			run, err := b.echoRun(c, textCell, size, d)
 			if err != nil {
 				return err
 			}

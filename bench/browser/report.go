@@ -36,9 +36,11 @@ type results struct {
 }
 
 type failure struct {
-	Client string `json:"client"`
-	Size   int    `json:"size"`
-	Err    string `json:"error"`
+	Client  string `json:"client"`
+	Send    string `json:"send"`
+	Receive string `json:"receive"`
+	Size    int    `json:"size"`
+	Err     string `json:"error"`
 }
 
 type otherCPU struct {
@@ -47,7 +49,11 @@ type otherCPU struct {
 }
 
 type throughputRun struct {
-	Client    string  `json:"client"`
+	Client string `json:"client"`
+	// Send and Receive are the run's cell: what it sent, and the
+	// binaryType it received with ("string" for text).
+	Send      string  `json:"send"`
+	Receive   string  `json:"receive"`
 	Size      int     `json:"size"`
 	Round     int     `json:"round"`
 	Messages  int     `json:"messages"`
@@ -56,8 +62,8 @@ type throughputRun struct {
 	// WireBytes is what the server's TCP connections carried during the
 	// run, both ways, WebSocket framing included.
 	WireBytes int64 `json:"wireBytes"`
-	// OtherCPU is the share of the CPU other processes took during the
-	// round of this size.
+	// OtherCPU is the share of the CPU other processes took while the
+	// clients ran this cell and size in this round.
 	OtherCPU float64 `json:"otherCpu"`
 }
 
@@ -143,21 +149,24 @@ func procField(name, key string) string {
 	return ""
 }
 
-// summary holds the medians and ratios the table shows.
+// summary holds the medians and ratios the tables show.
 type summary struct {
 	Throughput []throughputSummary   `json:"throughput"`
 	Overhead   []overheadSummary     `json:"resumeOverhead"`
+	Targets    []targetCheck         `json:"targets"`
 	ColdOpen   map[string]float64    `json:"coldOpenMedianMs"`
 	Reconnect  map[string][2]float64 `json:"reconnectP50P99Ms"`
-	// QuietRounds counts, per size, the rounds during which other processes
-	// took at most 20 % of the CPU; when there are at least three, only
-	// they count.
-	QuietRounds map[string]int `json:"quietRounds"`
 }
 
 type throughputSummary struct {
-	Client string `json:"client"`
-	Size   int    `json:"size"`
+	Client  string `json:"client"`
+	Send    string `json:"send"`
+	Receive string `json:"receive"`
+	Size    int    `json:"size"`
+	// Rounds is how many rounds count: those during which other processes
+	// took at most quietShare of the CPU, when there are at least
+	// minQuietRounds of them; else all.
+	Rounds int `json:"rounds"`
 	// PerSecond is the median over the rounds.
 	PerSecond float64 `json:"perSecond"`
 	// Ratio is the median over the rounds of this client's messages/s
@@ -169,12 +178,41 @@ type throughputSummary struct {
 }
 
 type overheadSummary struct {
-	Size int `json:"size"`
+	Send    string `json:"send"`
+	Receive string `json:"receive"`
+	Size    int    `json:"size"`
 	// ResumeToPlain is the median over the rounds of resume mode's
 	// messages/s divided by plain mode's.
 	ResumeToPlain float64 `json:"resumeToPlain"`
 	// Bytes is resume mode's wire bytes per message minus plain mode's.
 	Bytes float64 `json:"bytesPerMessage"`
+}
+
+// targetCheck is one of resock's cells against the ratio to the browser
+// WebSocket it aims for.
+type targetCheck struct {
+	Client  string  `json:"client"`
+	Send    string  `json:"send"`
+	Receive string  `json:"receive"`
+	Size    int     `json:"size"`
+	Ratio   float64 `json:"ratioToWebSocket"`
+	Target  float64 `json:"target"`
+	Met     bool    `json:"met"`
+}
+
+// target is the ratio to the browser WebSocket resock aims for: plain mode
+// as fast in every cell, within the noise; resume mode, which frames and
+// keeps every message until it is acknowledged, 0.90× below 64 KiB and
+// 0.80× from there on, where its window holds it.
+func target(client string, size int) float64 {
+	switch {
+	case client == "resock-plain":
+		return 0.95
+	case size < 64<<10:
+		return 0.90
+	default:
+		return 0.80
+	}
 }
 
 // quietShare is the most CPU other processes may take during a round for
@@ -195,36 +233,53 @@ func rewrite(name string, w io.Writer, dir string) error {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return fmt.Errorf("failed to read %s: %w", name, err)
 	}
+	// Runs from before the matrix sent text only.
+	if len(r.Config.Cells) == 0 {
+		r.Config.Cells = []cell{textCell}
+	}
+	for i := range r.Throughput {
+		if r.Throughput[i].Send == "" {
+			r.Throughput[i].Send, r.Throughput[i].Receive = textCell.Send, textCell.Receive
+		}
+	}
+	for i := range r.Failures {
+		if r.Failures[i].Send == "" {
+			r.Failures[i].Send, r.Failures[i].Receive = textCell.Send, textCell.Receive
+		}
+	}
 	r.Summary = summary{}
 	return r.write(w, dir)
 }
 
 func (r *results) summarize() {
-	byRound := map[string]throughputRun{}
-	key := func(client string, size, round int) string { return fmt.Sprintf("%s/%d/%d", client, size, round) }
-	quiet := map[int]int{}
+	type group struct {
+		k    cell
+		size int
+	}
+	quiet := map[group]int{}
 	for _, t := range r.Throughput {
 		if t.Client == "websocket" && t.OtherCPU <= quietShare {
-			quiet[t.Size]++
+			quiet[group{cell{t.Send, t.Receive}, t.Size}]++
 		}
 	}
-	r.Summary.QuietRounds = map[string]int{}
-	for _, size := range r.Config.Sizes {
-		if quiet[size] >= minQuietRounds {
-			r.Summary.QuietRounds[sizeName(size)] = quiet[size]
-		}
+	type runID struct {
+		client string
+		g      group
+		round  int
 	}
+	byRound := map[runID]throughputRun{}
 	for _, t := range r.Throughput {
-		if quiet[t.Size] >= minQuietRounds && t.OtherCPU > quietShare {
+		g := group{cell{t.Send, t.Receive}, t.Size}
+		if quiet[g] >= minQuietRounds && t.OtherCPU > quietShare {
 			continue
 		}
-		byRound[key(t.Client, t.Size, t.Round)] = t
+		byRound[runID{t.Client, g, t.Round}] = t
 	}
-	ratio := func(a, b string, size int) float64 {
+	ratio := func(a, b string, g group) float64 {
 		var rs []float64
 		for round := range r.Config.Rounds {
-			x, ok1 := byRound[key(a, size, round)]
-			y, ok2 := byRound[key(b, size, round)]
+			x, ok1 := byRound[runID{a, g, round}]
+			y, ok2 := byRound[runID{b, g, round}]
 			if ok1 && ok2 && y.PerSecond > 0 {
 				rs = append(rs, x.PerSecond/y.PerSecond)
 			}
@@ -233,25 +288,33 @@ func (r *results) summarize() {
 	}
 	wire := map[string]float64{}
 	for _, size := range r.Config.Sizes {
-		for _, c := range clients {
-			var rates, bytes []float64
-			for round := range r.Config.Rounds {
-				if t, ok := byRound[key(c.name, size, round)]; ok {
-					rates = append(rates, t.PerSecond)
-					bytes = append(bytes, float64(t.WireBytes)/float64(2*t.Messages))
+		for _, k := range r.Config.Cells {
+			g := group{k, size}
+			for _, c := range clients {
+				var rates, bytes []float64
+				for round := range r.Config.Rounds {
+					if t, ok := byRound[runID{c.name, g, round}]; ok {
+						rates = append(rates, t.PerSecond)
+						bytes = append(bytes, float64(t.WireBytes)/float64(2*t.Messages))
+					}
+				}
+				s := throughputSummary{Client: c.name, Send: k.Send, Receive: k.Receive, Size: size, Rounds: len(rates),
+					PerSecond: median(rates), Ratio: ratio(c.name, "websocket", g), WireBytesPerMessage: median(bytes)}
+				wire[c.name] = s.WireBytesPerMessage
+				r.Summary.Throughput = append(r.Summary.Throughput, s)
+				if strings.HasPrefix(c.name, "resock-") && s.PerSecond > 0 {
+					t := target(c.name, size)
+					r.Summary.Targets = append(r.Summary.Targets, targetCheck{Client: c.name, Send: k.Send, Receive: k.Receive,
+						Size: size, Ratio: s.Ratio, Target: t, Met: s.Ratio >= t})
 				}
 			}
-			s := throughputSummary{Client: c.name, Size: size, PerSecond: median(rates),
-				Ratio: ratio(c.name, "websocket", size), WireBytesPerMessage: median(bytes)}
-			wire[key(c.name, size, 0)] = s.WireBytesPerMessage
-			r.Summary.Throughput = append(r.Summary.Throughput, s)
+			o := overheadSummary{Send: k.Send, Receive: k.Receive, Size: size}
+			if plain, resume := wire["resock-plain"], wire["resock-resume"]; plain > 0 && resume > 0 {
+				o.ResumeToPlain = ratio("resock-resume", "resock-plain", g)
+				o.Bytes = resume - plain
+			}
+			r.Summary.Overhead = append(r.Summary.Overhead, o)
 		}
-		o := overheadSummary{Size: size}
-		if plain, resume := wire[key("resock-plain", size, 0)], wire[key("resock-resume", size, 0)]; plain > 0 && resume > 0 {
-			o.ResumeToPlain = ratio("resock-resume", "resock-plain", size)
-			o.Bytes = resume - plain
-		}
-		r.Summary.Overhead = append(r.Summary.Overhead, o)
 	}
 	r.Summary.ColdOpen = map[string]float64{}
 	cold := map[string][]float64{}
@@ -302,72 +365,15 @@ func (r *results) markdown(w io.Writer) {
 		fmt.Fprintf(w, " %s %.0f%%", o.Step, 100*o.Share)
 	}
 	fmt.Fprint(w, ".\n\n")
-
-	fmt.Fprintf(w, "Echo throughput, messages/s with %d in flight (text), median of %d interleaved rounds of %v; in brackets the median of the ratios to the browser WebSocket in the same round.",
-		r.Config.InFlight, r.Config.Rounds, r.Config.Duration)
-	if r.Config.Window > 0 {
-		fmt.Fprintf(w, " Resume mode's window: %d bytes on both sides (-window).", r.Config.Window)
-	}
-	fmt.Fprintf(w, " Where at least %d rounds of a size ran while other processes took at most %.0f%% of the CPU, only those count; rounds counted:", minQuietRounds, 100*quietShare)
-	for i, size := range r.Config.Sizes {
-		n, ok := r.Summary.QuietRounds[sizeName(size)]
-		if !ok {
-			n = r.Config.Rounds
+	if r.Config.Args != nil {
+		cmd := "make bench"
+		if len(r.Config.Args) > 0 {
+			cmd += fmt.Sprintf(" BENCH_FLAGS=%q", strings.Join(r.Config.Args, " "))
 		}
-		sep := ","
-		if i == len(r.Config.Sizes)-1 {
-			sep = ".\n\n"
-		}
-		fmt.Fprintf(w, " %s %d%s", sizeName(size), n, sep)
-	}
-	fmt.Fprint(w, "| client |")
-	for _, size := range r.Config.Sizes {
-		fmt.Fprintf(w, " %s |", sizeName(size))
-	}
-	fmt.Fprint(w, "\n|---|")
-	for range r.Config.Sizes {
-		fmt.Fprint(w, "---:|")
-	}
-	fmt.Fprintln(w)
-	for _, c := range clients {
-		fmt.Fprintf(w, "| %s |", c.label)
-		for _, size := range r.Config.Sizes {
-			for _, s := range r.Summary.Throughput {
-				if s.Client == c.name && s.Size == size {
-					if s.PerSecond == 0 {
-						fmt.Fprint(w, " failed |")
-					} else {
-						fmt.Fprintf(w, " %s (%.2f×) |", thousands(s.PerSecond), s.Ratio)
-					}
-				}
-			}
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Command: `%s`.\n\n", cmd)
 	}
 
-	for _, f := range r.Failures {
-		fmt.Fprintf(w, "\nFailed: %s at %s: %s\n", f.Client, sizeName(f.Size), f.Err)
-	}
-
-	fmt.Fprintf(w, "\nResume mode against plain mode (resock.v1's cost), from the same rounds; bytes on the wire per message, both directions averaged, WebSocket framing included:\n\n")
-	fmt.Fprint(w, "| size | resume ÷ plain, messages/s | plain, wire bytes per message | resume, wire bytes per message | protocol overhead per message |\n|---|---:|---:|---:|---:|\n")
-	for _, o := range r.Summary.Overhead {
-		var plain, resume float64
-		for _, s := range r.Summary.Throughput {
-			if s.Size == o.Size && s.Client == "resock-plain" {
-				plain = s.WireBytesPerMessage
-			}
-			if s.Size == o.Size && s.Client == "resock-resume" {
-				resume = s.WireBytesPerMessage
-			}
-		}
-		if plain == 0 || resume == 0 {
-			fmt.Fprintf(w, "| %s | failed | | | |\n", sizeName(o.Size))
-			continue
-		}
-		fmt.Fprintf(w, "| %s | %.2f× | %.1f B | %.1f B | %.2f B |\n", sizeName(o.Size), o.ResumeToPlain, plain, resume, o.Bytes)
-	}
-
+	r.throughputTables(w)
 	fmt.Fprintf(w, "\nLatency of a 16 B echo with one in flight (%d round trips per client), import to first open (median of %d cold imports), and reconnect time after %d server restarts (%v down; from the server listening again to open; library default delays, minUptime 1 s):\n\n",
 		r.Config.LatencyCount*r.Config.Rounds, r.Config.ColdRounds, r.Config.Restarts, r.Config.Downtime)
 	fmt.Fprint(w, "| client | latency p50 | latency p99 | import → first open | reconnect p50 | reconnect p99 |\n|---|---:|---:|---:|---:|---:|\n")
@@ -411,6 +417,132 @@ func (r *results) markdown(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %.2f ms | %s → %s (%s) | %s | %s | %s |\n", c.label, h.MS/float64(h.Reconnects),
 				kib(h.Before.JSUsed), kib(h.After.JSUsed), signedKiB(h.After.JSUsed-h.Before.JSUsed), goHeap, goroutines, funcs)
 		}
+	}
+}
+
+// throughputTables writes the throughput matrix, one table per kind of
+// payload sent, resock against its targets, the failed runs and resume
+// mode's cost.
+func (r *results) throughputTables(w io.Writer) {
+	fmt.Fprintf(w, "Echo throughput with %d in flight, %d interleaved rounds of %v; in every round each size runs every cell (what is sent, and the binaryType it is received with) on every client, one after the other. The browser WebSocket's row is its median messages/s; every other row is the median of the client's messages/s divided by the browser WebSocket's in the same round.",
+		r.Config.InFlight, r.Config.Rounds, r.Config.Duration)
+	if r.Config.Window > 0 {
+		fmt.Fprintf(w, " Resume mode's window: %d bytes on both sides (-window).", r.Config.Window)
+	}
+	lo, hi := r.Config.Rounds, 0
+	for _, s := range r.Summary.Throughput {
+		if s.Client == "websocket" && s.Rounds > 0 {
+			lo, hi = min(lo, s.Rounds), max(hi, s.Rounds)
+		}
+	}
+	if hi > 0 {
+		counted := fmt.Sprintf("%d", lo)
+		if hi > lo {
+			counted = fmt.Sprintf("%d to %d", lo, hi)
+		}
+		fmt.Fprintf(w, " Rounds during which other processes took more than %.0f%% of the CPU are left out of a cell and size where at least %d others remain; rounds counted: %s of %d.",
+			100*quietShare, minQuietRounds, counted, r.Config.Rounds)
+	}
+	fmt.Fprint(w, "\n")
+
+	summaryOf := func(client string, k cell, size int) (throughputSummary, bool) {
+		for _, s := range r.Summary.Throughput {
+			if s.Client == client && s.Send == k.Send && s.Receive == k.Receive && s.Size == size {
+				return s, true
+			}
+		}
+		return throughputSummary{}, false
+	}
+	for _, send := range sendKinds {
+		var cells []cell
+		for _, k := range r.Config.Cells {
+			if k.Send == send {
+				cells = append(cells, k)
+			}
+		}
+		if len(cells) == 0 {
+			continue
+		}
+		if send == "string" {
+			fmt.Fprint(w, "\nSent as a string (text, which arrives as a string whatever the binaryType):\n\n| client |")
+		} else {
+			fmt.Fprintf(w, "\nSent as %s, received with binaryType:\n\n| client |", send)
+		}
+		for _, size := range r.Config.Sizes {
+			for _, k := range cells {
+				if send == "string" {
+					fmt.Fprintf(w, " %s |", sizeName(size))
+				} else {
+					fmt.Fprintf(w, " %s, %s |", sizeName(size), k.Receive)
+				}
+			}
+		}
+		fmt.Fprint(w, "\n|---|")
+		for range len(r.Config.Sizes) * len(cells) {
+			fmt.Fprint(w, "---:|")
+		}
+		fmt.Fprintln(w)
+		for _, c := range clients {
+			label := c.label
+			if c.name == "websocket" {
+				label += ", messages/s"
+			}
+			fmt.Fprintf(w, "| %s |", label)
+			for _, size := range r.Config.Sizes {
+				for _, k := range cells {
+					s, ok := summaryOf(c.name, k, size)
+					switch {
+					case !ok || s.PerSecond == 0:
+						fmt.Fprint(w, " failed |")
+					case c.name == "websocket":
+						fmt.Fprintf(w, " %s |", thousands(s.PerSecond))
+					default:
+						fmt.Fprintf(w, " %.2f× |", s.Ratio)
+					}
+				}
+			}
+			fmt.Fprintln(w)
+		}
+	}
+
+	fmt.Fprint(w, "\nresock against its targets (plain mode ≥ 0.95× in every cell; resume mode ≥ 0.90× under 64 KiB and ≥ 0.80× from 64 KiB on):")
+	for _, name := range []string{"resock-plain", "resock-resume"} {
+		var met, all int
+		var below []string
+		for _, t := range r.Summary.Targets {
+			if t.Client != name {
+				continue
+			}
+			all++
+			if t.Met {
+				met++
+				continue
+			}
+			below = append(below, fmt.Sprintf("%s %s %.2f×", cell{t.Send, t.Receive}, sizeName(t.Size), t.Ratio))
+		}
+		fmt.Fprintf(w, "\n- %s: %d of %d cells", strings.TrimPrefix(name, "resock-"), met, all)
+		if len(below) > 0 {
+			fmt.Fprintf(w, "; short of it: %s", strings.Join(below, ", "))
+		}
+	}
+	fmt.Fprintln(w)
+
+	for _, f := range r.Failures {
+		fmt.Fprintf(w, "\nFailed: %s, %s at %s: %s\n", f.Client, cell{f.Send, f.Receive}, sizeName(f.Size), f.Err)
+	}
+
+	fmt.Fprintf(w, "\nResume mode against plain mode (resock.v1's cost), from the same rounds; bytes on the wire per message, both directions averaged, WebSocket framing included:\n\n")
+	fmt.Fprint(w, "| sent as | size | resume ÷ plain, messages/s | plain, wire bytes per message | resume, wire bytes per message | protocol overhead per message |\n|---|---|---:|---:|---:|---:|\n")
+	for _, o := range r.Summary.Overhead {
+		k := cell{o.Send, o.Receive}
+		plain, _ := summaryOf("resock-plain", k, o.Size)
+		resume, _ := summaryOf("resock-resume", k, o.Size)
+		if plain.WireBytesPerMessage == 0 || resume.WireBytesPerMessage == 0 {
+			fmt.Fprintf(w, "| %s | %s | failed | | | |\n", k, sizeName(o.Size))
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %.2f× | %.1f B | %.1f B | %.2f B |\n", k, sizeName(o.Size), o.ResumeToPlain,
+			plain.WireBytesPerMessage, resume.WireBytesPerMessage, o.Bytes)
 	}
 }
 

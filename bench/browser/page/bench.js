@@ -50,8 +50,43 @@ function withTimeout(promise, ms, what) {
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function payload(size) {
+function text(size) {
 	return "x".repeat(size);
+}
+
+// A throughput run sends one kind of payload and receives the echoes with
+// one binaryType: "string" for text, which arrives as a string whatever the
+// binaryType, or "arraybuffer" or "blob" for binary messages.
+// binaryPayloads are the binary kinds, each made from the bytes the loop
+// read, as an application makes its next message: the ArrayBuffer as it
+// is, a Uint8Array on the whole of it, or a Blob of it.
+const binaryPayloads = {
+	ArrayBuffer: (buf) => buf,
+	Uint8Array: (buf) => new Uint8Array(buf),
+	Blob: (buf) => new Blob([buf]),
+};
+
+// receivedAs checks that data is what the cell's binaryType promises, of size
+// bytes, and says what it is otherwise: a client that ignored the binaryType
+// it was given would measure something else.
+function receivedAs(data, receive, size) {
+	let kind, length;
+	if (typeof data === "string") {
+		[kind, length] = ["string", data.length];
+	} else if (data instanceof ArrayBuffer) {
+		[kind, length] = ["arraybuffer", data.byteLength];
+	} else if (data instanceof Blob) {
+		[kind, length] = ["blob", data.size];
+	} else {
+		return `a ${Object.prototype.toString.call(data)}`;
+	}
+	if (kind !== receive) {
+		return `a ${kind} of ${length} B`;
+	}
+	if (length !== size) {
+		return `${length} B`;
+	}
+	return null;
 }
 
 window.bench = {
@@ -85,7 +120,6 @@ window.bench = {
 	async open(name, lib, options = {}) {
 		const mod = lib === "websocket" ? null : await import(modules[lib]);
 		const ws = construct(lib, mod, options);
-		ws.binaryType = "arraybuffer";
 		const times = [];
 		opens.set(name, times);
 		ws.addEventListener("open", () => times.push(now()));
@@ -130,37 +164,84 @@ window.bench = {
 
 	// throughput keeps inflight echoes of size bytes in flight on the client
 	// name for about ms, then waits for the last ones; it returns how many
-	// came back and in how long.
-	throughput(name, size, inflight, ms) {
+	// came back and in how long. Each is sent as send and received with the
+	// binaryType receive (see binaryPayloads), which is set on the client
+	// here, after construction, as an application sets it.
+	throughput(name, send, receive, size, inflight, ms) {
 		const ws = sockets.get(name);
-		const data = payload(size);
+		if ((send === "string") !== (receive === "string") || !(send === "string" || send in binaryPayloads)) {
+			throw new Error(`cannot send ${send} and receive ${receive}`);
+		}
+		if (receive !== "string") {
+			ws.binaryType = receive;
+			if (ws.binaryType !== receive) {
+				throw new Error(`${name}'s binaryType is ${ws.binaryType} after setting it to ${receive}`);
+			}
+		}
+		const bytes = new Uint8Array(size).fill(0x78).buffer;
+		const data = send === "string" ? text(size) : binaryPayloads[send](bytes);
 		const run = new Promise((resolve, reject) => {
 			let sent = 0;
 			let received = 0;
 			let stopping = false;
+			let done = false;
 			const t0 = performance.now();
 			const deadline = t0 + ms;
-			const onClose = (e) => {
-				cleanup();
-				reject(new Error(`${name} closed (${e.code} ${e.reason}) during the run after ${received} echoes`));
+			const fail = (err) => {
+				if (!done) {
+					done = true;
+					cleanup();
+					reject(err);
+				}
 			};
-			// An echo client: what comes back is read and sent again, as an
-			// application reads every message it gets.
+			const onClose = (e) => {
+				fail(new Error(`${name} closed (${e.code} ${e.reason}) during the run after ${received} echoes`));
+			};
+			const wrong = (data) => {
+				const got = receivedAs(data, receive, size);
+				if (got !== null) {
+					fail(new Error(`${name} delivered ${got} where ${receive === "string" ? "a string" : `binaryType ${receive}`} of ${size} B was due`));
+				}
+				return got !== null;
+			};
+			// An echo client: each message is read as an application reads
+			// it, and its bytes are sent back in the kind under test. A
+			// string or an ArrayBuffer is read by taking e.data; a Blob by
+			// reading its bytes, which takes a turn of the event loop.
+			let reply;
+			if (send === "string") {
+				reply = (data) => ws.send(data);
+			} else if (receive === "arraybuffer") {
+				const make = binaryPayloads[send];
+				reply = (data) => ws.send(make(data));
+			} else {
+				const make = binaryPayloads[send];
+				reply = (data) =>
+					data.arrayBuffer().then((buf) => {
+						if (!done) {
+							ws.send(make(buf));
+						}
+					}, fail);
+			}
 			const onMessage = (e) => {
 				received++;
+				if (received === 1 && wrong(e.data)) {
+					return;
+				}
 				if (!stopping) {
 					// Reading the clock costs; every 16th echo is often enough.
 					if ((received & 15) !== 0 || performance.now() < deadline) {
-						ws.send(e.data);
 						sent++;
+						reply(e.data);
 						return;
 					}
 					stopping = true;
 				}
 				// More than sent arrive when echoes of an earlier run that
 				// failed are delivered late, after a resume.
-				if (received >= sent) {
+				if (received >= sent && !wrong(e.data)) {
 					const elapsed = performance.now() - t0;
+					done = true;
 					cleanup();
 					resolve({ messages: received, ms: elapsed });
 				}
@@ -183,7 +264,7 @@ window.bench = {
 	// name and returns each round trip in ms.
 	latency(name, size, count) {
 		const ws = sockets.get(name);
-		const data = payload(size);
+		const data = text(size);
 		const samples = new Array(count);
 		const run = new Promise((resolve, reject) => {
 			let i = 0;
