@@ -22,7 +22,7 @@ vet:
 	.ci/vet.sh
 
 clean:
-	rm -f jsglue/resock.wasm jsglue/resock.wasm.gz jsglue/resock.wasm.br jsglue/wasm_exec.js
+	rm -f jsglue/resock.wasm jsglue/wasm_exec.js jsglue/*.gz jsglue/*.br
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".

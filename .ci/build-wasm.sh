@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# build-wasm.sh builds jsglue/resock.wasm and its gzip copy, copies
-# wasm_exec.js from the very toolchain that built the wasm (the two must match),
-# and prints the sizes.
+# build-wasm.sh builds jsglue/resock.wasm, copies wasm_exec.js from the very
+# toolchain that built the wasm (the two must match), writes gzip and brotli
+# copies of them and of the JavaScript beside them, and prints the sizes.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # human prints a byte count the way the README quotes it: KiB below 1 MiB.
@@ -17,28 +17,12 @@ section "build jsglue/resock.wasm"
 go run ./internal/wasmbuild/build -o jsglue/resock.wasm
 goroot=$(GOOS=js GOARCH=wasm go env GOROOT)
 cp "$goroot/lib/wasm/wasm_exec.js" jsglue/wasm_exec.js
-# zopfli writes gzip about 5 % smaller than gzip -9; brotli another fifth
-# smaller, for browsers that accept it. Both are optional (Debian packages
-# zopfli and brotli); without them the server still gets gzip -9.
-if command -v zopfli >/dev/null; then
-	zopfli -c jsglue/resock.wasm >jsglue/resock.wasm.gz
-else
-	echo "(zopfli not installed: gzip -9 instead; apt-get install zopfli makes it smaller)"
-	gzip -9 -k -f -n jsglue/resock.wasm
-fi
-rm -f jsglue/resock.wasm.br
-if command -v brotli >/dev/null; then
-	# -n: brotli would copy resock.wasm's time, truncated to the second,
-	# which makes the server take the file for stale.
-	brotli -q 11 -f -n -o jsglue/resock.wasm.br jsglue/resock.wasm
-fi
+# Everything Static serves from jsglue/ gets a gzip and a brotli copy
+# beside it, made in Go: a fresh machine needs no compression tools.
+go run ./internal/wasmbuild/compress jsglue/resock.wasm jsglue/*.js jsglue/*.d.ts
 
 raw=$(wc -c <jsglue/resock.wasm)
 gz=$(wc -c <jsglue/resock.wasm.gz)
+br=$(wc -c <jsglue/resock.wasm.br)
 echo "wasm_exec.js: from $goroot ($(GOOS=js GOARCH=wasm go env GOVERSION))"
-line="resock.wasm: $(human "$raw") raw, $(human "$gz") gzip"
-if [[ -f jsglue/resock.wasm.br ]]; then
-	br=$(wc -c <jsglue/resock.wasm.br)
-	line="$line, $(human "$br") brotli"
-fi
-echo "$line ($raw raw / $gz gzip${br:+ / $br brotli} bytes)"
+echo "resock.wasm: $(human "$raw") raw, $(human "$gz") gzip, $(human "$br") brotli ($raw raw / $gz gzip / $br brotli bytes)"

@@ -6,13 +6,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/resock/resock/internal/wasmbuild"
 )
 
 // staticDirs creates a demo and a jsglue directory with small stand-ins for
@@ -244,26 +248,139 @@ func TestAcceptsGzip(t *testing.T) {
 	}
 }
 
-func TestStaticServesAPrecompressedBrotliWasmToClientsThatAskForIt(t *testing.T) {
+func TestStaticServesPrecompressedBrotliToClientsThatAskForIt(t *testing.T) {
 	demoDir, jsglueDir, _ := staticDirs(t)
-	wasmPath := filepath.Join(jsglueDir, "resock.wasm")
-	// The content is opaque to the server: it serves the build's file as is.
-	br := []byte("brotli bytes as the build made them")
-	if err := os.WriteFile(wasmPath+".br", br, 0o644); err != nil {
+	hs := httptest.NewServer(Static(demoDir, jsglueDir))
+	defer hs.Close()
+
+	for name, contentType := range glueContentTypes {
+		// The content is opaque to the server: it serves the build's file
+		// as is.
+		br := []byte("brotli bytes of " + name + " as the build made them")
+		if err := os.WriteFile(filepath.Join(jsglueDir, name+".br"), br, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct{ acceptEncoding, want string }{
+			{"gzip, deflate, br", "br"},
+			{"br", "br"},
+			{"gzip, br;q=0", "gzip"},
+			{"*", "gzip"},
+			{"", ""},
+		} {
+			resp, body := get(t, hs.URL+"/"+name, tt.acceptEncoding)
+			checkGlueHeaders(t, resp, contentType, tt.want)
+			if tt.want == "br" && !bytes.Equal(body, br) {
+				t.Errorf("%s.br was not served to a client accepting %q", name, tt.acceptEncoding)
+			}
+		}
+	}
+}
+
+// glueContentTypes are the files Static serves from jsglueDir, and their
+// Content-Type.
+var glueContentTypes = map[string]string{
+	"resock.wasm":  "application/wasm",
+	"resock.js":    "text/javascript; charset=utf-8",
+	"wasm_exec.js": "text/javascript; charset=utf-8",
+	"resock.d.ts":  "text/plain; charset=utf-8",
+}
+
+func checkGlueHeaders(t *testing.T, resp *http.Response, contentType, encoding string) {
+	t.Helper()
+	name := resp.Request.URL.Path
+	if ct := resp.Header.Get("Content-Type"); ct != contentType {
+		t.Errorf("%s: Content-Type = %q, want %q", name, ct, contentType)
+	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != encoding {
+		t.Errorf("%s: Content-Encoding = %q, want %q", name, ce, encoding)
+	}
+	if v := resp.Header.Get("Vary"); !strings.Contains(v, "Accept-Encoding") {
+		t.Errorf("%s: Vary = %q, want Accept-Encoding", name, v)
+	}
+}
+
+// What make build writes beside each file (wasmbuild.Compress) is served:
+// never taken for stale, whatever the times of the files, until the file
+// changes.
+func TestStaticServesTheCopiesTheBuildWrote(t *testing.T) {
+	demoDir, jsglueDir, _ := staticDirs(t)
+	raw := map[string][]byte{}
+	var paths []string
+	for i, name := range slices.Sorted(maps.Keys(glueContentTypes)) {
+		p := filepath.Join(jsglueDir, name)
+		b := bytes.Repeat([]byte(name+" of resock "), 500)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Times with nanoseconds, in the past and in the future.
+		mt := time.Now().Add(time.Duration(i-2) * time.Hour).Round(time.Second).Add(time.Duration(i+1) * 123456789)
+		if err := os.Chtimes(p, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+		raw[name] = b
+		paths = append(paths, p)
+	}
+	// A gzip copy the server would not make itself tells the build's copy
+	// from the server's own compression; the build keeps it, as it
+	// decodes to the file.
+	fast := map[string][]byte{}
+	for name, b := range raw {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Write(b)
+		zw.Close()
+		fast[name] = buf.Bytes()
+		if err := os.WriteFile(filepath.Join(jsglueDir, name+".gz"), fast[name], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wasmbuild.Compress(paths, wasmbuild.Brotli, wasmbuild.Gzip); err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(Static(demoDir, jsglueDir))
 	defer hs.Close()
 
-	resp, body := get(t, hs.URL+"/resock.wasm", "gzip, deflate, br")
-	checkWasmHeaders(t, resp, "br")
-	if !bytes.Equal(body, br) {
-		t.Fatal("resock.wasm.br was not served to a client accepting br")
+	for name, contentType := range glueContentTypes {
+		br, err := os.ReadFile(filepath.Join(jsglueDir, name+".br"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, body := get(t, hs.URL+"/"+name, "gzip, deflate, br")
+		checkGlueHeaders(t, resp, contentType, "br")
+		if !bytes.Equal(body, br) {
+			t.Errorf("%s: not the build's brotli copy", name)
+		}
+		resp, body = get(t, hs.URL+"/"+name, "gzip, deflate")
+		checkGlueHeaders(t, resp, contentType, "gzip")
+		if !bytes.Equal(body, fast[name]) {
+			t.Errorf("%s: not the build's gzip copy", name)
+		}
+		if got := gunzip(t, body); !bytes.Equal(got, raw[name]) {
+			t.Errorf("%s: gzip copy does not decompress to the file", name)
+		}
+		resp, body = get(t, hs.URL+"/"+name, "")
+		checkGlueHeaders(t, resp, contentType, "")
+		if !bytes.Equal(body, raw[name]) {
+			t.Errorf("%s: not the file as is", name)
+		}
 	}
-	resp, _ = get(t, hs.URL+"/resock.wasm", "gzip, br;q=0")
-	checkWasmHeaders(t, resp, "gzip")
-	resp, _ = get(t, hs.URL+"/resock.wasm", "*")
-	checkWasmHeaders(t, resp, "gzip")
+
+	// resock.js edited after the build: its copies are stale, and a
+	// client that accepts brotli gets the new file gzipped by the server.
+	edited := []byte("export const edited = true;")
+	p := filepath.Join(jsglueDir, "resock.js")
+	if err := os.WriteFile(p, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(3 * time.Hour)
+	if err := os.Chtimes(p, later, later); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := get(t, hs.URL+"/resock.js", "gzip, deflate, br")
+	checkGlueHeaders(t, resp, glueContentTypes["resock.js"], "gzip")
+	if got := gunzip(t, body); !bytes.Equal(got, edited) {
+		t.Error("a stale copy of resock.js was served after it was edited")
+	}
 }
 
 // The JavaScript of the glue is compressed too when the client accepts it.

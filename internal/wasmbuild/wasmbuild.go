@@ -1,5 +1,7 @@
 // Package wasmbuild builds resock.wasm the one way every build of it uses:
-// make build, the end-to-end tests and the benchmarks.
+// make build, the end-to-end tests and the benchmarks. Compress writes the
+// gzip and brotli copies of it, and of the JavaScript, that the server
+// sends.
 package wasmbuild
 
 import (
