@@ -62,9 +62,15 @@ func copyBuild(from, dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range append(modules, "wasm_exec.js", "resock.wasm", "resock.wasm.gz", "resock.wasm.br") {
+	files := append(modules, "wasm_exec.js", "resock.wasm")
+	// The compressed copies go last, so that the server finds them at least
+	// as new as the files they were made from.
+	for _, name := range files[:len(files):len(files)] {
+		files = append(files, name+".gz", name+".br")
+	}
+	for _, name := range files {
 		b, err := os.ReadFile(filepath.Join(from, name))
-		if errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(name, "resock.wasm.") {
+		if errors.Is(err, fs.ErrNotExist) && (strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".br")) {
 			continue // the server does without
 		}
 		if err != nil {
