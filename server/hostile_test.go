@@ -583,12 +583,15 @@ func trickleReader(t *testing.T, ctx context.Context, ts *testServer, writeTimeo
 	// looking silent and stays far below the inbox limits. Without a write
 	// timeout the connection would be held for 256 frames, 12.8 s.
 	big := wire.AppendData(nil, true, make([]byte, 256<<10))
+	start := time.Now()
 	for range 32 {
+		// A server whose write timed out while the buffers were filling
+		// already dropped the client: the loop below finds it gone.
 		if err := c.Write(ctx, websocket.MessageBinary, big); err != nil {
-			t.Fatal(err)
+			t.Logf("the server cut the connection while its buffers filled: %v", err)
+			break
 		}
 	}
-	start := time.Now()
 	for ts.Stats().Clients == 2 {
 		if time.Since(start) > 5*time.Second {
 			t.Fatalf("a client that sends but never reads still holds its connection after %v", time.Since(start).Round(time.Millisecond))
