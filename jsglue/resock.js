@@ -38,7 +38,7 @@ export { CONNECTING, OPEN, CLOSING, CLOSED };
  * functions handed to JavaScript and not released, the Go heap in bytes
  * (null unless resock.wasm was built with the tag resock_memstats) and the
  * sockets Go tracks, after a full Go collection. Not part of the API.
- * @returns {any}
+ * @returns {import("./load.js").DebugInfo}
  */
 export function __resockDebug() {
 	return debug(program);
