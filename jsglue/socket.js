@@ -136,7 +136,10 @@ export function defineSocket(program) {
 				args.push(globalThis.navigator?.onLine !== false);
 			}
 			this.#b = check(this.#call(() => bridge.create(this, ...args)));
-			this.#url = this.#b.url();
+			// url() answers an Error only if Go failed. The socket exists
+			// now, so the constructor must not throw; the getter asks again.
+			const first = this.#b.url();
+			this.#url = typeof first === "string" ? first : "";
 			const path = this.#b.path;
 			if (path instanceof DataPath) {
 				this.#path = path;
