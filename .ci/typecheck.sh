@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # typecheck.sh runs tsc --strict --noEmit over jsglue (jsglue/tsconfig.json):
 # every module of the glue, JavaScript checked through its JSDoc types
-# (wasm_exec.js, the Go toolchain's, excepted), and example.ts, which uses
-# the whole API, against the contract resock.d.ts. The TypeScript compiler
+# (wasm_exec.js, the Go toolchain's, excepted); example.ts, which uses the
+# whole API, against the contract resock.d.ts; and exports.ts, which checks
+# that resock.js exports what resock.d.ts declares. The TypeScript compiler
 # is the one pinned in jsglue/package-lock.json, installed by npm ci into
 # jsglue/node_modules (ignored by git). Node.js and npm come from Debian's
 # packages when they are missing and we are root.

@@ -17,7 +17,7 @@ const CLOSED = 3;
 
 export { CONNECTING, OPEN, CLOSING, CLOSED };
 
-const EVENTS = ["open", "message", "close", "error", "reconnecting", "statechange", "dropped"];
+const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]);
 
 /** @import * as API from "./resock.d.ts" */
 /** @import { DebugInfo, Program, Result } from "./load.js" */
@@ -59,6 +59,14 @@ const EVENTS = ["open", "message", "close", "error", "reconnecting", "statechang
 /**
  * Getter is the name of a method that takes no arguments.
  * @typedef {{[K in keyof SocketMethods]: Parameters<SocketMethods[K]> extends [] ? K : never}[keyof SocketMethods]} Getter
+ */
+
+/**
+ * Constants and Handlers are what the static block of the class adds with
+ * defineProperty, out of tsc's sight: the readyState constants, and an
+ * on* property per event.
+ * @typedef {{readonly CONNECTING: typeof CONNECTING, readonly OPEN: typeof OPEN, readonly CLOSING: typeof CLOSING, readonly CLOSED: typeof CLOSED}} Constants
+ * @typedef {{[K in typeof EVENTS[number] as `on${K}`]: API.ReconnectingWebSocket[`on${K}`]}} Handlers
  */
 
 /**
@@ -383,7 +391,11 @@ export function defineSocket(program) {
 		}
 	}
 
-	return ReconnectingWebSocket;
+	/**
+	 * Instance is a socket with what the static block added.
+	 * @typedef {ReconnectingWebSocket & Constants & Handlers} Instance
+	 */
+	return /** @type {(new (url: unknown) => Instance) & typeof ReconnectingWebSocket & Constants} */ (ReconnectingWebSocket);
 }
 
 /**
