@@ -148,7 +148,7 @@ export function uvarint(bytes) {
 /**
  * A data frame as the path keeps it: the type byte and the payload, a string
  * for text (sent as a text message), a Uint8Array for binary data.
- * @typedef {string | Uint8Array} Frame
+ * @typedef {string | Uint8Array<ArrayBuffer>} Frame
  */
 
 /**
@@ -164,7 +164,7 @@ function sizeOf(frame) {
  * binaryFrame frames binary data: the type byte, then a copy of the bytes,
  * so that what the page changes after send() is not what gets resent.
  * @param {Uint8Array} bytes
- * @returns {Uint8Array}
+ * @returns {Uint8Array<ArrayBuffer>}
  */
 function binaryFrame(bytes) {
 	const frame = new Uint8Array(bytes.length + 1);
@@ -297,12 +297,14 @@ export class DataPath {
 		this.#queue = queue;
 	}
 
+	/** @returns {import("./resock.d.ts").BinaryType} */
 	get binaryType() {
 		return this.#arrayBuffer ? "arraybuffer" : "blob";
 	}
 
 	// A value that is not a BinaryType is ignored, as a Web IDL enumeration
 	// attribute does; the next message dispatched has the new type.
+	/** @param {string} value */
 	set binaryType(value) {
 		if (value === "arraybuffer" || value === "blob") {
 			this.#arrayBuffer = value === "arraybuffer";

@@ -5,11 +5,33 @@
 import { closeAll } from "./pagelife.js";
 
 /**
+ * Result is what a function of the Go program returns: its result, or the
+ * Error for the glue to throw, since a Go function cannot throw into its
+ * caller.
+ * @template T
+ * @typedef {T | Error} Result
+ */
+
+/**
+ * DebugInfo is the Go side's counters that __resockDebug reports
+ * (wasm/debug_js.go).
+ * @typedef {object} DebugInfo
+ * @property {number} goroutines
+ * @property {number} funcs functions handed to JavaScript and not released
+ * @property {number | null} heap the live Go heap in bytes; null unless built with resock_memstats
+ * @property {number} sockets sockets the bridge tracks
+ */
+
+/**
  * The bridge the Go program registers (wasm/bridge_js.go).
  * @typedef {object} Bridge
- * @property {(...args: unknown[]) => any} create makes a socket's bridge object
- * @property {() => any} debug
- * @property {(DataPath: Function) => any} init takes the data path's class, returns resock.v1's constants
+ * @property {(target: EventTarget, ...args: unknown[]) => Result<import("./socket.js").SocketBridge>} create
+ *   makes a socket that dispatches its events on target, from the
+ *   constructor's converted arguments and whether the network is up, and
+ *   returns its bridge object
+ * @property {() => Result<DebugInfo>} debug
+ * @property {(dataPath: typeof import("./datapath.js").DataPath) => Result<import("./datapath.js").Wire>} init
+ *   takes the data path's class, returns resock.v1's constants
  */
 
 /**
@@ -42,8 +64,12 @@ export class Program {
 }
 
 /**
- * Go is the class wasm_exec.js defines.
- * @typedef {{importObject: WebAssembly.Imports, exited: boolean, exit: (code: number) => void, run: (instance: WebAssembly.Instance) => Promise<void>}} Go
+ * Go is what resock uses of the class wasm_exec.js defines.
+ * @typedef {object} Go
+ * @property {WebAssembly.Imports} importObject
+ * @property {boolean} exited
+ * @property {(code: number) => void} exit
+ * @property {(instance: WebAssembly.Instance) => Promise<void>} run
  */
 
 /**
@@ -55,8 +81,7 @@ export class Program {
 export async function load(wasmURL, wasmExecURL) {
 	// The program and wasm_exec.js download and compile side by side.
 	const response = fetch(wasmURL);
-	/** @type {{Go?: new () => Go, __resock?: Bridge}} */
-	const global = /** @type {any} */ (globalThis);
+	const global = /** @type {typeof globalThis & {Go?: new () => Go, __resock?: Bridge}} */ (globalThis);
 	if (typeof global.Go !== "function") {
 		// wasm_exec.js only assigns globalThis.Go, so it runs as a module too:
 		// no <script> tag, no eval, and it works in workers.

@@ -6,6 +6,9 @@
 
 import { reportException } from "./events.js";
 
+/** @import { SocketState, StateChangeEvent } from "./resock.d.ts" */
+/** @import { Result } from "./load.js" */
+
 /**
  * The calls the page's life makes on a socket's bridge object, and the
  * browser sockets it has open.
@@ -15,11 +18,15 @@ import { reportException } from "./events.js";
  * @property {() => void} suspend
  * @property {() => void} wake
  * @property {() => void} probe
- * @property {() => string} state
+ * @property {() => Result<SocketState>} state
  * @property {Set<WebSocket>} webSockets
  */
 
-/** @typedef {{ref: WeakRef<EventTarget>, b: Lifecycle, state: string, owner: object}} Entry */
+/**
+ * Entry is what live holds of a socket; its state is an Error in the odd
+ * case that Go failed to report it, which counts as not closed.
+ * @typedef {{ref: WeakRef<EventTarget>, b: Lifecycle, state: SocketState | Error, owner: object}} Entry
+ */
 
 // live holds an entry for every socket whose instance may still be alive:
 // a WeakRef to it, so that the page can still collect it, its bridge object,
@@ -142,6 +149,7 @@ function followThePage() {
 // purpose, so its late ticks say nothing; becoming visible probes anyway.
 const WATCHDOG_PERIOD = 1000;
 const WATCHDOG_SLEPT = 4000;
+/** @type {ReturnType<typeof setInterval> | null} */
 let watchdog = null;
 let watchdogLast = 0;
 
@@ -191,8 +199,8 @@ export function track(ws, b, owner) {
 	const entry = { ref: new WeakRef(ws), b, state: b.state(), owner };
 	// A listener of the socket's own, added before the page can add any.
 	ws.addEventListener("statechange", (e) => {
-		entry.state = e.to;
-		if (e.to !== "closed") {
+		entry.state = /** @type {StateChangeEvent} */ (e).to;
+		if (entry.state !== "closed") {
 			startWatchdog();
 		}
 	});

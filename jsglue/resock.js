@@ -27,7 +27,11 @@ const wasmExecURL = new URL(moduleURL.searchParams.get("wasm_exec") ?? "wasm_exe
 
 const program = await load(wasmURL, wasmExecURL);
 // Go makes each socket's DataPath and says what resock.v1's constants are.
-setWire(program.bridge.init(DataPath));
+const wire = program.bridge.init(DataPath);
+if (wire instanceof Error) {
+	throw new Error(`resock: failed to start: ${wire.message}`);
+}
+setWire(wire);
 
 export const ReconnectingWebSocket = defineSocket(program);
 export default ReconnectingWebSocket;
@@ -38,7 +42,7 @@ export { CONNECTING, OPEN, CLOSING, CLOSED };
  * functions handed to JavaScript and not released, the Go heap in bytes
  * (null unless resock.wasm was built with the tag resock_memstats) and the
  * sockets Go tracks, after a full Go collection. Not part of the API.
- * @returns {any}
+ * @returns {import("./load.js").DebugInfo}
  */
 export function __resockDebug() {
 	return debug(program);

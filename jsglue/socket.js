@@ -17,9 +17,62 @@ const CLOSED = 3;
 
 export { CONNECTING, OPEN, CLOSING, CLOSED };
 
-const EVENTS = ["open", "message", "close", "error", "reconnecting", "statechange", "dropped"];
+const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]);
 
-/** @typedef {import("./load.js").Program} Program */
+/** @import * as API from "./resock.d.ts" */
+/** @import { DebugInfo, Program, Result } from "./load.js" */
+
+/**
+ * The methods of a socket's bridge object, which Go makes
+ * (wasm/socket_js.go). Each returns its result, or the Error to throw.
+ * @typedef {object} SocketMethods
+ * @property {(...data: unknown[]) => Result<undefined>} send sends, or queues, send()'s converted argument
+ * @property {(frame: Uint8Array) => Result<undefined>} sendFrame queues a frame the data path could not send
+ * @property {(...args: unknown[]) => Result<undefined>} close takes close()'s converted code and reason
+ * @property {(...args: unknown[]) => Result<undefined>} reconnect takes reconnect()'s converted code and reason
+ * @property {() => Result<string>} url
+ * @property {() => Result<API.ReadyState>} readyState
+ * @property {() => Result<API.SocketState>} state
+ * @property {() => Result<string>} protocol
+ * @property {() => Result<string>} extensions
+ * @property {() => Result<number>} bufferedAmount
+ * @property {() => Result<number>} retryCount
+ * @property {() => Result<number>} queuedMessages
+ * @property {() => Result<number | null>} rtt
+ * @property {() => Result<API.SocketStats>} stats
+ * @property {() => Result<API.BinaryType>} binaryType
+ * @property {(binaryType: string) => Result<undefined>} setBinaryType
+ * @property {(online: boolean) => Result<undefined>} setOnline
+ * @property {(hidden: boolean) => Result<undefined>} setHidden
+ * @property {() => Result<undefined>} suspend
+ * @property {() => Result<undefined>} wake
+ * @property {() => Result<undefined>} probe
+ */
+
+/**
+ * SocketBridge is a socket's bridge object: its methods, its id, the set of
+ * its browser WebSockets, and its DataPath when it runs over the browser's
+ * WebSocket.
+ * @typedef {SocketMethods & {id: number, webSockets: Set<WebSocket>, path?: DataPath}} SocketBridge
+ */
+
+/**
+ * Getter is the name of a method that takes no arguments.
+ * @typedef {{[K in keyof SocketMethods]: Parameters<SocketMethods[K]> extends [] ? K : never}[keyof SocketMethods]} Getter
+ */
+
+/**
+ * Constants and Handlers are what the static block of the class adds with
+ * defineProperty, out of tsc's sight: the readyState constants, and an
+ * on* property per event.
+ * @typedef {{readonly CONNECTING: typeof CONNECTING, readonly OPEN: typeof OPEN, readonly CLOSING: typeof CLOSING, readonly CLOSED: typeof CLOSED}} Constants
+ * @typedef {{[K in typeof EVENTS[number] as `on${K}`]: API.ReconnectingWebSocket[`on${K}`]}} Handlers
+ */
+
+/**
+ * Handler is an on* handler, and the listener that calls it.
+ * @typedef {{value: unknown, listener: (event: Event) => void}} Handler
+ */
 
 /**
  * deadError is what every call throws once the Go program ended.
@@ -32,14 +85,14 @@ function deadError(program) {
 /**
  * check throws what a bridge call returned if it is an error.
  * @template T
- * @param {T | Error} result
- * @returns {T}
+ * @param {T} result
+ * @returns {Exclude<T, Error>}
  */
 function check(result) {
 	if (result instanceof Error || result instanceof DOMException) {
 		throw result;
 	}
-	return result;
+	return /** @type {Exclude<T, Error>} */ (result);
 }
 
 /**
@@ -65,14 +118,14 @@ export function defineSocket(program) {
 	 * are queued and delivered in order on reconnect.
 	 */
 	class ReconnectingWebSocket extends EventTarget {
-		/** @type {any} the socket's bridge object */
+		/** @type {SocketBridge} */
 		#b;
 		/** @type {DataPath | null} */
 		#path = null;
 		#url = "";
 		// #handlers holds, per event type, the on* handler and the listener that
 		// calls it, added when the handler is first set, as browsers do.
-		/** @type {Map<string, {value: any, listener: (event: Event) => void}>} */
+		/** @type {Map<string, Handler>} */
 		#handlers = new Map();
 
 		// Only url is named, so that the constructor's length is 1, as
@@ -91,7 +144,10 @@ export function defineSocket(program) {
 				args.push(globalThis.navigator?.onLine !== false);
 			}
 			this.#b = check(this.#call(() => bridge.create(this, ...args)));
-			this.#url = this.#b.url();
+			// url() answers an Error only if Go failed. The socket exists
+			// now, so the constructor must not throw; the getter asks again.
+			const first = this.#b.url();
+			this.#url = typeof first === "string" ? first : "";
 			const path = this.#b.path;
 			if (path instanceof DataPath) {
 				this.#path = path;
@@ -120,24 +176,26 @@ export function defineSocket(program) {
 		}
 
 		/**
-		 * @param {string} name
-		 * @param {unknown[]} args
-		 * @returns {any}
+		 * @template {keyof SocketMethods} K
+		 * @param {K} name
+		 * @param {Parameters<SocketMethods[K]>} args
+		 * @returns {Exclude<ReturnType<SocketMethods[K]>, Error>}
 		 */
 		#bridge(name, args) {
 			if (dead()) {
 				throw deadError(program);
 			}
-			return check(this.#call(() => this.#b[name](...args)));
+			return check(this.#call(() => /** @type {(...args: Parameters<SocketMethods[K]>) => ReturnType<SocketMethods[K]>} */ (this.#b[name])(...args)));
 		}
 
 		/**
-		 * @param {string} name
-		 * @param {unknown} fallback
-		 * @returns {any}
+		 * @template {Getter} K
+		 * @param {K} name
+		 * @param {Exclude<ReturnType<SocketMethods[K]>, Error>} fallback
+		 * @returns {Exclude<ReturnType<SocketMethods[K]>, Error>}
 		 */
 		#get(name, fallback) {
-			return dead() ? fallback : this.#bridge(name, []);
+			return dead() ? fallback : this.#bridge(name, /** @type {Parameters<SocketMethods[K]>} */ ([]));
 		}
 
 		/**
@@ -163,12 +221,12 @@ export function defineSocket(program) {
 			return this.#url;
 		}
 
-		/** @returns {number} */
+		/** @returns {API.ReadyState} */
 		get readyState() {
 			return this.#get("readyState", CLOSED);
 		}
 
-		/** @returns {string} */
+		/** @returns {API.SocketState} */
 		get state() {
 			return this.#get("state", "closed");
 		}
@@ -211,7 +269,7 @@ export function defineSocket(program) {
 			return this.#get("rtt", null);
 		}
 
-		/** @returns {string} */
+		/** @returns {API.BinaryType} */
 		get binaryType() {
 			if (this.#path !== null) {
 				return this.#path.binaryType;
@@ -219,6 +277,7 @@ export function defineSocket(program) {
 			return this.#get("binaryType", "blob");
 		}
 
+		/** @param {unknown} value */
 		set binaryType(value) {
 			if (this.#path !== null) {
 				this.#path.binaryType = `${value}`;
@@ -227,6 +286,7 @@ export function defineSocket(program) {
 			this.#bridge("setBinaryType", [`${value}`]);
 		}
 
+		/** @returns {API.SocketStats} */
 		stats() {
 			if (dead()) {
 				return {
@@ -242,7 +302,7 @@ export function defineSocket(program) {
 			// A string needs no conversion: skip making the arguments array.
 			const args = typeof data === "string" ? null : messageArg(arguments);
 			const path = this.#path;
-			if (path !== null && !dead() && (args === null || args.length > 0)) {
+			if (path !== null && !dead() && (args === null || args.length === 1)) {
 				// The data path sends at once when the engine allows it: the
 				// socket is open and nothing queued could be overtaken.
 				if (path.send(args === null ? data : args[0])) {
@@ -288,7 +348,7 @@ export function defineSocket(program) {
 				entry.value = handler;
 				return;
 			}
-			/** @type {{value: any, listener: (event: Event) => void}} */
+			/** @type {Handler} */
 			const added = {
 				value: handler,
 				listener: (event) => {
@@ -331,13 +391,17 @@ export function defineSocket(program) {
 		}
 	}
 
-	return ReconnectingWebSocket;
+	/**
+	 * Instance is a socket with what the static block added.
+	 * @typedef {ReconnectingWebSocket & Constants & Handlers} Instance
+	 */
+	return /** @type {(new (url: unknown) => Instance) & typeof ReconnectingWebSocket & Constants} */ (ReconnectingWebSocket);
 }
 
 /**
  * debug reports the Go side's counters, for leak tests (see resock.js).
  * @param {Program} program
- * @returns {any}
+ * @returns {DebugInfo}
  */
 export function debug(program) {
 	if (program.exited !== null) {

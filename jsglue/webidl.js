@@ -14,14 +14,22 @@ const OPTIONS = [
 	"outboxPolicy", "resume", "shouldReconnect",
 ];
 
+/**
+ * @param {unknown} v
+ * @returns {v is object}
+ */
 function isObject(v) {
 	return (typeof v === "object" && v !== null) || typeof v === "function";
 }
 
-// constructorArgs converts url (USVString), protocols (DOMString or a
-// sequence of them) and options; functions, which resock accepts for url
-// and protocols, stay as they are, and Go checks every value. The count of
-// arguments is kept: Go treats a missing one as Web IDL does.
+/**
+ * constructorArgs converts url (USVString), protocols (DOMString or a
+ * sequence of them) and options; functions, which resock accepts for url
+ * and protocols, stay as they are, and Go checks every value. The count of
+ * arguments is kept: Go treats a missing one as Web IDL does.
+ * @param {Iterable<unknown>} args
+ * @returns {unknown[]}
+ */
 export function constructorArgs(args) {
 	const out = [...args];
 	if (out.length > 0 && typeof out[0] !== "function") {
@@ -29,7 +37,7 @@ export function constructorArgs(args) {
 	}
 	if (out.length > 1 && out[1] !== undefined && typeof out[1] !== "function") {
 		const p = out[1];
-		const iterator = isObject(p) ? p[Symbol.iterator] : undefined;
+		const iterator = isObject(p) ? /** @type {{[Symbol.iterator]?: unknown}} */ (p)[Symbol.iterator] : undefined;
 		if (iterator === undefined || iterator === null) {
 			out[1] = `${p}`;
 		} else if (typeof iterator !== "function") {
@@ -39,14 +47,16 @@ export function constructorArgs(args) {
 		}
 	}
 	if (out.length > 2 && isObject(out[2])) {
-		const o = out[2];
+		const o = /** @type {Record<string, unknown>} */ (out[2]);
+		/** @type {Record<string, unknown>} */
 		const copy = {};
 		for (const name of OPTIONS) {
 			let v = o[name];
 			if (name === "heartbeat" && isObject(v)) {
-				v = { expect: v.expect, message: v.message };
+				const h = /** @type {{expect?: unknown, message?: unknown}} */ (v);
+				v = { expect: h.expect, message: h.message };
 			} else if (name === "delays" && isObject(v)) {
-				v = Array.from(v);
+				v = Array.from(/** @type {Iterable<unknown> | ArrayLike<unknown>} */ (v));
 			}
 			if (v !== undefined) {
 				copy[name] = v;
@@ -57,8 +67,12 @@ export function constructorArgs(args) {
 	return out;
 }
 
-// messageArg converts send's data: binary data as it is, anything else to a
-// string.
+/**
+ * messageArg converts send's data: binary data as it is, anything else to a
+ * string.
+ * @param {ArrayLike<unknown>} args
+ * @returns {[] | [string | ArrayBuffer | ArrayBufferView | Blob]}
+ */
 export function messageArg(args) {
 	if (args.length === 0) {
 		return [];
@@ -70,12 +84,18 @@ export function messageArg(args) {
 	return [`${data}`];
 }
 
-// closeArgs converts close's and reconnect's code (a number) and reason (a
-// string), in that order.
+/**
+ * closeArgs converts close's and reconnect's code (a number) and reason (a
+ * string), in that order.
+ * @param {Iterable<unknown>} args
+ * @returns {unknown[]}
+ */
 export function closeArgs(args) {
 	const out = [...args];
 	if (out.length > 0 && out[0] !== undefined) {
-		out[0] = +out[0];
+		// Unary plus is Web IDL's ToNumber: null is 0, a BigInt throws.
+		// tsc refuses it on null, hence the cast.
+		out[0] = +(/** @type {{}} */ (out[0]));
 	}
 	if (out.length > 1 && out[1] !== undefined) {
 		out[1] = `${out[1]}`;
@@ -83,15 +103,22 @@ export function closeArgs(args) {
 	return out;
 }
 
-// sendError is the TypeError send() throws for data WebSocket refuses.
+/**
+ * sendError is the TypeError send() throws for data WebSocket refuses.
+ * @param {string} message
+ */
 function sendError(message) {
 	return new TypeError(`Failed to execute 'send' on 'ReconnectingWebSocket': ${message}`);
 }
 
-// bytesOf is the bytes of an ArrayBuffer or a view of one that send() was
-// given, as WebSocket takes them: only the bytes a view views, nothing from
-// a detached buffer; a view of a shared buffer and a resizable buffer are
-// refused with the TypeError WebSocket throws.
+/**
+ * bytesOf is the bytes of an ArrayBuffer or a view of one that send() was
+ * given, as WebSocket takes them: only the bytes a view views, nothing from
+ * a detached buffer; a view of a shared buffer and a resizable buffer are
+ * refused with the TypeError WebSocket throws.
+ * @param {ArrayBuffer | ArrayBufferView} data
+ * @returns {Uint8Array<ArrayBuffer>}
+ */
 export function bytesOf(data) {
 	const view = ArrayBuffer.isView(data);
 	const buffer = view ? data.buffer : data;
