@@ -73,14 +73,35 @@ export class Program {
  */
 
 /**
+ * compile fetches and compiles resock.wasm, streaming when the server says
+ * application/wasm (streaming refuses any other type).
+ * @param {URL} wasmURL
+ * @returns {Promise<WebAssembly.Module>}
+ */
+async function compile(wasmURL) {
+	const res = await fetch(wasmURL);
+	if (!res.ok) {
+		throw new Error(`resock: failed to fetch ${wasmURL}: HTTP ${res.status}`);
+	}
+	const type = (res.headers.get("Content-Type") ?? "").split(";")[0]?.trim();
+	if (type === "application/wasm" && typeof WebAssembly.compileStreaming === "function") {
+		return WebAssembly.compileStreaming(res);
+	}
+	return WebAssembly.compile(await res.arrayBuffer());
+}
+
+/**
  * load starts the Go program and returns it with the bridge it registers.
  * @param {URL} wasmURL
  * @param {URL} wasmExecURL
  * @returns {Promise<Program>}
  */
 export async function load(wasmURL, wasmExecURL) {
-	// The program and wasm_exec.js download and compile side by side.
-	const response = fetch(wasmURL);
+	// The program downloads and compiles while wasm_exec.js loads: compiling
+	// needs no imports, only instantiating does.
+	const compiled = compile(wasmURL);
+	// Should wasm_exec.js fail to load, that is the error load reports.
+	compiled.catch(() => {});
 	const global = /** @type {typeof globalThis & {Go?: new () => Go, __resock?: Bridge}} */ (globalThis);
 	if (typeof global.Go !== "function") {
 		// wasm_exec.js only assigns globalThis.Go, so it runs as a module too:
@@ -89,15 +110,7 @@ export async function load(wasmURL, wasmExecURL) {
 	}
 	const Go = /** @type {new () => Go} */ (global.Go);
 	const go = new Go();
-	const res = await response;
-	if (!res.ok) {
-		throw new Error(`resock: failed to fetch ${wasmURL}: HTTP ${res.status}`);
-	}
-	const type = (res.headers.get("Content-Type") ?? "").split(";")[0]?.trim();
-	const { instance } = type === "application/wasm" && typeof WebAssembly.instantiateStreaming === "function"
-		? await WebAssembly.instantiateStreaming(res, go.importObject)
-		// A server that does not say application/wasm makes streaming fail.
-		: await WebAssembly.instantiate(await res.arrayBuffer(), go.importObject);
+	const instance = await WebAssembly.instantiate(await compiled, go.importObject);
 
 	/** @type {Program | null} */
 	let program = null;
