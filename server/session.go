@@ -298,7 +298,7 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 		HeartbeatMillis: uint64(s.srv.opts.HeartbeatInterval / time.Millisecond),
 		RetentionMillis: uint64(s.srv.opts.SessionRetention / time.Millisecond),
 	})
-	s.acks.Restore(s.acks.Received(), s.received, monotonic())
+	s.acks.Restore(s.acks.Received(), s.received)
 	s.mu.Unlock()
 
 	if err := wc.write(wc.ctx, websocket.MessageBinary, welcome); err != nil {

@@ -18,8 +18,10 @@ type Acker struct {
 	// bytes are the payload bytes of the frames not acknowledged.
 	bytes int
 	// oldest is when the oldest frame not acknowledged was taken in, last
-	// when the latest was.
+	// when the latest was; unknown from a Restore to the next Due, which
+	// gives the restored frames its time.
 	oldest, last time.Duration
+	unknown      bool
 }
 
 // Received is the number of data frames taken in during the session.
@@ -34,9 +36,9 @@ func (a *Acker) AckSent() uint64 { return a.ackSent }
 // knows of ackSent. AckSent may exceed received: a resock server's welcome
 // reports the frames it holds, read or not, and it counts a frame as taken
 // in only once its application reads it. Frames beyond ackSent, whose times
-// are unknown here, count as taken in at now.
-func (a *Acker) Restore(received, ackSent uint64, now time.Duration) {
-	*a = Acker{received: received, ackSent: ackSent, oldest: now, last: now}
+// are unknown here, count as taken in at the next Deliver or Due.
+func (a *Acker) Restore(received, ackSent uint64) {
+	*a = Acker{received: received, ackSent: ackSent, unknown: true}
 }
 
 // Deliver counts one data frame of n payload bytes taken in at now, and
@@ -63,6 +65,9 @@ func (a *Acker) Deliver(n int, now time.Duration) (ack bool, wait time.Duration)
 func (a *Acker) Due(now time.Duration) (ack bool, wait time.Duration) {
 	if a.received <= a.ackSent {
 		return false, 0
+	}
+	if a.unknown {
+		a.oldest, a.last, a.unknown = now, now, false
 	}
 	if a.received-a.ackSent >= AckEvery || a.bytes >= AckBytes {
 		return true, 0

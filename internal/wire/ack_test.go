@@ -180,7 +180,7 @@ func TestAckerRestore(t *testing.T) {
 			var a Acker
 			// What came before Restore must not count after it.
 			a.Deliver(AckBytes-1, 0)
-			a.Restore(c.received, c.ackSent, t0)
+			a.Restore(c.received, c.ackSent)
 			if a.Received() != c.received || a.AckSent() != c.ackSent {
 				t.Fatalf("counts %d, %d, want %d, %d", a.Received(), a.AckSent(), c.received, c.ackSent)
 			}
