@@ -18,8 +18,8 @@ type Acker struct {
 	// bytes are the payload bytes of the frames not acknowledged.
 	bytes int
 	// oldest is when the oldest frame not acknowledged was taken in, last
-	// when the latest was; unknown from a Restore to the next Due, which
-	// gives the restored frames its time.
+	// when the latest was; unknown from a Restore to the next Due, whose
+	// time the restored frames take.
 	oldest, last time.Duration
 	unknown      bool
 }
