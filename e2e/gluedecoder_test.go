@@ -179,6 +179,10 @@ func glueCorpus(maxMessageSize int) (frames []glueFrame, skipped int) {
 	id := func(b byte) wire.ID { var x wire.ID; x[0], x[15] = b, b; return x }
 	bin := func(b []byte) glueFrame { return glueFrame{data: b} }
 	text := func(s string) glueFrame { return glueFrame{text: true, data: []byte(s)} }
+	// textData is a text data frame of s, valid UTF-8 or not; binaryData
+	// the binary one.
+	textData := func(s string) string { return string(wire.AppendData(nil, false, []byte(s))) }
+	binaryData := func(s string) string { return string(wire.AppendData(nil, true, []byte(s))) }
 	seeds := []glueFrame{
 		bin(wire.AppendHello(nil, wire.Hello{Version: wire.Version})),
 		bin(wire.AppendHello(nil, wire.Hello{Version: wire.Version, Session: id(1), Token: id(2), Received: 1 << 40, Client: id(3), FirstID: 77})),
@@ -201,22 +205,22 @@ func glueCorpus(maxMessageSize int) (frames []glueFrame, skipped int) {
 		bin([]byte{0xff, 1, 2}),
 		bin([]byte{0x7f, 1, 2}),
 		bin(nil),
-		text("\x03hi"),
-		text("\x03"),
-		text("\x03héllo"),
-		text("\x03😀 \u2028 \ufeff"),
+		text(textData("hi")),
+		text(textData("")),
+		text(textData("héllo")),
+		text(textData("😀 \u2028 \ufeff")),
 		text("hello"),
-		text("\x04hi"),
+		text(binaryData("hi")),
 		text(""),
-		text("\xef\xbb\xbf\x03hi"),
-		text("\x03" + strings.Repeat("é", maxMessageSize/2)),
-		text("\x03" + strings.Repeat("é", maxMessageSize/2) + "a"),
-		text("\x03a\xff"),
-		text("\x03\xed\xa0\x80"),
+		text("\ufeff" + textData("hi")),
+		text(textData(strings.Repeat("é", maxMessageSize/2))),
+		text(textData(strings.Repeat("é", maxMessageSize/2) + "a")),
+		text(textData("a\xff")),
+		text(textData("\xed\xa0\x80")),
 	}
 	for _, n := range []int{maxMessageSize - 1, maxMessageSize, maxMessageSize + 1} {
 		seeds = append(seeds, bin(wire.AppendData(nil, true, bytes.Repeat([]byte{0xa5}, n))),
-			text("\x03"+strings.Repeat("x", n)))
+			text(textData(strings.Repeat("x", n))))
 	}
 	// Acknowledgements of 0 to 3 in ascending order, each count first
 	// spelled out in more bytes than it needs, then in as few.
@@ -288,7 +292,7 @@ func randomFrame(rng *rand.Rand, maxMessageSize int) glueFrame {
 // randomText is n runes of text, ASCII, control characters and multibyte
 // characters alike.
 func randomText(rng *rand.Rand, n int) []byte {
-	runes := []rune{0, 3, 4, 5, '\n', 'a', 'z', 0x7f, 0x80, 'é', 0x7ff, 0x800, '€', 0xfeff, 0xfffd, 0xffff, 0x10000, '😀', 0x10ffff}
+	runes := []rune{0, rune(wire.TypeText), rune(wire.TypeBinary), rune(wire.TypeAck), '\n', 'a', 'z', 0x7f, 0x80, 'é', 0x7ff, 0x800, '€', 0xfeff, 0xfffd, 0xffff, 0x10000, '😀', 0x10ffff}
 	var b []byte
 	for range n {
 		r := runes[rng.IntN(len(runes))]
@@ -313,7 +317,7 @@ func mutate(rng *rand.Rand, f glueFrame) glueFrame {
 			b[rng.IntN(len(b))] ^= 1 << rng.IntN(8)
 		case op == 2:
 			i := rng.IntN(len(b) + 1)
-			b = slices.Insert(b, i, []byte{0x00, 0x80, 0xff, 0x03, 0x04, 0x05}[rng.IntN(6)])
+			b = slices.Insert(b, i, []byte{0x00, 0x80, 0xff, byte(wire.TypeText), byte(wire.TypeBinary), byte(wire.TypeAck)}[rng.IntN(6)])
 		case op == 3 && len(b) > 0:
 			i := rng.IntN(len(b))
 			b = slices.Delete(b, i, i+1)

@@ -318,40 +318,50 @@ func (s *session) inboxFullLocked(n int) bool {
 	return len(s.inbox) >= inboxLimit || int64(s.inboxBytes+n) > s.srv.opts.ReadLimit
 }
 
-// ackDue acknowledges once the stream is quiet, or at the latest wire.AckMax
-// after the oldest unacknowledged frame.
-func (s *session) ackDue(wc *wsConn) {
+// ackDue is the pending check of acks: it acknowledges on the current link
+// once the policy says so, or checks again later. Without a link it stops:
+// the next link's welcome tells the client what arrived.
+func (s *session) ackDue() {
 	s.mu.Lock()
 	s.ackTimer = nil
-	if s.link != wc || s.consumed <= s.ackSent {
+	link := s.link
+	if link == nil {
 		s.mu.Unlock()
 		return
 	}
-	now := time.Now()
-	quiet, waited := now.Sub(s.lastData), now.Sub(s.oldestUnacked)
-	if quiet < wire.AckQuiet && waited < wire.AckMax {
-		s.ackTimer = time.AfterFunc(min(wire.AckQuiet-quiet, wire.AckMax-waited), func() { s.ackDue(wc) })
-		s.mu.Unlock()
-		return
+	ack, wait := s.acks.Due(monotonic())
+	if !ack && wait > 0 {
+		s.ackTimer = time.AfterFunc(wait, s.ackDue)
 	}
 	s.mu.Unlock()
-	s.sendAck(wc)
+	if ack {
+		s.sendAck(link)
+	}
 }
 
+// sendAck acknowledges on wc what the app has read, if wc is still the
+// session's link and the client does not know of it yet.
 func (s *session) sendAck(wc *wsConn) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.Lock()
-	n := s.consumed
-	current := s.link == wc && n > s.ackSent
-	if current {
-		s.ackSent, s.sinceAck = n, 0
+	var n uint64
+	ok := false
+	if s.link == wc {
+		n, ok = s.acks.Ack()
 	}
 	s.mu.Unlock()
-	if current {
+	if ok {
 		_ = wc.write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, n))
 	}
 }
+
+// clockOrigin is the zero of monotonic.
+var clockOrigin = time.Now()
+
+// monotonic is the time on the clock wire.Acker reads: an offset, so that
+// it is monotonic whatever the wall clock does.
+func monotonic() time.Duration { return time.Since(clockOrigin) }
 
 // writeControl writes a frame that is not data on wc, if it is still the
 // session's link.

@@ -51,22 +51,22 @@ type session struct {
 
 	mu   sync.Mutex
 	link *wsConn
-	// received counts the client's data frames; consumed how many of them
-	// the app has read; ackSent how many the client was told about.
+	// received counts the client's data frames; acks counts those the app
+	// has read and says when to acknowledge them.
 	//
-	// Acknowledgements report consumed, not received: the client keeps at
-	// most its window unacknowledged, so acknowledging only what the app
-	// took bounds the inbox by the client's window, and the link never has
-	// to stop reading — which would strand the acknowledgements an app
-	// blocked in Write is waiting for behind data nobody reads.
-	received, consumed, ackSent uint64
-	// sinceAck are the payload bytes consumed since the last ack.
-	sinceAck                int
-	oldestUnacked, lastData time.Time
-	ackTimer                *time.Timer
-	inbox                   []Message
-	inboxBytes              int
-	inboxReady, inboxSpace  signal
+	// Acknowledgements report what the app read, not what arrived: the
+	// client keeps at most its window unacknowledged, so acknowledging only
+	// what the app took bounds the inbox by the client's window, and the
+	// link never has to stop reading — which would strand the
+	// acknowledgements an app blocked in Write is waiting for behind data
+	// nobody reads.
+	received uint64
+	acks     wire.Acker
+	// ackTimer is the pending check of acks, if any.
+	ackTimer               *time.Timer
+	inbox                  []Message
+	inboxBytes             int
+	inboxReady, inboxSpace signal
 	// sent counts the data frames written by the app; acked of them the
 	// client acknowledged; unacked holds frames acked+1 … sent.
 	sent, acked  uint64
@@ -108,17 +108,12 @@ func (s *session) read(ctx context.Context) (Message, error) {
 			s.inbox = s.inbox[1:]
 			s.inboxBytes -= len(m.Data)
 			s.inboxSpace.fire()
-			s.consumed++
-			s.sinceAck += len(m.Data)
-			now := time.Now()
-			if s.consumed-s.ackSent == 1 {
-				s.oldestUnacked = now
-			}
-			s.lastData = now
+			ackNow, wait := s.acks.Deliver(len(m.Data), monotonic())
+			// Without a link the next one's welcome tells the client.
 			link := s.link
-			ackNow := link != nil && (s.consumed-s.ackSent >= wire.AckEvery || s.sinceAck >= wire.AckBytes)
-			if link != nil && !ackNow && s.ackTimer == nil && s.consumed > s.ackSent {
-				s.ackTimer = time.AfterFunc(wire.AckQuiet, func() { s.ackDue(link) })
+			ackNow = ackNow && link != nil
+			if link != nil && wait > 0 && s.ackTimer == nil {
+				s.ackTimer = time.AfterFunc(wait, s.ackDue)
 			}
 			s.mu.Unlock()
 			if ackNow {
@@ -303,7 +298,7 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 		HeartbeatMillis: uint64(s.srv.opts.HeartbeatInterval / time.Millisecond),
 		RetentionMillis: uint64(s.srv.opts.SessionRetention / time.Millisecond),
 	})
-	s.ackSent = s.received
+	s.acks.Restore(s.acks.Received(), s.received)
 	s.mu.Unlock()
 
 	if err := wc.write(wc.ctx, websocket.MessageBinary, welcome); err != nil {

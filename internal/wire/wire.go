@@ -1,7 +1,9 @@
 // Package wire encodes and decodes the frames of resock.v1, the resume
 // protocol that resock's client and server speak when the client asks for
 // it. docs/PROTOCOL.md describes the protocol; this package is its only
-// implementation, shared by both sides.
+// implementation, shared by both sides: the frames, the acknowledgement
+// policy (Acker), and the constants resock's JavaScript glue takes from Go
+// (GlueConstants).
 //
 // Every frame is one WebSocket message whose first byte is its type: text
 // data (TypeText) travels as a text message, so that text stays text on the

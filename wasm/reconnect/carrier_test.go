@@ -185,8 +185,8 @@ func TestEveryWayAConnectionEndsTakesTheLedgerBack(t *testing.T) {
 			if c.carrying {
 				t.Fatal("the ledger stayed with a connection that ended")
 			}
-			if h.s.sess.Received != 7 || len(h.s.sess.Unacked) != 1 {
-				t.Fatalf("engine's ledger %+v, want the carrier's: 7 received, 1 kept", h.s.sess.Ledger)
+			if ss := h.s.sess; ss.acks.Received() != 7 || ss.acks.AckSent() != 7 || len(ss.unacked) != 1 {
+				t.Fatalf("engine's ledger: %d received, %d acknowledged, %d kept; want the carrier's: 7, 7, 1", ss.acks.Received(), ss.acks.AckSent(), len(ss.unacked))
 			}
 		})
 	}

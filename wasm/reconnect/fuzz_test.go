@@ -177,9 +177,9 @@ func (p *hostilePlay) check() {
 	t, s := p.t, p.h.s
 	s.mu.Lock()
 	ss := s.sess
-	acked := int(ss.firstID - 1 + ss.Acked)
+	acked := int(ss.firstID - 1 + ss.acked)
 	var held []string
-	for _, m := range ss.Unacked {
+	for _, m := range ss.unacked {
 		held = append(held, string(m.Data))
 	}
 	for _, e := range s.outbox.entries {

@@ -28,19 +28,20 @@ type session struct {
 	// firstID is the message id of data frame 1 of this session.
 	firstID uint64
 
-	Ledger
-	// unackedBytes are the payload bytes of Unacked.
+	// acks counts the server's data frames and says when to acknowledge
+	// them.
+	acks wire.Acker
+	// sent counts our data frames; acked of them the server acknowledged;
+	// unacked holds frames acked+1 … sent, and unackedBytes their payloads'
+	// size.
+	sent, acked  uint64
+	unacked      []Message
 	unackedBytes int
 	// carrier carries the data frames while it holds the ledger; nil when
 	// the engine does.
 	carrier Carrier
 
-	// sinceAck are the payload bytes received since the last ack.
-	sinceAck int
-
 	handshaking bool
-	// oldestUnacked and lastData time the acknowledgement of received frames.
-	oldestUnacked, lastData time.Duration
 }
 
 func newSession() *session {
@@ -59,9 +60,9 @@ func (ss *session) hello() Message {
 		Version:  wire.Version,
 		Session:  ss.id,
 		Token:    ss.token,
-		Received: ss.Received,
+		Received: ss.acks.Received(),
 		Client:   ss.client,
-		FirstID:  ss.firstID + ss.Acked,
+		FirstID:  ss.firstID + ss.acked,
 	})}
 }
 
@@ -73,7 +74,7 @@ const MaxUnackedFrames = 1024
 
 // windowHas reports whether a message of n bytes may be sent now.
 func (ss *session) windowHas(n, limit int) bool {
-	frames, bytes := len(ss.Unacked), ss.unackedBytes
+	frames, bytes := len(ss.unacked), ss.unackedBytes
 	if ss.carrier != nil {
 		frames, bytes = ss.carrier.Window()
 	}
@@ -83,12 +84,16 @@ func (ss *session) windowHas(n, limit int) bool {
 // carry hands the ledger to c, which sends the unacknowledged frames again,
 // if it can carry them; otherwise the engine sends them itself.
 func (ss *session) carry(c Conn) {
-	if cr, ok := c.(Carrier); ok && cr.Carry(ss.Ledger) {
+	l := Ledger{
+		Received: ss.acks.Received(), AckSent: ss.acks.AckSent(),
+		Sent: ss.sent, Acked: ss.acked, Unacked: ss.unacked,
+	}
+	if cr, ok := c.(Carrier); ok && cr.Carry(l) {
 		ss.carrier = cr
-		ss.Unacked, ss.unackedBytes = nil, 0
+		ss.unacked, ss.unackedBytes = nil, 0
 		return
 	}
-	for _, m := range ss.Unacked {
+	for _, m := range ss.unacked {
 		if err := c.Send(dataFrame(m)); err != nil {
 			break
 		}
@@ -100,10 +105,12 @@ func (ss *session) reclaim() {
 	if ss.carrier == nil {
 		return
 	}
-	ss.Ledger = ss.carrier.Reclaim()
+	l := ss.carrier.Reclaim()
 	ss.carrier = nil
+	ss.acks.Restore(l.Received, l.AckSent)
+	ss.sent, ss.acked, ss.unacked = l.Sent, l.Acked, l.Unacked
 	ss.unackedBytes = 0
-	for _, m := range ss.Unacked {
+	for _, m := range ss.unacked {
 		ss.unackedBytes += len(m.Data)
 	}
 }
@@ -119,19 +126,19 @@ func (ss *session) release(received uint64) error {
 	if ss.carrier != nil {
 		return ss.carrier.Release(received)
 	}
-	if received < ss.Acked || received > ss.Sent {
-		return fmt.Errorf("server acknowledged %d messages, but %d were sent and %d acknowledged before", received, ss.Sent, ss.Acked)
+	if received < ss.acked || received > ss.sent {
+		return fmt.Errorf("server acknowledged %d messages, but %d were sent and %d acknowledged before", received, ss.sent, ss.acked)
 	}
-	n := int(received - ss.Acked)
+	n := int(received - ss.acked)
 	for i := range n {
-		ss.unackedBytes -= len(ss.Unacked[i].Data)
-		ss.Unacked[i] = Message{}
+		ss.unackedBytes -= len(ss.unacked[i].Data)
+		ss.unacked[i] = Message{}
 	}
-	ss.Unacked = ss.Unacked[n:]
-	if len(ss.Unacked) == 0 {
-		ss.Unacked = nil
+	ss.unacked = ss.unacked[n:]
+	if len(ss.unacked) == 0 {
+		ss.unacked = nil
 	}
-	ss.Acked = received
+	ss.acked = received
 	return nil
 }
 
@@ -155,8 +162,8 @@ func (s *Socket) writeData(m Message) error {
 		if err := s.conn.Send(dataFrame(m)); err != nil {
 			return err
 		}
-		ss.Sent++
-		ss.Unacked = append(ss.Unacked, m)
+		ss.sent++
+		ss.unacked = append(ss.unacked, m)
 		ss.unackedBytes += len(m.Data)
 	}
 	s.stats.MessagesOut++
@@ -226,20 +233,14 @@ func (s *Socket) receiveFrame(m Message) {
 		// A carrier hands over only what it cannot deliver; from here on the
 		// engine counts the frames itself.
 		ss.reclaim()
-		ss.Received++
-		now := s.o.Clock.Now()
-		if ss.Received-ss.AckSent == 1 {
-			ss.oldestUnacked = now
-		}
-		ss.lastData = now
-		ss.sinceAck += len(f.Payload)
+		ack, wait := ss.acks.Deliver(len(f.Payload), s.o.Clock.Now())
 		s.stats.MessagesIn++
 		s.stats.BytesIn += int64(len(f.Payload))
 		s.emit(MessageEvent{Message: Message{Binary: f.Type == wire.TypeBinary, Data: f.Payload}})
-		if ss.Received-ss.AckSent >= wire.AckEvery || ss.sinceAck >= wire.AckBytes {
+		if ack {
 			s.sendAck()
-		} else if s.timers[ackTimer] == nil {
-			s.setTimer(ackTimer, wire.AckQuiet, s.ackDue)
+		} else if wait > 0 && s.timers[ackTimer] == nil {
+			s.setTimer(ackTimer, wait, s.ackDue)
 		}
 	case wire.TypeAck:
 		if err := ss.release(f.Value); err != nil {
@@ -271,7 +272,7 @@ func (s *Socket) welcome(w wire.Welcome) {
 	}
 	if resumed {
 		// The hello told the server what arrived: nothing waits for an ack.
-		ss.AckSent, ss.sinceAck = ss.Received, 0
+		ss.acks.Restore(ss.acks.Received(), ss.acks.Received())
 		if err := ss.release(w.Received); err != nil {
 			// The server claims frames that were never sent: it cannot be
 			// trusted with this session, so the next connection starts a
@@ -281,39 +282,41 @@ func (s *Socket) welcome(w wire.Welcome) {
 			return
 		}
 	} else {
-		ss.firstID += ss.Acked
+		ss.firstID += ss.acked
 		ss.id, ss.token = w.Session, w.Token
-		ss.Received, ss.AckSent = 0, 0
-		ss.Sent, ss.Acked = uint64(len(ss.Unacked)), 0
+		ss.acks.Restore(0, 0)
+		ss.sent, ss.acked = uint64(len(ss.unacked)), 0
 	}
 	ss.carry(s.conn)
 	s.opened(resumed)
 }
 
-// ackDue sends an acknowledgement once the stream is quiet, or at the latest
-// wire.AckMax after the oldest unacknowledged frame.
+// ackDue is the pending check of the session's acks: it acknowledges once
+// the policy says so, or checks again later.
 func (s *Socket) ackDue() {
 	s.timers[ackTimer] = nil
 	ss := s.sess
-	if ss == nil || ss.carrier != nil || ss.Received == ss.AckSent || s.conn == nil || !s.connOpen {
+	if ss == nil || ss.carrier != nil || s.conn == nil || !s.connOpen {
 		return
 	}
-	now := s.o.Clock.Now()
-	quietFor := now - ss.lastData
-	waited := now - ss.oldestUnacked
-	if quietFor < wire.AckQuiet && waited < wire.AckMax {
-		s.setTimer(ackTimer, min(wire.AckQuiet-quietFor, wire.AckMax-waited), s.ackDue)
-		return
+	ack, wait := ss.acks.Due(s.o.Clock.Now())
+	if ack {
+		s.sendAck()
+	} else if wait > 0 {
+		s.setTimer(ackTimer, wait, s.ackDue)
 	}
-	s.sendAck()
 }
 
+// sendAck acknowledges every frame received and stops the pending check,
+// which nothing waits for any more. The frames count as acknowledged only
+// once the ack is on its way.
 func (s *Socket) sendAck() {
-	ss := s.sess
-	if err := s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, ss.Received)}); err == nil {
-		ss.AckSent, ss.sinceAck = ss.Received, 0
+	acks := &s.sess.acks
+	if err := s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, acks.Received())}); err != nil {
+		return
 	}
-	if t := s.timers[ackTimer]; t != nil && ss.AckSent == ss.Received {
+	acks.Ack()
+	if t := s.timers[ackTimer]; t != nil {
 		t.Stop()
 		s.timers[ackTimer] = nil
 	}
