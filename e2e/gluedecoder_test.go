@@ -22,7 +22,7 @@ import (
 )
 
 // In resume mode the glue decodes the server's frames before Go sees them
-// (resumeReceiver in jsglue/resock.js): it delivers data frames to the page,
+// (the DataPath in jsglue/datapath.js): it delivers data frames to the page,
 // takes acknowledgements itself and hands everything else to Go. Whatever
 // it takes must be what internal/wire takes, or a frame the protocol calls
 // malformed reaches the page, or one it calls valid is lost.

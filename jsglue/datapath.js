@@ -34,17 +34,18 @@ const OPEN = 1;
 /**
  * @typedef {object} Wire The constants of resock.v1 the path needs, as the
  * Go program (internal/wire) hands them to the glue when it starts.
- * @property {number} text type byte of a text data frame
- * @property {number} binary type byte of a binary data frame
- * @property {number} ack type byte of an acknowledgement
+ * @property {string} protocol the subprotocol's name
+ * @property {number} textFrame type byte of a text data frame
+ * @property {number} binaryFrame type byte of a binary data frame
+ * @property {number} ackFrame type byte of an acknowledgement
  * @property {number} ackEvery acknowledge once this many frames are unacknowledged
  * @property {number} ackBytes … or this many bytes of payload
- * @property {number} ackQuiet … or once the stream was quiet this many ms
- * @property {number} ackMax … and at the latest this many ms after the oldest
+ * @property {number} ackQuietMillis … or once the stream was quiet this many ms
+ * @property {number} ackMaxMillis … and at the latest this many ms after the oldest
  */
 
 /** @type {Wire} */
-let wire = { text: 0, binary: 0, ack: 0, ackEvery: 0, ackBytes: 0, ackQuiet: 0, ackMax: 0 };
+let wire = { protocol: "", textFrame: 0, binaryFrame: 0, ackFrame: 0, ackEvery: 0, ackBytes: 0, ackQuietMillis: 0, ackMaxMillis: 0 };
 let textType = "";
 
 /**
@@ -53,7 +54,7 @@ let textType = "";
  */
 export function setWire(w) {
 	wire = { ...w };
-	textType = String.fromCharCode(wire.text);
+	textType = String.fromCharCode(wire.textFrame);
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -168,7 +169,7 @@ function sizeOf(frame) {
  */
 function binaryFrame(bytes) {
 	const frame = new Uint8Array(bytes.length + 1);
-	frame[0] = wire.binary;
+	frame[0] = wire.binaryFrame;
 	frame.set(bytes, 1);
 	return frame;
 }
@@ -501,7 +502,7 @@ export class DataPath {
 		let size;
 		if (typeof data === "string") {
 			size = utf8Length(data) - 1;
-			if (data.charCodeAt(0) !== wire.text || size > this.#maxMessageSize) {
+			if (data.charCodeAt(0) !== wire.textFrame || size > this.#maxMessageSize) {
 				this.#slow?.(ev);
 				return;
 			}
@@ -510,7 +511,7 @@ export class DataPath {
 			const bytes = new Uint8Array(data);
 			const type = bytes[0];
 			size = bytes.length - 1;
-			if (type === wire.ack && this.#direct) {
+			if (type === wire.ackFrame && this.#direct) {
 				// With nothing queued in Go, an acknowledgement only
 				// releases frames; anything else about it is Go's to judge.
 				const n = uvarint(bytes);
@@ -520,7 +521,7 @@ export class DataPath {
 					return;
 				}
 			}
-			if (type !== wire.binary || size > this.#maxMessageSize) {
+			if (type !== wire.binaryFrame || size > this.#maxMessageSize) {
 				this.#slow?.(ev);
 				return;
 			}
@@ -540,7 +541,7 @@ export class DataPath {
 		if (unacked >= wire.ackEvery || this.#sinceAck >= wire.ackBytes) {
 			this.#sendAck();
 		} else if (this.#ackTimer === 0) {
-			this.#ackTimer = setTimeout(() => this.#ackDue(), wire.ackQuiet);
+			this.#ackTimer = setTimeout(() => this.#ackDue(), wire.ackQuietMillis);
 		}
 		this.#dispatch(this.#event(value, this.#origin));
 	}
@@ -548,7 +549,7 @@ export class DataPath {
 	// sendAck tells the server how many of its frames were delivered.
 	#sendAck() {
 		let n = this.#received;
-		const frame = [wire.ack];
+		const frame = [wire.ackFrame];
 		while (n >= 0x80) {
 			frame.push((n % 0x80) | 0x80);
 			n = Math.floor(n / 0x80);
@@ -571,8 +572,8 @@ export class DataPath {
 		const now = performance.now();
 		const quiet = now - this.#lastData;
 		const waited = now - this.#oldest;
-		if (quiet < wire.ackQuiet && waited < wire.ackMax) {
-			this.#ackTimer = setTimeout(() => this.#ackDue(), Math.min(wire.ackQuiet - quiet, wire.ackMax - waited));
+		if (quiet < wire.ackQuietMillis && waited < wire.ackMaxMillis) {
+			this.#ackTimer = setTimeout(() => this.#ackDue(), Math.min(wire.ackQuietMillis - quiet, wire.ackMaxMillis - waited));
 			return;
 		}
 		this.#sendAck();

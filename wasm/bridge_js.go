@@ -5,6 +5,7 @@ package main
 import (
 	"github.com/hack-pad/safejs"
 
+	"github.com/resock/resock/internal/wire"
 	"github.com/resock/resock/wasm/reconnect"
 )
 
@@ -99,7 +100,7 @@ func (b *bridge) init(args []safejs.Value) (any, error) {
 		return nil, typeError("init needs the DataPath class")
 	}
 	b.dataPath = class
-	return wireConstants(), nil
+	return wire.GlueConstants(), nil
 }
 
 // create(target, url, protocols?, options?, online?) checks its arguments

@@ -7,7 +7,6 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/internal/wire"
 	"github.com/resock/resock/wasm/reconnect"
 )
 
@@ -31,20 +30,6 @@ type gluePath struct {
 	conn *browserConn
 	// carrying is set from Carry to Reclaim.
 	carrying bool
-}
-
-// wireConstants are the constants of resock.v1 the DataPath needs, handed to
-// the glue when it starts so that it keeps no copy of its own.
-func wireConstants() map[string]any {
-	return map[string]any{
-		"text":     int(wire.TypeText),
-		"binary":   int(wire.TypeBinary),
-		"ack":      int(wire.TypeAck),
-		"ackEvery": wire.AckEvery,
-		"ackBytes": wire.AckBytes,
-		"ackQuiet": toMillis(wire.AckQuiet),
-		"ackMax":   toMillis(wire.AckMax),
-	}
 }
 
 // newGluePath makes the DataPath of a socket with options o, with the class

@@ -64,7 +64,7 @@ type Ledger struct {
 // frames without the engine, as the browser transport does to keep them out
 // of Go. Between Carry and Reclaim it delivers the server's data frames to
 // the application itself, counts them and acknowledges them as resock.v1
-// says (wire.AckEvery and the rest), and sends the application's, keeping
+// says (wire.Acker), and sends the application's, keeping
 // each until the server acknowledges it. Every other frame still reaches OnMessage. The
 // engine calls these methods only for a connection that is open.
 type Carrier interface {
