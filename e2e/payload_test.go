@@ -189,6 +189,12 @@ func TestEveryPayloadKeepsItsPlaceAndEveryCountIsExact(t *testing.T) {
 				const sizes = burst(ws);
 				const buffered = ws.bufferedAmount;
 				await done;
+				// In resume mode an acknowledgement the socket just sent may
+				// still be in the browser's buffer: wait for it to drain.
+				const deadline = performance.now() + 5000;
+				while (ws.bufferedAmount > 0 && performance.now() < deadline) {
+					await new Promise((resolve) => setTimeout(resolve, 5));
+				}
 				const out = { echoes: await Promise.all(echoes), sizes, buffered, drained: ws.bufferedAmount };
 				if (ws.stats) out.stats = ws.stats();
 				ws.close();
@@ -304,5 +310,69 @@ func TestMessagesHeldBehindABlobAreKeptThroughClose(t *testing.T) {
 	want := []string{"queued 2", "binary 4 " + fmt.Sprint('b'+'l'+'o'+'b'), "text after"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestAFullWindowHoldsMessagesWithinTheOutboxLimits sends, in resume mode
+// with a window of 256 bytes, more messages than the window and the outbox
+// together take: those the window has no room for wait, counted as queued
+// and never more than maxQueuedMessages; past that send() throws
+// QuotaExceededError as with a full outbox; everything accepted arrives
+// once, in order.
+func TestAFullWindowHoldsMessagesWithinTheOutboxLimits(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	srv := startDemo(t)
+	p := openHarness(t, ctx, "page", srv)
+	type outcome struct {
+		Accepted  []string `json:"accepted"`
+		Refused   []string `json:"refused"`
+		MaxQueued int      `json:"maxQueued"`
+		Echoes    []string `json:"echoes"`
+		Stats     struct {
+			MessagesOut int `json:"messagesOut"`
+			Queued      int `json:"queued"`
+		} `json:"stats"`
+	}
+	got := evaluate[outcome](p, fmt.Sprintf(`(async () => {
+		%s
+		const ws = await openClient((url) => new h.RWS(url, [], {resume: true, maxUnackedBytes: 256, maxQueuedMessages: 20}), %s);
+		const out = { accepted: [], refused: [], maxQueued: 0, echoes: [] };
+		const all = new Promise((resolve) => ws.addEventListener("message", (e) => {
+			out.echoes.push(e.data);
+			if (out.echoes.length === out.accepted.length) resolve();
+		}));
+		for (let i = 0; i < 40; i++) {
+			const m = String(i).padStart(3, "0") + "x".repeat(97);
+			try {
+				ws.send(i %% 3 === 1 ? new TextEncoder().encode(m) : m);
+				out.accepted.push(m);
+			} catch (e) {
+				out.refused.push(e.name);
+			}
+			out.maxQueued = Math.max(out.maxQueued, ws.queuedMessages);
+		}
+		ws.binaryType = "arraybuffer";
+		await all;
+		out.echoes = out.echoes.map((d) => typeof d === "string" ? d : new TextDecoder().decode(d));
+		out.stats = ws.stats();
+		ws.close();
+		return out;
+	})()`, openClient, js(srv.wsURL("/echo"))))
+	if len(got.Refused) == 0 || len(got.Accepted)+len(got.Refused) != 40 {
+		t.Fatalf("accepted %d, refused %v: want some refused once the outbox is full", len(got.Accepted), got.Refused)
+	}
+	for _, name := range got.Refused {
+		if name != "QuotaExceededError" {
+			t.Errorf("send() threw %s, want QuotaExceededError", name)
+		}
+	}
+	if got.MaxQueued > 20 || got.MaxQueued < 10 {
+		t.Errorf("at most %d messages queued, want between 10 and maxQueuedMessages, 20", got.MaxQueued)
+	}
+	if !slices.Equal(got.Echoes, got.Accepted) {
+		t.Errorf("echoes\n%q\nwant what was accepted\n%q", got.Echoes, got.Accepted)
+	}
+	if got.Stats.MessagesOut != len(got.Accepted) || got.Stats.Queued != 0 {
+		t.Errorf("stats %+v, want %d sent and none queued", got.Stats, len(got.Accepted))
 	}
 }

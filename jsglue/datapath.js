@@ -175,8 +175,9 @@ function binaryFrame(bytes) {
 }
 
 /**
- * A message the path holds in resume mode behind a Blob whose bytes are
- * still being read: frame is null until they are.
+ * A message the path holds in resume mode, behind a Blob whose bytes are
+ * still being read or for room in the window: frame is null until a Blob's
+ * bytes are read, "" if they could not be.
  * @typedef {{frame: Frame | null, size: number}} Held
  */
 
@@ -189,6 +190,8 @@ function binaryFrame(bytes) {
  * @property {boolean} arrayBuffer binaryType is "arraybuffer"
  * @property {number} maxUnacked resume mode's window in frames
  * @property {number} maxUnackedBytes resume mode's window in bytes
+ * @property {number} maxQueuedMessages the outbox's bound by count
+ * @property {number} maxQueuedBytes the outbox's bound by size
  */
 
 /**
@@ -254,9 +257,18 @@ export class DataPath {
 	#ackTimer = 0;
 	#lastData = 0;
 	#oldest = 0;
-	/** @type {Held[]} messages held behind a Blob being read, in order */
+	/**
+	 * Messages accepted and not sent yet, in order, from #heldHead on: those
+	 * behind a Blob being read, and those the window had no room for.
+	 * @type {Held[]}
+	 */
 	#held = [];
+	#heldHead = 0;
 	#heldBytes = 0;
+	/** @type {number} */
+	#maxQueued;
+	/** @type {number} */
+	#maxQueuedBytes;
 	/** @type {(frame: Frame) => void} hands a frame to Go's outbox */
 	#queue = () => {};
 
@@ -271,6 +283,8 @@ export class DataPath {
 		this.#arrayBuffer = config.arrayBuffer;
 		this.#maxUnacked = config.maxUnacked;
 		this.#maxUnackedBytes = config.maxUnackedBytes;
+		this.#maxQueued = config.maxQueuedMessages;
+		this.#maxQueuedBytes = config.maxQueuedBytes;
 		const path = this;
 		// As an event handler it runs with this set to the browser socket,
 		// which is cheaper to read than ev.target.
@@ -343,14 +357,15 @@ export class DataPath {
 	 */
 	setDirect(direct) {
 		this.#direct = direct;
-		if (direct && this.#held.length > 0) {
+		if (direct && this.#heldCount() > 0) {
 			this.#drain();
 		}
 	}
 
 	/**
-	 * send sends data now if it may go straight to the connection, or holds
-	 * it behind a Blob being read; false if Go must queue it.
+	 * send sends data now if it may go straight to the connection, or in
+	 * resume mode holds it behind a Blob being read or for room in the
+	 * window; false if Go must queue it.
 	 * @param {string | ArrayBuffer | ArrayBufferView | Blob} data
 	 * @returns {boolean}
 	 */
@@ -401,11 +416,11 @@ export class DataPath {
 	}
 
 	/**
-	 * held is the count and size of the messages held behind a Blob.
+	 * held is the count and size of the messages accepted and not sent yet.
 	 * @returns {number[]}
 	 */
 	held() {
-		return [this.#held.length, this.#heldBytes];
+		return [this.#heldCount(), this.#heldBytes];
 	}
 
 	/**
@@ -659,7 +674,7 @@ export class DataPath {
 		this.#buf.splice(0, n);
 		this.#sizes.splice(0, n);
 		this.#acked = received;
-		if (this.#held.length > 0 && this.#direct) {
+		if (this.#direct && this.#heldCount() > 0) {
 			this.#drain();
 		}
 		return "";
@@ -678,14 +693,19 @@ export class DataPath {
 	 * @returns {boolean}
 	 */
 	#sendResume(data) {
-		if (this.#held.length > 0 || (this.#direct && data instanceof Blob)) {
-			this.#hold(data);
-			return true;
+		if (this.#heldCount() > 0 || (this.#direct && data instanceof Blob)) {
+			return this.#hold(data);
 		}
 		if (!this.#direct) {
 			return false;
 		}
-		return this.#sendData(typeof data === "string" ? textType + data : binaryFrame(bytesOf(/** @type {ArrayBuffer | ArrayBufferView} */ (data))));
+		const frame = typeof data === "string" ? textType + data : binaryFrame(bytesOf(/** @type {ArrayBuffer | ArrayBufferView} */ (data)));
+		if (this.#sendData(frame)) {
+			return true;
+		}
+		// The window is full: the frame waits here for the server to
+		// acknowledge, rather than crossing into Go's outbox and back.
+		return this.#keep({ frame, size: sizeOf(frame) });
 	}
 
 	/**
@@ -747,18 +767,27 @@ export class DataPath {
 		return true;
 	}
 
-	// hold keeps data's place behind a Blob being read, which in resume mode
-	// must become bytes the ledger can keep for resending before it is sent.
-	// The bytes of binary data are copied now, as WebSocket takes them.
-	/** @param {string | ArrayBuffer | ArrayBufferView | Blob} data */
+	/** @returns {number} */
+	#heldCount() {
+		return this.#held.length - this.#heldHead;
+	}
+
+	/**
+	 * hold keeps data's place behind the messages held, or behind a Blob
+	 * being read, which in resume mode must become bytes the ledger can keep
+	 * for resending before it is sent. The bytes of binary data are copied
+	 * now, as WebSocket takes them. False if the outbox's limits leave no
+	 * room: Go's outbox then takes it, after everything held.
+	 * @param {string | ArrayBuffer | ArrayBufferView | Blob} data
+	 * @returns {boolean}
+	 */
 	#hold(data) {
-		/** @type {Held} */
-		const entry = { frame: null, size: 0 };
-		if (typeof data === "string") {
-			entry.frame = textType + data;
-			entry.size = utf8Length(data);
-		} else if (data instanceof Blob) {
-			entry.size = data.size;
+		if (data instanceof Blob) {
+			/** @type {Held} */
+			const entry = { frame: null, size: data.size };
+			if (!this.#keep(entry)) {
+				return false;
+			}
 			data.arrayBuffer().then(
 				(buffer) => {
 					entry.frame = binaryFrame(new Uint8Array(buffer));
@@ -773,28 +802,76 @@ export class DataPath {
 					this.#drain();
 				},
 			);
-		} else {
-			entry.frame = binaryFrame(bytesOf(data));
-			entry.size = entry.frame.length - 1;
+			return true;
+		}
+		if (typeof data === "string") {
+			return this.#keep({ frame: textType + data, size: utf8Length(data) });
+		}
+		const frame = binaryFrame(bytesOf(data));
+		return this.#keep({ frame, size: frame.length - 1 });
+	}
+
+	/**
+	 * keep holds entry, within the outbox's limits: past them, what is ready
+	 * goes to Go's outbox, whose limits and outboxPolicy then apply, and
+	 * entry too unless something still held must go first.
+	 * @param {Held} entry
+	 * @returns {boolean}
+	 */
+	#keep(entry) {
+		if (this.#heldCount() >= this.#maxQueued || this.#heldBytes + entry.size > this.#maxQueuedBytes) {
+			this.#spill();
+			if (this.#heldCount() === 0) {
+				return false;
+			}
 		}
 		this.#held.push(entry);
 		this.#heldBytes += entry.size;
+		return true;
 	}
 
-	// drain sends the held messages whose bytes are ready, in order: directly
-	// while it may, otherwise into Go's outbox, which then goes first.
-	#drain() {
-		while (this.#held.length > 0) {
-			const entry = /** @type {Held} */ (this.#held[0]);
-			const frame = entry.frame;
-			if (frame === null) {
+	/**
+	 * shift drops the first held message, which was sent or handed on.
+	 * @param {Held} entry
+	 */
+	#shift(entry) {
+		this.#heldBytes -= entry.size;
+		this.#heldHead++;
+		if (this.#heldHead === this.#held.length) {
+			this.#held = [];
+			this.#heldHead = 0;
+		} else if (this.#heldHead >= 1024 && 2 * this.#heldHead >= this.#held.length) {
+			this.#held = this.#held.slice(this.#heldHead);
+			this.#heldHead = 0;
+		}
+	}
+
+	// spill hands Go's outbox the held messages that are ready, in order, up
+	// to the first Blob still being read.
+	#spill() {
+		while (this.#heldCount() > 0) {
+			const entry = /** @type {Held} */ (this.#held[this.#heldHead]);
+			if (entry.frame === null) {
 				return;
 			}
-			this.#held.shift();
-			this.#heldBytes -= entry.size;
-			if (frame !== "" && !(this.#direct && this.#sendData(frame))) {
-				this.#queue(frame);
+			this.#shift(entry);
+			if (entry.frame !== "") {
+				this.#queue(entry.frame);
 			}
+		}
+	}
+
+	// drain sends the held messages that are ready, in order, while the
+	// direct path is open and the window has room. Everything Go's outbox
+	// holds is older than they are, so they wait for it otherwise.
+	#drain() {
+		while (this.#direct && this.#heldCount() > 0) {
+			const entry = /** @type {Held} */ (this.#held[this.#heldHead]);
+			const frame = entry.frame;
+			if (frame === null || (frame !== "" && !this.#sendData(frame))) {
+				return;
+			}
+			this.#shift(entry);
 		}
 	}
 }

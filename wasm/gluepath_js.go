@@ -43,6 +43,13 @@ func newGluePath(k *socket, class safejs.Value, o reconnect.Options, arrayBuffer
 	if window <= 0 {
 		window = reconnect.DefaultMaxUnackedBytes
 	}
+	queued, queuedBytes := o.MaxQueuedMessages, o.MaxQueuedBytes
+	if queued <= 0 {
+		queued = reconnect.DefaultMaxQueuedMessages
+	}
+	if queuedBytes <= 0 {
+		queuedBytes = reconnect.DefaultMaxQueuedBytes
+	}
 	var expect any = safejs.Null()
 	if o.HeartbeatExpect != "" && !o.Resume {
 		expect = o.HeartbeatExpect
@@ -54,6 +61,10 @@ func newGluePath(k *socket, class safejs.Value, o reconnect.Options, arrayBuffer
 		"arrayBuffer":     arrayBuffer,
 		"maxUnacked":      reconnect.MaxUnackedFrames,
 		"maxUnackedBytes": window,
+		// What the DataPath holds for the window counts against the
+		// outbox's limits, as if queued.
+		"maxQueuedMessages": queued,
+		"maxQueuedBytes":    queuedBytes,
 	})
 	if err != nil {
 		return nil, err
@@ -110,8 +121,9 @@ func (p *gluePath) counts() (messagesIn, bytesIn, messagesOut, bytesOut int64) {
 	return int64(n[0]), int64(n[1]), int64(n[2]), int64(n[3])
 }
 
-// held is what the DataPath holds behind a Blob it is reading, in resume
-// mode: messages accepted and not yet sent, as if queued.
+// held is what the DataPath holds in resume mode, behind a Blob it is
+// reading or for room in the window: messages accepted and not yet sent,
+// as if queued.
 func (p *gluePath) held() (messages, bytes int) {
 	n := p.numbers("held", 2)
 	return n[0], n[1]

@@ -157,8 +157,9 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 	return obj, nil
 }
 
-// held is what the DataPath holds behind a Blob it is reading: accepted
-// by send() and not sent yet, so counted as queued.
+// held is what the DataPath holds (behind a Blob it is reading, or for
+// room in the window): accepted by send() and not sent yet, so counted as
+// queued.
 func (k *socket) held() (messages, bytes int) {
 	if k.glue == nil {
 		return 0, 0
@@ -311,9 +312,9 @@ func (k *socket) send(args []safejs.Value) (any, error) {
 }
 
 // sendFrame takes a message the DataPath framed for resume mode (a
-// Uint8Array of the type byte and the payload) and held behind a Blob it
-// was reading, but could not send directly once it had: the outbox takes it
-// in its place.
+// Uint8Array of the type byte and the payload) and held, when it holds more
+// than the outbox's limits allow: the outbox takes it in its place, in
+// order, and applies the limits and outboxPolicy from then on.
 func (k *socket) sendFrame(args []safejs.Value) (any, error) {
 	n, err := intProp(arg(args, 0), "length")
 	if err != nil || n < 1 {
