@@ -189,10 +189,14 @@ func TestEveryPayloadKeepsItsPlaceAndEveryCountIsExact(t *testing.T) {
 				const sizes = burst(ws);
 				const buffered = ws.bufferedAmount;
 				await done;
-				// In resume mode an acknowledgement the socket just sent may
-				// still be in the browser's buffer: wait for it to drain.
-				const deadline = performance.now() + 5000;
-				while (ws.bufferedAmount > 0 && performance.now() < deadline) {
+				// In resume mode the socket acknowledges the last echoes once
+				// the stream has been quiet for 10 ms (wire.AckQuiet), and
+				// bufferedAmount counts that frame until the browser writes
+				// it: wait until it is quiet for ten times as long and the
+				// buffer is empty.
+				const lastAt = performance.now();
+				const deadline = lastAt + 5000;
+				while ((ws.bufferedAmount > 0 || performance.now() - lastAt < 100) && performance.now() < deadline) {
 					await new Promise((resolve) => setTimeout(resolve, 5));
 				}
 				const out = { echoes: await Promise.all(echoes), sizes, buffered, drained: ws.bufferedAmount };
