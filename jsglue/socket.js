@@ -299,17 +299,21 @@ export function defineSocket(program) {
 
 		/** @param {string | ArrayBuffer | ArrayBufferView | Blob} data */
 		send(data) {
-			// A string needs no conversion: skip making the arguments array.
-			const args = typeof data === "string" ? null : messageArg(arguments);
 			const path = this.#path;
-			if (path !== null && !dead() && (args === null || args.length === 1)) {
+			if (path !== null && !dead() && arguments.length > 0) {
+				// A string and binary data need no conversion; anything else
+				// becomes a string, as WebSocket makes it, once.
+				const message = typeof data === "string" || data instanceof ArrayBuffer || ArrayBuffer.isView(data) || data instanceof Blob
+					? data
+					: `${data}`;
 				// The data path sends at once when the engine allows it: the
 				// socket is open and nothing queued could be overtaken.
-				if (path.send(args === null ? data : args[0])) {
-					return;
+				if (!path.send(message)) {
+					this.#bridge("send", [message]);
 				}
+				return;
 			}
-			this.#bridge("send", args ?? [data]);
+			this.#bridge("send", messageArg(arguments));
 		}
 
 		// close and reconnect take (code, reason) from arguments: as
