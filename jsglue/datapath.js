@@ -27,7 +27,7 @@
 // message over maxMessageSize and anything it cannot read.
 
 import { messageEventClass } from "./events.js";
-import { bytesOf, checkedSize } from "./webidl.js";
+import { bytesOf } from "./webidl.js";
 
 const OPEN = 1;
 
@@ -385,11 +385,11 @@ export class DataPath {
 			ws.send(data);
 			this.#bytesOut += data.size;
 		} else {
-			// Checked, then sent as it is: a view sends only what it views.
-			const size = checkedSize(data);
-			// checkedSize refused a shared buffer.
-			ws.send(size < 0 ? new Uint8Array(0) : /** @type {ArrayBuffer | ArrayBufferView<ArrayBuffer>} */ (data));
-			this.#bytesOut += Math.max(size, 0);
+			// Sent as it is, so the browser checks it as WebSocket.send does
+			// (a shared or resizable buffer throws its TypeError), and a view
+			// sends only what it views; a detached buffer has 0 bytes.
+			ws.send(/** @type {ArrayBuffer | ArrayBufferView<ArrayBuffer>} */ (data));
+			this.#bytesOut += data.byteLength;
 		}
 		this.#messagesOut++;
 		return true;
