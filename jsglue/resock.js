@@ -20,6 +20,12 @@
 import { DataPath, setWire } from "./datapath.js";
 import { load } from "./load.js";
 import { CLOSED, CLOSING, CONNECTING, OPEN, debug, defineSocket } from "./socket.js";
+// The modules the others import, named here too so that the browser finds
+// every module of the glue in this one, and fetches them all at once rather
+// than one level of imports after another.
+import "./events.js";
+import "./pagelife.js";
+import "./webidl.js";
 
 const moduleURL = new URL(import.meta.url);
 const wasmURL = new URL(moduleURL.searchParams.get("wasm") ?? "resock.wasm", moduleURL);
