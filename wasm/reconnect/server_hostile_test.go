@@ -86,10 +86,13 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() boo
 func dialHostile(t *testing.T, h *hostile.Server, n int, edit func(*Options)) *watched {
 	t.Helper()
 	w := &watched{}
+	// The connect timeout is long enough for a handshake on a loaded
+	// machine under -race: the misbehaviour under test, not a timeout, must
+	// end the first connection. The tests of silent servers set their own.
 	o := Options{
 		Resume:         true,
 		Backoff:        Backoff{Delays: []time.Duration{20 * time.Millisecond}},
-		ConnectTimeout: 500 * time.Millisecond,
+		ConnectTimeout: 5 * time.Second,
 		OnEvent:        w.onEvent,
 	}
 	if edit != nil {
