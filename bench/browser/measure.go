@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/resock/resock/internal/cpushare"
 )
 
 // client is one contender, as the page names and makes it.
@@ -74,12 +76,12 @@ func (b *bench) measure() (*results, error) {
 		{"heap after forced reconnects", b.heaps},
 	}
 	for _, s := range steps {
-		start, cpu := time.Now(), sampleCPU()
+		start, cpu := time.Now(), cpushare.Take()
 		progress("%s …", s.name)
 		if err := s.run(res); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.name, err)
 		}
-		other := foreignShare(cpu, sampleCPU())
+		other := cpushare.Others(cpu, cpushare.Take())
 		res.OtherCPU = append(res.OtherCPU, otherCPU{Step: s.name, Share: other})
 		progress("%s done in %.1f s; other processes took %.0f%% of the CPU meanwhile", s.name, time.Since(start).Seconds(), 100*other)
 	}
@@ -170,7 +172,7 @@ func (b *bench) throughput(res *results) error {
 		for _, size := range b.c.Sizes {
 			b.waitQuiet()
 			for _, k := range b.c.Cells {
-				cpu := sampleCPU()
+				cpu := cpushare.Take()
 				first := len(res.Throughput)
 				var base float64
 				var line strings.Builder
@@ -197,7 +199,7 @@ func (b *bench) throughput(res *results) error {
 						base = rate
 					}
 				}
-				other := foreignShare(cpu, sampleCPU())
+				other := cpushare.Others(cpu, cpushare.Take())
 				for _, c := range clients {
 					for i := first; i < len(res.Throughput); i++ {
 						t := &res.Throughput[i]
@@ -237,9 +239,9 @@ func (b *bench) waitQuiet() {
 	const limit, window = 0.15, 300 * time.Millisecond
 	deadline := time.Now().Add(5 * time.Second)
 	for waited := false; ; waited = true {
-		a := sampleCPU()
+		a := cpushare.Take()
 		time.Sleep(window)
-		other := foreignShare(a, sampleCPU())
+		other := cpushare.Others(a, cpushare.Take())
 		if other < limit {
 			return
 		}

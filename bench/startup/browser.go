@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/resock/resock/internal/cpushare"
 )
 
 // clients are what the page can load, in the order of the table.
@@ -139,8 +141,8 @@ func runBrowser(ctx context.Context, path, profileDir, base, versioned string, r
 // resock.js, naming every file by its version) and waits for its result.
 // It returns a func that closes the tab.
 func loadOnce(browserCtx context.Context, base, versioned, client string, quiet time.Duration) (load, func(), error) {
-	waitQuiet(browserCtx, quiet)
-	cpu := sampleCPU()
+	cpushare.WaitQuiet(browserCtx, quiet, 0.15)
+	cpu := cpushare.Take()
 	tab, closeTab := chromedp.NewContext(browserCtx)
 	ctx, cancel := context.WithTimeout(tab, time.Minute)
 	defer cancel()
@@ -162,7 +164,7 @@ func loadOnce(browserCtx context.Context, base, versioned, client string, quiet 
 		chromedp.Navigate(u),
 		chromedp.Poll[chromedp.Void]("window.startup !== undefined", chromedp.WithPollingInterval(10*time.Millisecond)),
 	)
-	other := otherShare(cpu, sampleCPU())
+	other := cpushare.Others(cpu, cpushare.Take())
 	if err != nil {
 		return fail("failed to load %s: %w", client, err)
 	}
