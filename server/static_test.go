@@ -45,24 +45,11 @@ func staticDirs(t *testing.T) (demoDir, jsglueDir string, wasm []byte) {
 // client decompress anything.
 func get(t *testing.T, url, acceptEncoding string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	header := map[string]string{}
 	if acceptEncoding != "" {
-		req.Header.Set("Accept-Encoding", acceptEncoding)
+		header["Accept-Encoding"] = acceptEncoding
 	}
-	tr := &http.Transport{DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := getWith(t, url, header)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s", url, resp.Status)
 	}

@@ -111,14 +111,11 @@ func (k *socket) messagePayload(m reconnect.Message) (safejs.Value, error) {
 // messageData is a message as WebSocket delivers it: a string, or per
 // binaryType a Blob or an ArrayBuffer.
 func (k *socket) messageData(m reconnect.Message) (safejs.Value, error) {
-	if !m.Binary {
-		return safejs.ValueOf(string(m.Data))
+	v, err := k.messagePayload(m)
+	if err != nil || !m.Binary || k.arrayBuffer.Load() {
+		return v, err
 	}
-	buffer, err := arrayBufferOf(m.Data)
-	if err != nil || k.arrayBuffer.Load() {
-		return buffer, err
-	}
-	return js.blob.New([]any{buffer})
+	return js.blob.New([]any{v})
 }
 
 // field is a property resock adds to an event.
