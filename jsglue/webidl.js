@@ -120,24 +120,6 @@ function sendError(message) {
  * @returns {Uint8Array<ArrayBuffer>}
  */
 export function bytesOf(data) {
-	const size = checkedSize(data);
-	if (size < 0) {
-		return new Uint8Array(0);
-	}
-	// checkedSize made sure the buffer is an ArrayBuffer.
-	return ArrayBuffer.isView(data)
-		? new Uint8Array(/** @type {ArrayBuffer} */ (data.buffer), data.byteOffset, size)
-		: new Uint8Array(/** @type {ArrayBuffer} */ (data));
-}
-
-/**
- * checkedSize checks binary data as bytesOf does and returns its size in
- * bytes without making a view of it, or -1 for a detached buffer, which
- * holds none.
- * @param {ArrayBuffer | ArrayBufferView} data
- * @returns {number}
- */
-export function checkedSize(data) {
 	const view = ArrayBuffer.isView(data);
 	const buffer = view ? data.buffer : data;
 	if (!(buffer instanceof ArrayBuffer)) {
@@ -147,7 +129,7 @@ export function checkedSize(data) {
 		throw sendError(`The provided ${view ? "ArrayBufferView" : "ArrayBuffer"} value must not be resizable.`);
 	}
 	if (buffer.detached) {
-		return -1;
+		return new Uint8Array(0);
 	}
-	return data.byteLength;
+	return view ? new Uint8Array(buffer, data.byteOffset, data.byteLength) : new Uint8Array(buffer);
 }
