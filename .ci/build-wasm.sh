@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # build-wasm.sh builds jsglue/resock.wasm, copies wasm_exec.js from the very
-# toolchain that built the wasm (the two must match), writes gzip and brotli
-# copies of them and of the JavaScript beside them, and prints the sizes.
+# toolchain that built the wasm (the two must match), bundles the glue's
+# modules into jsglue/resock.js, writes gzip and brotli copies of them and of
+# the JavaScript beside them, and prints the sizes.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # human prints a byte count the way the README quotes it: KiB below 1 MiB.
@@ -17,6 +18,9 @@ section "build jsglue/resock.wasm"
 go run ./internal/wasmbuild/build -o jsglue/resock.wasm
 goroot=$(GOOS=js GOARCH=wasm go env GOROOT)
 cp "$goroot/lib/wasm/wasm_exec.js" jsglue/wasm_exec.js
+# The glue's modules in jsglue/src become the one jsglue/resock.js a page
+# imports.
+go run ./internal/wasmbuild/bundle -o jsglue/resock.js jsglue/src/resock.js
 # Everything Static serves from jsglue/ gets a gzip and a brotli copy
 # beside it, made in Go: a fresh machine needs no compression tools.
 go run ./internal/wasmbuild/compress jsglue/resock.wasm jsglue/*.js jsglue/*.d.ts

@@ -1,7 +1,7 @@
-// Package gluefiles names the ES modules of the JavaScript glue in jsglue/:
-// resock.js, the one a page imports, and the modules it imports. Whatever
-// serves or copies the glue takes the list from here, so that a new module
-// needs no change anywhere else.
+// Package gluefiles names the JavaScript files of the glue in jsglue/ that a
+// page loads: resock.js, the one a page imports (make build bundles
+// jsglue/src into it), and any module beside it, as an older build had.
+// Whatever serves or copies the glue takes the list from here.
 package gluefiles
 
 import (

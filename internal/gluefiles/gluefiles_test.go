@@ -28,15 +28,3 @@ func TestModulesRefusesADirectoryWithoutResockJS(t *testing.T) {
 		t.Error("Modules of an empty directory succeeded")
 	}
 }
-
-func TestModulesOfTheRepository(t *testing.T) {
-	got, err := Modules(filepath.Join("..", "..", "jsglue"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"resock.js", "datapath.js", "socket.js"} {
-		if !slices.Contains(got, name) {
-			t.Errorf("Modules of jsglue/ = %q, missing %s", got, name)
-		}
-	}
-}

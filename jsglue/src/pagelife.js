@@ -6,7 +6,7 @@
 
 import { reportException } from "./events.js";
 
-/** @import { SocketState, StateChangeEvent } from "./resock.d.ts" */
+/** @import { SocketState, StateChangeEvent } from "../resock.d.ts" */
 /** @import { Result } from "./load.js" */
 
 /**

@@ -19,7 +19,7 @@ export { CONNECTING, OPEN, CLOSING, CLOSED };
 
 const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]);
 
-/** @import * as API from "./resock.d.ts" */
+/** @import * as API from "../resock.d.ts" */
 /** @import { DebugInfo, Program, Result } from "./load.js" */
 
 /**

@@ -312,7 +312,7 @@ export class DataPath {
 		this.#queue = queue;
 	}
 
-	/** @returns {import("./resock.d.ts").BinaryType} */
+	/** @returns {import("../resock.d.ts").BinaryType} */
 	get binaryType() {
 		return this.#arrayBuffer ? "arraybuffer" : "blob";
 	}

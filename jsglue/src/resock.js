@@ -12,20 +12,15 @@
 //
 //   import { ReconnectingWebSocket } from "/resock.js?wasm=/assets/resock.wasm&wasm_exec=/assets/wasm_exec.js";
 //
-// The work is split by concern: load.js starts the Go program, pagelife.js
-// follows the page's life, webidl.js converts arguments, events.js makes
-// message events, datapath.js moves messages while Go allows it, and
-// socket.js is the class.
+// The source is split by concern: load.js starts the Go program,
+// pagelife.js follows the page's life, webidl.js converts arguments,
+// events.js makes message events, datapath.js moves messages while Go allows
+// it, and socket.js is the class. make build bundles them into the one
+// jsglue/resock.js a page loads, so that loading costs one request.
 
 import { DataPath, setWire } from "./datapath.js";
 import { load } from "./load.js";
 import { CLOSED, CLOSING, CONNECTING, OPEN, debug, defineSocket } from "./socket.js";
-// The modules the others import, named here too so that the browser finds
-// every module of the glue in this one, and fetches them all at once rather
-// than one level of imports after another.
-import "./events.js";
-import "./pagelife.js";
-import "./webidl.js";
 
 const moduleURL = new URL(import.meta.url);
 const wasmURL = new URL(moduleURL.searchParams.get("wasm") ?? "resock.wasm", moduleURL);

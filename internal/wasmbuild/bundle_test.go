@@ -1,0 +1,56 @@
+package wasmbuild
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestBundleMakesOneModuleOfTheGlue bundles the real glue and checks that the
+// result imports nothing but wasm_exec.js, whose URL is only known when it
+// runs, and exports what the entry module exports.
+func TestBundleMakesOneModuleOfTheGlue(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "resock.js")
+	if err := Bundle(filepath.Join("..", "..", "jsglue", "src", "resock.js"), out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	if m := regexp.MustCompile(`(?m)^\s*import\s.*from\s`).FindString(src); m != "" {
+		t.Errorf("the bundle still imports a module: %q", m)
+	}
+	// A string literal in import() would be a module the bundle left out;
+	// JSDoc types name their modules that way too, so only code counts.
+	if n := len(regexp.MustCompile(`await import\(`).FindAllString(src, -1)); n != 1 {
+		t.Errorf("the bundle has %d dynamic imports, want 1 (wasm_exec.js)", n)
+	}
+	if m := regexp.MustCompile("await import\\(\\s*[\"'`]").FindString(src); m != "" {
+		t.Errorf("the bundle imports a module by name: %q", m)
+	}
+	exports := regexp.MustCompile(`(?s)export\s*\{([^}]*)\}`).FindStringSubmatch(src)
+	if exports == nil {
+		t.Fatal("the bundle exports nothing")
+	}
+	for _, name := range []string{"ReconnectingWebSocket", "CONNECTING", "OPEN", "CLOSING", "CLOSED", "ready", "__resockDebug", "default"} {
+		if !regexp.MustCompile(`\b` + name + `\b`).MatchString(exports[1]) {
+			t.Errorf("the bundle does not export %s: export {%s}", name, exports[1])
+		}
+	}
+}
+
+func TestBundleReportsWhatFailed(t *testing.T) {
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "entry.js")
+	if err := os.WriteFile(entry, []byte(`import { x } from "./missing.js";\nexport const y = x;\n`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Bundle(entry, filepath.Join(dir, "out.js"))
+	if err == nil || !strings.Contains(err.Error(), "missing.js") {
+		t.Errorf("Bundle = %v, want an error naming missing.js", err)
+	}
+}
