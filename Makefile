@@ -22,7 +22,7 @@ vet:
 	.ci/vet.sh
 
 clean:
-	rm -f jsglue/resock.wasm jsglue/wasm_exec.js jsglue/*.gz jsglue/*.br
+	rm -f jsglue/resock.js jsglue/resock.wasm jsglue/wasm_exec.js jsglue/*.gz jsglue/*.br
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".
