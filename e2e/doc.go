@@ -2,8 +2,8 @@
 // of the client and its JavaScript module, driven in headless Chromium through
 // github.com/chromedp/chromedp.
 //
-// TestMain builds resock.wasm with the current toolchain into a temporary
-// directory, so "go test ./e2e" needs no earlier "make build". The tests skip
-// when Chromium is missing, unless the CI environment variable is set, in
-// which case they fail.
+// TestMain builds resock.wasm with the current toolchain, and bundles
+// resock.js, into a temporary directory, so "go test ./e2e" needs no earlier
+// "make build". The tests skip when Chromium is missing, unless the CI
+// environment variable is set, in which case they fail.
 package e2e

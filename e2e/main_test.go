@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/resock/resock/internal/chromium"
-	"github.com/resock/resock/internal/gluefiles"
 	"github.com/resock/resock/internal/wasmbuild"
 )
 
@@ -100,8 +99,8 @@ func inCI() bool {
 }
 
 // buildAssets builds resock.wasm into dir with the go command that runs the
-// tests, and copies beside it the wasm_exec.js of that very toolchain and the
-// JavaScript module, as .ci/build-wasm.sh does for jsglue/.
+// tests, and writes beside it the wasm_exec.js of that very toolchain and the
+// glue bundled into resock.js, as .ci/build-wasm.sh does for jsglue/.
 func buildAssets(dir string) error {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -133,12 +132,8 @@ func buildAssets(dir string) error {
 		filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
 		filepath.Join(root, "jsglue", "resock.d.ts"):         "resock.d.ts",
 	}
-	modules, err := gluefiles.Modules(filepath.Join(root, "jsglue"))
-	if err != nil {
+	if err := wasmbuild.Bundle(filepath.Join(root, "jsglue", "src", "resock.js"), filepath.Join(dir, "resock.js")); err != nil {
 		return err
-	}
-	for _, name := range modules {
-		copies[filepath.Join(root, "jsglue", name)] = name
 	}
 	for from, to := range copies {
 		b, err := os.ReadFile(from)

@@ -20,8 +20,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
-
-	"github.com/resock/resock/internal/gluefiles"
+	"github.com/resock/resock/internal/wasmbuild"
 )
 
 // TestBrowser runs this package's wasm tests in headless Chromium with
@@ -265,13 +264,10 @@ func TestGlue(t *testing.T) {
 			http.ServeFile(w, r, path)
 		}
 	}
-	modules, err := gluefiles.Modules(filepath.Join("..", "jsglue"))
-	if err != nil {
+	if err := wasmbuild.Bundle(filepath.Join("..", "jsglue", "src", "resock.js"), filepath.Join(dir, "resock.js")); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range modules {
-		mux.Handle("/"+name, file(filepath.Join("..", "jsglue", name), "text/javascript"))
-	}
+	mux.Handle("/resock.js", file(filepath.Join(dir, "resock.js"), "text/javascript"))
 	mux.Handle("/wasm_exec.js", file(wasmExec, "text/javascript"))
 	mux.Handle("/resock.wasm", file(filepath.Join(dir, "resock.wasm"), "application/wasm"))
 	mux.Handle("/octet/resock.wasm", file(filepath.Join(dir, "resock.wasm"), "application/octet-stream"))
