@@ -10,6 +10,7 @@ import ReconnectingWebSocketDefault, {
 	ready,
 	type BinaryType,
 	type DroppedEvent,
+	type NetworkChange,
 	type OpenEvent,
 	type OutboxPolicy,
 	type ReadyState,
@@ -46,6 +47,7 @@ const everyOption: Required<ReconnectingWebSocketOptions> = {
 	heartbeat: { message: "ping", expect: "pong" },
 	maxMessageSize: 16 << 20,
 	outboxPolicy: "throw",
+	networkChange: "check" satisfies NetworkChange,
 	shouldReconnect: (e: CloseEvent) => e.code !== 4401,
 };
 

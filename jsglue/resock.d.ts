@@ -33,19 +33,30 @@
  *   calls no `url` function and counts no attempt before the network comes
  *   back. `online`: it reconnects after a random wait of at most 1 s, or
  *   once a server's retry-after wait has passed.
+ * - Signs that the network path changed under an open connection: `online`
+ *   after `offline`, a sleep of the machine (a watchdog that ticks every
+ *   second sees a tick come more than 4 s late), the page resumed after
+ *   being frozen, and `navigator.connection`'s `change`. A connection that
+ *   stayed open through any of them may be dead, with no FIN or RST ever
+ *   coming: the old path is gone. What happens to it is `networkChange`: by
+ *   default it is probed with a heartbeat (resume mode, or plain mode with
+ *   `heartbeat`) and replaced if nothing arrives within `heartbeatTimeout`;
+ *   a plain-mode socket without `heartbeat`, which cannot probe, replaces it
+ *   at once (`close` with 1006, then `reconnecting`; after `online`, the new
+ *   connection is dialled after a random wait of at most 1 s, otherwise at
+ *   once). Messages sent from then on wait for the new connection; in plain
+ *   mode those the page sent into the dead one are lost, as with
+ *   `WebSocket`. A socket waiting to retry tries at once, unless the
+ *   server's retry-after wait still runs.
  * - The page hidden: heartbeats slow down to `hiddenHeartbeatInterval`.
- *   Visible again, or resumed after being frozen, or back from a sleep of
- *   the machine (a watchdog that ticks every second sees a tick come more
- *   than 4 s late): an open connection is probed at once with a heartbeat
- *   and replaced if nothing arrives within `heartbeatTimeout`, and a socket
- *   waiting to retry tries now, unless the server's retry-after wait still
- *   runs. The probe is a heartbeat, so in plain mode without the
- *   `heartbeat` option it does nothing to an open connection: a dead one
- *   is noticed only when the browser reports it closed. While the page is
- *   hidden the watchdog does not probe (the browser throttles a hidden
- *   page's timers, so a late tick proves nothing): a connection that died
- *   while the machine slept is found by the heartbeat, if there is one, at
- *   its hidden pace, or by the probe when the page becomes visible again.
+ *   Visible again: an open connection is probed at once with a heartbeat
+ *   (in plain mode only with `heartbeat`) and replaced if nothing arrives
+ *   within `heartbeatTimeout`, and a socket waiting to retry tries now.
+ *   While the page is hidden the watchdog does not look for sleeps (the
+ *   browser throttles a hidden page's timers, so a late tick proves
+ *   nothing): a connection that died while the machine slept is found by
+ *   the heartbeat, if there is one, at its hidden pace, or by the probe when
+ *   the page becomes visible again.
  * - `pagehide` with `persisted` (the page enters the back/forward cache):
  *   the connection closes cleanly (the `close` event says 1001, going away,
  *   which the browser sends the server as 1000 with the reason "page
@@ -106,6 +117,9 @@ export type ProtocolsProvider = () => string | Iterable<string> | undefined | Pr
 
 /** What a full outbox does with one more message: see `outboxPolicy`. */
 export type OutboxPolicy = "throw" | "drop-oldest";
+
+/** What an open connection gets when the network path may have changed: see `networkChange`. */
+export type NetworkChange = "check" | "replace" | "ignore";
 
 /** How binary messages are delivered, as `WebSocket.binaryType`. */
 export type BinaryType = "blob" | "arraybuffer";
@@ -250,6 +264,19 @@ export interface ReconnectingWebSocketOptions {
 	 * @default "throw"
 	 */
 	outboxPolicy?: OutboxPolicy;
+	/**
+	 * What an open connection gets when the network path may have changed
+	 * under it (`online`, a sleep, a freeze, `navigator.connection`'s
+	 * `change`: see the page's life above). `"check"` probes it with a
+	 * heartbeat when the socket can (resume mode, or `heartbeat` set) and
+	 * replaces it if nothing comes back within `heartbeatTimeout`, and
+	 * otherwise replaces it at once; `"replace"` always replaces it at once;
+	 * `"ignore"` keeps it, and only heartbeats judge it. With `maxRetries`
+	 * 0 a connection is never replaced, only probed. Any other string throws
+	 * a `TypeError`.
+	 * @default "check"
+	 */
+	networkChange?: NetworkChange;
 	/**
 	 * Decides, for every close the socket did not ask for (not `close()`,
 	 * not `reconnect()`), whether to reconnect. It gets the close as a

@@ -94,6 +94,13 @@ func parseOptions(v safejs.Value) (o reconnect.Options, arrayBuffer bool, err er
 	if s, ok := r.enum("outboxPolicy", "throw", "drop-oldest"); ok {
 		o.DropOldest = s == "drop-oldest"
 	}
+	if s, ok := r.enum("networkChange", "check", "replace", "ignore"); ok {
+		o.NetworkChange = map[string]reconnect.NetworkPolicy{
+			"check":   reconnect.NetworkCheck,
+			"replace": reconnect.NetworkReplace,
+			"ignore":  reconnect.NetworkIgnore,
+		}[s]
+	}
 	if f, ok := r.get("shouldReconnect"); ok {
 		if typeOf(f) != safejs.TypeFunction {
 			r.fail(typeError("options.shouldReconnect must be a function, got %s.", typeName(f)))

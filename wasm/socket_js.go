@@ -133,6 +133,7 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		{"suspend", func([]safejs.Value) (any, error) { k.s.Suspend(); return nil, nil }},
 		{"wake", func([]safejs.Value) (any, error) { k.s.Wake(); return nil, nil }},
 		{"probe", func([]safejs.Value) (any, error) { k.s.Probe(); return nil, nil }},
+		{"pathChanged", func([]safejs.Value) (any, error) { k.s.PathChanged(); return nil, nil }},
 	} {
 		// op names what the page called in an exception's message.
 		op := m.name

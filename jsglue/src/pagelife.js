@@ -18,6 +18,7 @@ import { reportException } from "./events.js";
  * @property {() => void} suspend
  * @property {() => void} wake
  * @property {() => void} probe
+ * @property {() => void} pathChanged
  * @property {() => Result<SocketState>} state
  * @property {Set<WebSocket>} webSockets
  */
@@ -91,15 +92,14 @@ export function closeAll(owner, why) {
 	});
 }
 
-// The page's life, told to every socket. The listeners are added with the
-// first socket and stay: they cost nothing while idle.
-let following = false;
-
+// The page's life, told to every socket. The listeners are added when the
+// module loads, before any of the page's own, so that when the network comes
+// back every socket has dropped a connection that may be dead before a
+// listener of the page's sends anything; they cost nothing while idle.
 function followThePage() {
-	if (following || typeof globalThis.addEventListener !== "function") {
+	if (typeof globalThis.addEventListener !== "function") {
 		return;
 	}
-	following = true;
 	globalThis.addEventListener("online", () => each((b) => b.setOnline(true)));
 	globalThis.addEventListener("offline", () => each((b) => b.setOnline(false)));
 	// pagehide and pageshow with persisted: the page enters and leaves the
@@ -134,18 +134,26 @@ function followThePage() {
 			}
 		});
 	});
-	// A frozen page ran no code; whatever it missed is checked at once.
+	// A frozen page ran no code and heard of no change of network: its
+	// connections may have died meanwhile.
 	document.addEventListener("resume", () => {
 		watchdogLast = Date.now();
-		each((b) => b.probe());
+		each((b) => b.pathChanged());
 	});
+	// The browser moved to another kind of network, or its estimate of this
+	// one changed (Network Information API, where there is one): the old
+	// path may be gone.
+	const connection = /** @type {EventTarget | undefined} */ (/** @type {any} */ (globalThis.navigator)?.connection);
+	connection?.addEventListener?.("change", () => each((b) => b.pathChanged()));
 }
+
+followThePage();
 
 // The watchdog ticks every WATCHDOG_PERIOD ms while some socket is not
 // closed. A tick that comes more than WATCHDOG_SLEPT ms late by the wall
 // clock means the page ran no code meanwhile: the machine slept (during
 // which the monotonic clock may stand still while the wall clock does not),
-// so every connection is probed. A hidden page's timers are throttled on
+// and may have woken on another network, so every connection is checked. A hidden page's timers are throttled on
 // purpose, so its late ticks say nothing; becoming visible probes anyway.
 const WATCHDOG_PERIOD = 1000;
 const WATCHDOG_SLEPT = 4000;
@@ -176,7 +184,7 @@ function startWatchdog() {
 		}
 		const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
 		if (late > WATCHDOG_SLEPT && !hidden) {
-			each((b) => b.probe());
+			each((b) => b.pathChanged());
 		}
 	}, WATCHDOG_PERIOD);
 }
@@ -205,7 +213,6 @@ export function track(ws, b, owner) {
 		}
 	});
 	live.add(entry);
-	followThePage();
 	if (typeof document !== "undefined" && document.visibilityState === "hidden") {
 		b.setHidden(true);
 	}

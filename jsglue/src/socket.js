@@ -47,6 +47,7 @@ const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reco
  * @property {() => Result<undefined>} suspend
  * @property {() => Result<undefined>} wake
  * @property {() => Result<undefined>} probe
+ * @property {() => Result<undefined>} pathChanged
  */
 
 /**

@@ -8,10 +8,31 @@ import (
 // comes back, so that every page of a building does not dial at once.
 const onlineJitter = time.Second
 
+// NetworkPolicy says what an open connection gets when the network path may
+// have changed under it. A connection that stayed open through a change of
+// network, or through a sleep, may be dead without either end knowing: the
+// old path is gone, and no FIN or RST ever arrives. Nothing written into it
+// arrives; in plain mode nothing even says so.
+type NetworkPolicy int
+
+const (
+	// NetworkCheck probes the connection when the Socket can (in resume
+	// mode, or with HeartbeatMessage set), and replaces it if nothing comes
+	// back within HeartbeatTimeout; a Socket that cannot probe replaces the
+	// connection at once.
+	NetworkCheck NetworkPolicy = iota
+	// NetworkReplace always replaces the connection at once.
+	NetworkReplace
+	// NetworkIgnore keeps the connection; only heartbeats judge it.
+	NetworkIgnore
+)
+
 // SetOnline tells the Socket whether the network is up (the browser's
 // online and offline events). Offline, it makes no attempt and spends no
 // retry; an open connection is kept, and heartbeats judge it. Back online,
-// it reconnects after a random wait of at most a second.
+// it reconnects after a random wait of at most a second, and an open
+// connection is checked as PathChanged checks it, so that what is sent from
+// now on goes on a connection that works.
 func (s *Socket) SetOnline(online bool) {
 	s.mu.Lock()
 	defer s.unlockAndEmit()
@@ -23,7 +44,70 @@ func (s *Socket) SetOnline(online bool) {
 		s.pause()
 		return
 	}
-	s.unpause(time.Duration(s.o.Rand() * float64(onlineJitter)))
+	delay := time.Duration(s.o.Rand() * float64(onlineJitter))
+	if s.state == Open {
+		s.checkPath(delay)
+		return
+	}
+	s.unpause(delay)
+}
+
+// PathChanged tells the Socket that the network path may have changed
+// while its connection stayed open: the machine slept, the page was frozen,
+// or the browser reports a different connection. The connection is
+// checked, or replaced, as Options.NetworkChange says; a Socket waiting to
+// retry tries at once, as Probe has it.
+func (s *Socket) PathChanged() {
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if s.state != Open {
+		s.retryNow()
+		return
+	}
+	s.checkPath(0)
+}
+
+// checkPath probes the open connection or replaces it, whose replacement is
+// dialled after delay. Called with mu held.
+func (s *Socket) checkPath(delay time.Duration) {
+	switch {
+	case s.o.NetworkChange == NetworkIgnore:
+	case s.o.NetworkChange == NetworkCheck && s.o.heartbeats():
+		// A probe that goes unanswered drops the connection as any
+		// heartbeat timeout does.
+		if !s.awaitingPong {
+			s.sendProbe()
+		}
+	case s.o.MaxRetries < 0:
+		// A Socket that never reconnects has nothing to replace the
+		// connection with, and keeps it, as WebSocket would.
+	default:
+		s.replace(delay)
+	}
+}
+
+// replace drops the open connection, which may be dead, and dials a new one
+// after delay. Until it opens, what is sent is queued for it.
+func (s *Socket) replace(delay time.Duration) {
+	code := 1001
+	if s.sess != nil {
+		code = CloseReconnect
+	}
+	s.conn.Close(code, "network changed")
+	s.stopTimers()
+	s.epoch++
+	s.forgetConn()
+	s.markDown()
+	s.course++
+	s.emit(CloseEvent{Code: 1006, WasClean: false, WillReconnect: true})
+	s.attempt = 1
+	s.setState(Reconnecting)
+	s.emit(ReconnectingEvent{Attempt: 1, Delay: delay, Code: 1006, Reason: "network changed"})
+	if delay == 0 {
+		s.dial()
+		return
+	}
+	s.setTimer(retryTimer, delay, s.dial)
 }
 
 // Suspend closes the connection cleanly and pauses the Socket, for a page
@@ -127,10 +211,19 @@ func (s *Socket) unpause(delay time.Duration) {
 func (s *Socket) Probe() {
 	s.mu.Lock()
 	defer s.unlockAndEmit()
-	switch {
-	case s.state == Open && s.o.heartbeats() && !s.awaitingPong:
-		s.sendProbe()
-	case s.state == Reconnecting && s.conn == nil && s.timers[retryTimer] != nil && s.o.Clock.Now() >= s.hintEnds:
+	if s.state == Open {
+		if s.o.heartbeats() && !s.awaitingPong {
+			s.sendProbe()
+		}
+		return
+	}
+	s.retryNow()
+}
+
+// retryNow makes a pending retry at once, unless a server's retry-after
+// wait is still running. Called with mu held.
+func (s *Socket) retryNow() {
+	if s.state == Reconnecting && s.conn == nil && s.timers[retryTimer] != nil && s.o.Clock.Now() >= s.hintEnds {
 		s.dial()
 	}
 }

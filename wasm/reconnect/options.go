@@ -75,6 +75,10 @@ type Options struct {
 	// without a network: no attempt is made, and none counted, until
 	// SetOnline(true).
 	Offline bool
+	// NetworkChange is what an open connection gets when the network path
+	// may have changed (PathChanged, SetOnline(true)). Default
+	// NetworkCheck.
+	NetworkChange NetworkPolicy
 	// OnEvent receives every event, in order, never concurrently, and never
 	// while the Socket holds its lock, so it may call back into the Socket.
 	OnEvent func(Event)
