@@ -54,9 +54,9 @@
  *   within `heartbeatTimeout`, and a socket waiting to retry tries now.
  *   While the page is hidden the watchdog does not look for sleeps (the
  *   browser throttles a hidden page's timers, so a late tick proves
- *   nothing): a connection that died while the machine slept is found by
- *   the heartbeat, if there is one, at its hidden pace, or by the probe when
- *   the page becomes visible again.
+ *   nothing); a page that becomes visible after the machine slept meanwhile
+ *   (the wall clock ran ahead of the monotonic clock, which stands still
+ *   during sleep on Linux and macOS) gets the network check instead.
  * - `pagehide` with `persisted` (the page enters the back/forward cache):
  *   the connection closes cleanly (the `close` event says 1001, going away,
  *   which the browser sends the server as 1000 with the reason "page

@@ -46,10 +46,11 @@ func kindOf(err error) (kind, msg string) {
 			return "InvalidStateError", "The socket is closed; call reconnect() to open it again."
 		case reconnect.ErrOutboxFull:
 			return "QuotaExceededError", "The message was not sent because the outbox is full (" + err.Error() + "). Wait for the connection to drain it, or raise maxQueuedMessages/maxQueuedBytes."
-		case reconnect.ErrInvalidCode:
-			return "InvalidAccessError", err.Error()
 		case reconnect.ErrReasonTooLong:
-			return "SyntaxError", err.Error()
+			return "SyntaxError", "The close reason must not be greater than 123 UTF-8 bytes."
+		}
+		if ce, ok := e.(*reconnect.CloseCodeError); ok {
+			return "InvalidAccessError", fmt.Sprintf("The close code must be either 1000, or between 3000 and 4999. %d is neither.", ce.Code)
 		}
 		if je, ok := e.(*jsError); ok {
 			return je.kind, je.msg

@@ -99,7 +99,7 @@ func (d *dialRecorder) Dial(url string, protocols []string, h reconnect.ConnHand
 	d.mu.Lock()
 	d.dials = append(d.dials, append([]string{url}, protocols...))
 	d.mu.Unlock()
-	go h.OnClose(1006, "", false)
+	go h.OnClose(1006, "", false, nil)
 	return idleConn{}, nil
 }
 

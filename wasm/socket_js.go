@@ -470,11 +470,6 @@ func (k *socket) sendBlob(blob safejs.Value) error {
 }
 
 func (k *socket) close(args []safejs.Value) (any, error) {
-	if arg(args, 0).IsUndefined() && !arg(args, 1).IsUndefined() {
-		// As Chromium's WebSocket.close does: a reason without a code is
-		// code 0. (The glue has converted the reason already.)
-		return nil, domException("InvalidAccessError", "The close code must be either 1000, or between 3000 and 4999. 0 is neither.")
-	}
 	code, reason, err := closeArgs(args)
 	if err != nil {
 		return nil, err
@@ -495,25 +490,24 @@ func (k *socket) reconnect(args []safejs.Value) (any, error) {
 	return nil, nil
 }
 
-// closeArgs converts and checks close(code, reason) as WebSocket.close does.
-// Code 0 means none was given.
+// closeArgs converts close(code, reason) as WebSocket.close does; the
+// engine checks them (reconnect.ValidateClose), and its errors become the
+// exceptions WebSocket throws. Code 0 means none was given.
 func closeArgs(args []safejs.Value) (code int, reason string, err error) {
 	hasCode := !arg(args, 0).IsUndefined()
 	if hasCode {
 		if code, err = toClampedUint16(args[0]); err != nil {
 			return 0, "", err
 		}
+		if code == 0 {
+			// The engine reads code 0 as none given.
+			return 0, "", &reconnect.CloseCodeError{Code: 0}
+		}
 	}
 	if r := arg(args, 1); !r.IsUndefined() {
 		if reason, err = toString(r); err != nil {
 			return 0, "", err
 		}
-	}
-	if hasCode && code != 1000 && (code < 3000 || code > 4999) {
-		return 0, "", domException("InvalidAccessError", "The close code must be either 1000, or between 3000 and 4999. %d is neither.", code)
-	}
-	if len(reason) > 123 {
-		return 0, "", domException("SyntaxError", "The close reason must not be greater than 123 UTF-8 bytes.")
 	}
 	return code, reason, nil
 }

@@ -30,6 +30,9 @@ type browserTransport struct {
 
 var errNotOpen = errors.New("WebSocket is not open")
 
+// wsClosed is WebSocket.CLOSED.
+const wsClosed = 3
+
 // Dial creates a browser WebSocket and reports its events to h. It returns
 // at once; the browser connects in the background.
 func (t *browserTransport) Dial(url string, protocols []string, h reconnect.ConnHandler) (reconnect.Conn, error) {
@@ -43,6 +46,7 @@ func (t *browserTransport) Dial(url string, protocols []string, h reconnect.Conn
 		return nil, fmt.Errorf("failed to create WebSocket: %s", jsMessage(err))
 	}
 	c := &browserConn{t: t, ws: ws, h: h, url: url}
+	handshakes.join(c)
 	t.live++
 	if !t.registry.IsUndefined() {
 		_, _ = t.registry.Call("add", ws)
@@ -72,6 +76,14 @@ type browserConn struct {
 	closing  bool
 	closed   bool
 	released bool
+	// failed is the error the browser reported on a socket it had already
+	// closed: its close event follows in the same task, and carries it.
+	failed error
+	// host is the host:port of url; started is when the browser began the
+	// handshake, zero while it waits behind another to the same host
+	// (handshakes holds both).
+	host    string
+	started time.Time
 }
 
 func (c *browserConn) listen() error {
@@ -101,6 +113,7 @@ func (c *browserConn) listen() error {
 
 func (c *browserConn) onOpen(safejs.Value) {
 	c.opened = true
+	handshakes.leave(c)
 	if c.t.glue != nil && !c.closing {
 		c.t.glue.attach(c)
 	}
@@ -141,11 +154,17 @@ func (c *browserConn) onMessage(ev safejs.Value) {
 
 func (c *browserConn) onError(safejs.Value) {
 	// The browser says nothing more, on purpose: the console has details.
+	err := fmt.Errorf("failed to connect to %s", c.url)
 	if c.opened {
-		c.h.OnError(fmt.Errorf("WebSocket connection to %s failed", c.url))
-	} else {
-		c.h.OnError(fmt.Errorf("failed to connect to %s", c.url))
+		err = fmt.Errorf("WebSocket connection to %s failed", c.url)
 	}
+	if state, e := c.ws.Get("readyState"); e == nil {
+		if n, e := state.Int(); e == nil && n == wsClosed {
+			c.failed = err
+			return
+		}
+	}
+	c.h.OnError(err)
 }
 
 func (c *browserConn) onClose(ev safejs.Value) {
@@ -169,7 +188,7 @@ func (c *browserConn) onClose(ev safejs.Value) {
 		wasClean, _ = v.Bool()
 	}
 	c.release()
-	c.h.OnClose(code, reason, wasClean)
+	c.h.OnClose(code, reason, wasClean, c.failed)
 }
 
 // release detaches and frees the event handlers.
@@ -178,6 +197,7 @@ func (c *browserConn) release() {
 		return
 	}
 	c.released = true
+	handshakes.leave(c)
 	c.t.live--
 	if !c.t.registry.IsUndefined() {
 		_, _ = c.t.registry.Call("delete", c.ws)
@@ -221,6 +241,12 @@ func (c *browserConn) Send(m reconnect.Message) error {
 }
 
 // SinceHeard is how long ago the glue last delivered a message of c itself.
+// Handshaking is how long ago the browser started the handshake; false
+// while it still holds the socket behind another to the same host.
+func (c *browserConn) Handshaking() (time.Duration, bool) {
+	return handshakes.since(c)
+}
+
 func (c *browserConn) SinceHeard() (time.Duration, bool) {
 	if p := c.t.glue; p != nil && p.conn == c {
 		return p.sinceHeard()
@@ -253,6 +279,8 @@ func (c *browserConn) Close(code int, reason string) error {
 		return nil
 	}
 	c.closing = true
+	// A handshake abandoned makes way for the next one to the host.
+	handshakes.leave(c)
 	if c.t.glue != nil {
 		c.t.glue.detach(c)
 	}

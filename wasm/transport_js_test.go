@@ -57,7 +57,7 @@ func (h *connEvents) OnOpen(string, string) {
 func (h *connEvents) OnMessage(reconnect.Message) {}
 func (h *connEvents) OnError(error)               {}
 
-func (h *connEvents) OnClose(code int, reason string, wasClean bool) {
+func (h *connEvents) OnClose(code int, reason string, wasClean bool, _ error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closes = append(h.closes, fmt.Sprintf("%d %q clean=%v", code, reason, wasClean))

@@ -126,10 +126,17 @@ function followThePage() {
 	}
 	document.addEventListener("visibilitychange", () => {
 		const hidden = document.visibilityState === "hidden";
+		// The watchdog does not judge a hidden page's ticks, so a sleep
+		// while hidden (a laptop's lid closed) shows only here, where the
+		// monotonic clock stood still while the machine slept and the wall
+		// clock did not (Linux, macOS; not Windows).
+		const slept = !hidden && sleptSince();
 		watchdogLast = Date.now();
 		each((b) => {
 			b.setHidden(hidden);
-			if (!hidden) {
+			if (slept) {
+				b.pathChanged();
+			} else if (!hidden) {
 				b.probe();
 			}
 		});
@@ -160,6 +167,20 @@ const WATCHDOG_SLEPT = 4000;
 /** @type {ReturnType<typeof setInterval> | null} */
 let watchdog = null;
 let watchdogLast = 0;
+// clockGap is the wall clock less the monotonic one when last looked at.
+let clockGap = Date.now() - performance.now();
+
+/**
+ * sleptSince reports whether the wall clock ran more than WATCHDOG_SLEPT ms
+ * ahead of the monotonic clock since it was last asked.
+ * @returns {boolean}
+ */
+function sleptSince() {
+	const gap = Date.now() - performance.now();
+	const slept = gap - clockGap > WATCHDOG_SLEPT;
+	clockGap = gap;
+	return slept;
+}
 
 function startWatchdog() {
 	if (watchdog !== null) {
@@ -183,6 +204,9 @@ function startWatchdog() {
 			return;
 		}
 		const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+		if (!hidden) {
+			sleptSince();
+		}
 		if (late > WATCHDOG_SLEPT && !hidden) {
 			each((b) => b.pathChanged());
 		}

@@ -1,6 +1,9 @@
 package reconnect
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by Socket methods. Each names the WebSocket exception a
 // JavaScript caller should see.
@@ -16,3 +19,11 @@ var (
 	// was not queued.
 	ErrOutboxFull = errors.New("outbox full")
 )
+
+// CloseCodeError is the close code Close or Reconnect refused; it wraps
+// ErrInvalidCode.
+type CloseCodeError struct{ Code int }
+
+func (e *CloseCodeError) Error() string { return fmt.Sprintf("%v, got %d", ErrInvalidCode, e.Code) }
+
+func (e *CloseCodeError) Unwrap() error { return ErrInvalidCode }

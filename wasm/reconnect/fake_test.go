@@ -174,7 +174,7 @@ func (c *fakeConn) Closed() (bool, int) {
 }
 
 func (c *fakeConn) open()                        { c.h.OnOpen("", "") }
-func (c *fakeConn) drop(code int, reason string) { c.h.OnClose(code, reason, code != 1006) }
+func (c *fakeConn) drop(code int, reason string) { c.h.OnClose(code, reason, code != 1006, nil) }
 
 // recorder keeps every event a Socket emits.
 type recorder struct {

@@ -162,7 +162,7 @@ func (p *hostilePlay) drop(code int) {
 	if closed, own := c.Closed(); closed {
 		code = own
 	}
-	c.h.OnClose(code, "", code != 1006)
+	c.h.OnClose(code, "", code != 1006, nil)
 }
 
 func (p *hostilePlay) send() {

@@ -278,6 +278,6 @@ func (h *probeHandler) OnOpen(string, string) {
 	s.plainOpens++
 }
 
-func (h *probeHandler) OnMessage(Message)         {}
-func (h *probeHandler) OnError(error)             {}
-func (h *probeHandler) OnClose(int, string, bool) {}
+func (h *probeHandler) OnMessage(Message)                {}
+func (h *probeHandler) OnError(error)                    {}
+func (h *probeHandler) OnClose(int, string, bool, error) {}

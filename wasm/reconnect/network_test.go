@@ -149,3 +149,61 @@ func TestPathChangedRetriesAtOnce(t *testing.T) {
 	}
 	h.clock.Advance(time.Hour)
 }
+
+// queuedTransport dials connections whose handshake starts when the test
+// says, as a browser holds a socket behind another to the same host.
+type queuedTransport struct {
+	fakeTransport
+	clock *fakeClock
+	conns []*queuedConn
+}
+
+type queuedConn struct {
+	*fakeConn
+	clock   *fakeClock
+	started time.Duration // 0 while waiting
+}
+
+func (c *queuedConn) Handshaking() (time.Duration, bool) {
+	if c.started == 0 {
+		return 0, false
+	}
+	return c.clock.Now() - c.started, true
+}
+
+func (t *queuedTransport) Dial(url string, protocols []string, h ConnHandler) (Conn, error) {
+	conn, _ := t.fakeTransport.Dial(url, protocols, h)
+	c := &queuedConn{fakeConn: conn.(*fakeConn), clock: t.clock}
+	t.conns = append(t.conns, c)
+	return c, nil
+}
+
+// ConnectTimeout counts from the start of the handshake, however long the
+// connection waited behind others; one whose handshake started and that
+// gets no answer is still abandoned in time.
+func TestConnectTimeoutCountsFromTheStartOfTheHandshake(t *testing.T) {
+	clock := newFakeClock()
+	tr := &queuedTransport{clock: clock}
+	rec := &recorder{}
+	s, err := New("ws://example.test/", Options{Transport: tr, Clock: clock, Rand: func() float64 { return 0.5 }, OnEvent: rec.OnEvent, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tr.conns[0]
+	clock.Advance(3 * DefaultConnectTimeout)
+	if closed, _ := c.Closed(); closed || s.State() != Connecting {
+		t.Fatalf("closed %v, state %v: a connection waiting its turn was abandoned", closed, s.State())
+	}
+	c.started = clock.Now()
+	clock.Advance(DefaultConnectTimeout - time.Millisecond)
+	if closed, _ := c.Closed(); closed {
+		t.Fatal("abandoned before ConnectTimeout from the start of its handshake")
+	}
+	clock.Advance(time.Millisecond)
+	if closed, _ := c.Closed(); !closed || s.State() != Closed {
+		t.Fatalf("closed %v, state %v: want the attempt abandoned ConnectTimeout after its handshake started", closed, s.State())
+	}
+	if errs := eventsOf[ErrorEvent](rec); len(errs) != 1 {
+		t.Fatalf("errors %v, want the timeout reported once", errs)
+	}
+}

@@ -434,6 +434,7 @@ func TestCloseDuringTheResumeHandshakeClosesTheConnection(t *testing.T) {
 	if closed, _ := c.Closed(); !closed {
 		t.Fatal("a connection in the handshake was left open by close()")
 	}
+	h.clock.Advance(0)
 	if st := h.s.State(); st != Closed {
 		t.Fatalf("state %v, want closed", st)
 	}

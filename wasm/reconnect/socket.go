@@ -287,10 +287,10 @@ func (p *Pending) Cancel(err error) {
 }
 
 // ValidateClose checks a close code and reason as WebSocket.close does; code
-// 0 means none was given.
+// 0 means none was given, and a reason needs a code.
 func ValidateClose(code int, reason string) error {
-	if code != 0 && code != 1000 && (code < 3000 || code > 4999) {
-		return fmt.Errorf("%w, got %d", ErrInvalidCode, code)
+	if (code != 0 || reason != "") && code != 1000 && (code < 3000 || code > 4999) {
+		return &CloseCodeError{Code: code}
 	}
 	if len(reason) > 123 {
 		return fmt.Errorf("%w, got %d bytes", ErrReasonTooLong, len(reason))
@@ -320,7 +320,9 @@ func (s *Socket) Close(code int, reason string) error {
 	case Open:
 		s.stopTimers()
 		s.setState(Closing)
-		if err := s.conn.Close(orNormal(code), reason); err != nil {
+		// Without a code the close frame carries none, and a server that
+		// echoes it makes the close event say 1005, as with WebSocket.
+		if err := s.conn.Close(code, reason); err != nil {
 			s.finish(1006, "", false)
 			return nil
 		}
@@ -332,12 +334,15 @@ func (s *Socket) Close(code int, reason string) error {
 		})
 		return nil
 	}
-	// Connecting or waiting to retry: nothing open to close cleanly.
+	// Connecting, waiting to retry or paused: as WebSocket fails a
+	// connection it is still establishing, the Socket is Closing when Close
+	// returns, and reports the failure and its close 1006 afterwards.
 	s.abandon()
-	if code == 0 {
-		code = 1005
-	}
-	s.finish(code, reason, false)
+	s.setState(Closing)
+	s.setTimer(connectTimer, 0, func() {
+		s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s closed before it was established", s.url)})
+		s.finish(1006, "", false)
+	})
 	return nil
 }
 
@@ -402,28 +407,7 @@ func (s *Socket) dial() {
 	s.closeProbe()
 	s.stats.Attempts++
 	s.setState(s.attemptState())
-	s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
-		// In resume mode a connection is not usable before the welcome, so
-		// the connect timeout covers the handshake as well.
-		handshaking := s.connOpen && s.sess != nil && s.sess.handshaking
-		if s.connOpen && !handshaking {
-			return
-		}
-		what := "no answer"
-		if handshaking {
-			what = "no " + wire.Protocol + " welcome"
-		}
-		if s.conn != nil {
-			code := 1000
-			if handshaking {
-				code = CloseReconnect
-			}
-			s.conn.Close(code, "connect timeout")
-			s.forgetConn()
-		}
-		s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: %s within %v", s.url, what, s.o.ConnectTimeout)})
-		s.dropped(1006, "", false)
-	})
+	s.setTimer(connectTimer, s.o.ConnectTimeout, s.connectTimedOut)
 	if s.o.Resolve == nil {
 		s.connect(s.url, s.o.Protocols)
 		return
@@ -447,6 +431,38 @@ func (s *Socket) dial() {
 		}
 		s.connect(url, protocols)
 	})
+}
+
+// connectTimedOut ends an attempt that is not usable ConnectTimeout after it
+// began: after its handshake began, for a connection that waited its turn
+// (QueuedConn). In resume mode a connection is not usable before the
+// welcome, so the timeout covers that handshake as well.
+func (s *Socket) connectTimedOut() {
+	handshaking := s.connOpen && s.sess != nil && s.sess.handshaking
+	if s.connOpen && !handshaking {
+		return
+	}
+	if q, ok := s.conn.(QueuedConn); ok && !s.connOpen {
+		since, _ := q.Handshaking()
+		if left := s.o.ConnectTimeout - since; left > 0 {
+			s.setTimer(connectTimer, left, s.connectTimedOut)
+			return
+		}
+	}
+	what := "no answer"
+	if handshaking {
+		what = "no " + wire.Protocol + " welcome"
+	}
+	if s.conn != nil {
+		code := 1000
+		if handshaking {
+			code = CloseReconnect
+		}
+		s.conn.Close(code, "connect timeout")
+		s.forgetConn()
+	}
+	s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: %s within %v", s.url, what, s.o.ConnectTimeout)})
+	s.dropped(1006, "", false)
 }
 
 // connect makes the attempt of the current epoch.
@@ -815,12 +831,17 @@ func (h *connHandler) OnError(err error) {
 	s.emit(ErrorEvent{Err: err})
 }
 
-func (h *connHandler) OnClose(code int, reason string, wasClean bool) {
+func (h *connHandler) OnClose(code int, reason string, wasClean bool, err error) {
 	s := h.s
 	s.mu.Lock()
 	defer s.unlockAndEmit()
 	if s.epoch != h.epoch {
 		return
+	}
+	if err != nil {
+		// Delivered with the state the close leads to, as WebSocket is
+		// already CLOSED when it fires error for a failed connection.
+		s.emit(ErrorEvent{Err: err})
 	}
 	if s.state == Closing {
 		s.finish(code, reason, wasClean)

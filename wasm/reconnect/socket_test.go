@@ -342,13 +342,21 @@ func TestCloseStopsEverything(t *testing.T) {
 		h := newHarness(t, 0.5, nil)
 		h.tr.Last(t).drop(1006, "")
 		h.s.Close(0, "")
+		// As WebSocket.close while connecting: closing on return, and the
+		// error and the close 1006 come after.
+		if st, n := h.s.State(), len(eventsOf[CloseEvent](h.rec)); st != Closing || n != 1 {
+			t.Fatalf("state %v and %d close events on return, want closing and only the drop's", st, n)
+		}
 		h.clock.Advance(time.Hour)
 		if n, st := h.tr.Dials(), h.s.State(); n != 1 || st != Closed {
 			t.Fatalf("dials = %d, state = %v, want 1 and closed", n, st)
 		}
 		closes := eventsOf[CloseEvent](h.rec)
-		if last := closes[len(closes)-1]; last.WillReconnect || last.Code != 1005 {
-			t.Fatalf("final close event %+v, want code 1005 without reconnect", last)
+		if last := closes[len(closes)-1]; last.WillReconnect || last.Code != 1006 || last.WasClean {
+			t.Fatalf("final close event %+v, want code 1006, not clean, without reconnect", last)
+		}
+		if errs := eventsOf[ErrorEvent](h.rec); len(errs) != 1 {
+			t.Fatalf("error events %v, want one before the final close", errs)
 		}
 	})
 	t.Run("connecting", func(t *testing.T) {
@@ -372,6 +380,9 @@ func TestCloseValidatesCodeAndReason(t *testing.T) {
 		if err := h.s.Close(code, ""); !errors.Is(err, ErrInvalidCode) {
 			t.Errorf("Close(%d) = %v, want ErrInvalidCode", code, err)
 		}
+	}
+	if err := h.s.Close(0, "a reason needs a code"); !errors.Is(err, ErrInvalidCode) {
+		t.Errorf("Close(0, reason) = %v, want ErrInvalidCode", err)
 	}
 	long := string(make([]byte, 124))
 	if err := h.s.Close(1000, long); !errors.Is(err, ErrReasonTooLong) {

@@ -30,12 +30,25 @@ type Conn interface {
 // ConnHandler receives what happens to a Conn. A Conn calls its handler from
 // one goroutine (or one JavaScript task) at a time, in order: OnOpen at most
 // once, then OnMessage any number of times, and OnClose exactly once, last.
-// OnError may come at any point before OnClose.
+// OnError may come at any point before OnClose. An error that comes with the
+// close, as the browser reports a failed connection (already closed when
+// its error event fires), is OnClose's err instead: the handler reports it
+// once the connection is closed, as WebSocket does.
 type ConnHandler interface {
 	OnOpen(protocol, extensions string)
 	OnMessage(m Message)
 	OnError(err error)
-	OnClose(code int, reason string, wasClean bool)
+	OnClose(code int, reason string, wasClean bool, err error)
+}
+
+// QueuedConn is implemented by a Conn whose handshake may wait its turn
+// before it starts, as a browser holds a new WebSocket while another to the
+// same host is still connecting. ConnectTimeout counts from the start of
+// the handshake.
+type QueuedConn interface {
+	// Handshaking is how long ago the handshake started; false while it
+	// still waits.
+	Handshaking() (time.Duration, bool)
 }
 
 // QuietConn is implemented by a Conn that hands some messages to the

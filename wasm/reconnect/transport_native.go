@@ -106,7 +106,7 @@ func (c *nativeConn) run(ctx context.Context, t WebSocketTransport, url string, 
 		if ctx.Err() == nil {
 			c.h.OnError(err)
 		}
-		c.h.OnClose(1006, "", false)
+		c.h.OnClose(1006, "", false, nil)
 		return
 	}
 	limit := t.ReadLimit
@@ -134,17 +134,17 @@ func (c *nativeConn) run(ctx context.Context, t WebSocketTransport, url string, 
 			c.mu.Unlock()
 			var ce websocket.CloseError
 			if errors.As(err, &ce) {
-				c.h.OnClose(int(ce.Code), ce.Reason, true)
+				c.h.OnClose(int(ce.Code), ce.Reason, true, nil)
 			} else if errors.Is(err, websocket.ErrMessageTooBig) {
 				// coder has sent the 1009 close frame.
 				ws.CloseNow()
 				c.h.OnError(fmt.Errorf("failed to read: a WebSocket message exceeds the read limit of %d bytes: %w", limit, err))
-				c.h.OnClose(1009, "message too big", false)
+				c.h.OnClose(1009, "message too big", false, nil)
 			} else if clean {
-				c.h.OnClose(code, reason, true)
+				c.h.OnClose(code, reason, true, nil)
 			} else {
 				ws.CloseNow()
-				c.h.OnClose(1006, "", false)
+				c.h.OnClose(1006, "", false, nil)
 			}
 			return
 		}
@@ -163,7 +163,12 @@ func (c *nativeConn) write(ctx context.Context, ws *websocket.Conn) {
 			if closing {
 				// Close waits for the peer's answer while the reader,
 				// still running, receives it.
-				err := ws.Close(websocket.StatusCode(code), reason)
+				status := websocket.StatusCode(code)
+				if code == 0 {
+					// A close frame without a status code.
+					status = websocket.StatusNoStatusRcvd
+				}
+				err := ws.Close(status, reason)
 				c.mu.Lock()
 				c.closedClean = err == nil
 				c.mu.Unlock()
