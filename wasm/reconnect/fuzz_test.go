@@ -134,8 +134,8 @@ func (p *hostilePlay) current() (*fakeConn, bool) {
 	s := p.h.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, _ := s.conn.(*fakeConn)
-	return c, s.connOpen
+	c, _ := s.link.conn.(*fakeConn)
+	return c, s.link.open
 }
 
 func (p *hostilePlay) open(protocol string) {

@@ -16,8 +16,8 @@ func (s *Socket) startHeartbeat() {
 	if !s.o.heartbeats() {
 		return
 	}
-	s.lastHeard = s.o.Clock.Now()
-	s.awaitingPong = false
+	s.link.lastHeard = s.o.Clock.Now()
+	s.link.awaitingPong = false
 	s.setTimer(heartbeatTimer, s.interval(), s.heartbeatDue)
 }
 
@@ -26,23 +26,23 @@ func (s *Socket) heartbeatDue() {
 		return
 	}
 	now := s.o.Clock.Now()
-	if c, ok := s.conn.(QuietConn); ok {
-		if d, ok := c.SinceHeard(); ok && now-d > s.lastHeard {
-			s.lastHeard = now - d
+	if c, ok := s.link.conn.(QuietConn); ok {
+		if d, ok := c.SinceHeard(); ok && now-d > s.link.lastHeard {
+			s.link.lastHeard = now - d
 		}
 	}
-	if s.awaitingPong {
-		if s.lastHeard <= s.pingSent {
-			if wait := s.pingSent + s.o.HeartbeatTimeout - now; wait > 0 {
+	if s.link.awaitingPong {
+		if s.link.lastHeard <= s.link.pingSent {
+			if wait := s.link.pingSent + s.o.HeartbeatTimeout - now; wait > 0 {
 				s.setTimer(heartbeatTimer, min(wait, s.interval()), s.heartbeatDue)
 				return
 			}
-			s.dead(now - s.lastHeard)
+			s.dead(now - s.link.lastHeard)
 			return
 		}
-		s.awaitingPong = false
+		s.link.awaitingPong = false
 	}
-	if idle := now - s.lastHeard; idle < s.interval() {
+	if idle := now - s.link.lastHeard; idle < s.interval() {
 		s.setTimer(heartbeatTimer, s.interval()-idle, s.heartbeatDue)
 		return
 	}
@@ -62,30 +62,30 @@ func (s *Socket) interval() time.Duration {
 // without the engine, an answer is only seen by looking, and the next probe
 // is due an interval after it, not after the timeout.
 func (s *Socket) sendProbe() {
-	s.pingStamp++
+	s.link.pingStamp++
 	var probe Message
 	if s.sess != nil {
-		probe = Message{Binary: true, Data: wire.AppendValue(nil, wire.TypePing, s.pingStamp)}
+		probe = Message{Binary: true, Data: wire.AppendValue(nil, wire.TypePing, s.link.pingStamp)}
 	} else {
 		probe = Message{Data: []byte(s.o.HeartbeatMessage)}
 	}
-	s.pingSent, s.awaitingPong = s.o.Clock.Now(), true
-	s.conn.Send(probe)
+	s.link.pingSent, s.link.awaitingPong = s.o.Clock.Now(), true
+	s.link.conn.Send(probe)
 	s.setTimer(heartbeatTimer, min(s.o.HeartbeatTimeout, s.interval()), s.heartbeatDue)
 }
 
 // pong records the round-trip time of the probe with stamp.
 func (s *Socket) pong(stamp uint64) {
-	if s.awaitingPong && stamp == s.pingStamp {
-		s.rtt = s.o.Clock.Now() - s.pingSent
+	if s.link.awaitingPong && stamp == s.link.pingStamp {
+		s.rtt = s.o.Clock.Now() - s.link.pingSent
 	}
 }
 
 // dead replaces a connection that stopped delivering anything.
 func (s *Socket) dead(silent time.Duration) {
 	s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s is dead: nothing received for %v (heartbeat timeout)", s.url, silent.Round(time.Millisecond))})
-	if s.conn != nil {
-		s.conn.Close(CloseHeartbeatTimeout, "heartbeat timeout")
+	if s.link.conn != nil {
+		s.link.conn.Close(CloseHeartbeatTimeout, "heartbeat timeout")
 	}
 	s.dropped(1006, "heartbeat timeout", false)
 }

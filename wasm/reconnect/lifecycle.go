@@ -75,7 +75,7 @@ func (s *Socket) checkPath(delay time.Duration) {
 	case s.o.NetworkChange == NetworkCheck && s.o.heartbeats():
 		// A probe that goes unanswered drops the connection as any
 		// heartbeat timeout does.
-		if !s.awaitingPong {
+		if !s.link.awaitingPong {
 			s.sendProbe()
 		}
 	case s.o.MaxRetries < 0:
@@ -93,7 +93,7 @@ func (s *Socket) replace(delay time.Duration) {
 	if s.sess != nil {
 		code = CloseReconnect
 	}
-	s.conn.Close(code, "network changed")
+	s.link.conn.Close(code, "network changed")
 	s.stopTimers()
 	s.epoch++
 	s.forgetConn()
@@ -125,7 +125,7 @@ func (s *Socket) Suspend() {
 		if s.sess != nil {
 			code = CloseReconnect
 		}
-		s.conn.Close(code, reason)
+		s.link.conn.Close(code, reason)
 		s.stopTimers()
 		s.epoch++
 		s.forgetConn()
@@ -212,7 +212,7 @@ func (s *Socket) Probe() {
 	s.mu.Lock()
 	defer s.unlockAndEmit()
 	if s.state == Open {
-		if s.o.heartbeats() && !s.awaitingPong {
+		if s.o.heartbeats() && !s.link.awaitingPong {
 			s.sendProbe()
 		}
 		return
@@ -223,7 +223,7 @@ func (s *Socket) Probe() {
 // retryNow makes a pending retry at once, unless a server's retry-after
 // wait is still running. Called with mu held.
 func (s *Socket) retryNow() {
-	if s.state == Reconnecting && s.conn == nil && s.timers[retryTimer] != nil && s.o.Clock.Now() >= s.hintEnds {
+	if s.state == Reconnecting && s.link.conn == nil && s.timers[retryTimer] != nil && s.o.Clock.Now() >= s.hintEnds {
 		s.dial()
 	}
 }
@@ -241,23 +241,23 @@ func (s *Socket) SetHidden(hidden bool) {
 // selects no subprotocol, and says nothing more. If a plain connection to
 // the same URL opens, the server speaks WebSocket but not resock.v1: a
 // misconfiguration to report, not a drop to retry forever.
-func (s *Socket) startProbe(url string) {
+func (s *Socket) startProbe(url string, protocols []string) {
 	var plain []string
-	for _, p := range s.protocols {
+	for _, p := range protocols {
 		if p != s.sessProtocol() {
 			plain = append(plain, p)
 		}
 	}
 	conn, err := s.o.Transport.Dial(url, plain, &probeHandler{s: s, epoch: s.epoch})
 	if err == nil {
-		s.probe = conn
+		s.link.probe = conn
 	}
 }
 
 func (s *Socket) closeProbe() {
-	if s.probe != nil {
-		s.probe.Close(1000, "")
-		s.probe = nil
+	if s.link.probe != nil {
+		s.link.probe.Close(1000, "")
+		s.link.probe = nil
 	}
 }
 
@@ -271,7 +271,7 @@ func (h *probeHandler) OnOpen(string, string) {
 	s := h.s
 	s.mu.Lock()
 	defer s.unlockAndEmit()
-	if s.epoch != h.epoch || s.probe == nil {
+	if s.epoch != h.epoch || s.link.probe == nil {
 		return
 	}
 	s.closeProbe()

@@ -147,7 +147,7 @@ func (ss *session) release(received uint64) error {
 func (s *Socket) writeData(m Message) error {
 	ss := s.sess
 	if ss == nil {
-		if err := s.conn.Send(m); err != nil {
+		if err := s.link.conn.Send(m); err != nil {
 			return err
 		}
 		s.stats.MessagesOut++
@@ -159,7 +159,7 @@ func (s *Socket) writeData(m Message) error {
 			return err
 		}
 	} else {
-		if err := s.conn.Send(dataFrame(m)); err != nil {
+		if err := s.link.conn.Send(dataFrame(m)); err != nil {
 			return err
 		}
 		ss.sent++
@@ -193,7 +193,7 @@ func (s *Socket) openResume(protocol string) {
 		return
 	}
 	s.sess.handshaking = true
-	if err := s.conn.Send(s.sess.hello()); err != nil {
+	if err := s.link.conn.Send(s.sess.hello()); err != nil {
 		s.protocolError(fmt.Errorf("failed to send hello: %w", err))
 	}
 }
@@ -218,7 +218,7 @@ func (s *Socket) receiveFrame(m Message) {
 		if f.Type == wire.TypeRetryAfter {
 			// A server refusing the session says when to come back, then
 			// closes with 1012 or 1013.
-			s.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
+			s.link.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
 			return
 		}
 		if f.Type != wire.TypeWelcome {
@@ -249,13 +249,13 @@ func (s *Socket) receiveFrame(m Message) {
 		}
 		s.flush()
 	case wire.TypePing:
-		s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypePong, f.Value)})
+		s.link.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypePong, f.Value)})
 	case wire.TypePong:
 		s.pong(f.Value)
 	case wire.TypeRetryAfter:
 		// Kept for the close that follows, which honours it only if it is
 		// 1012 or 1013.
-		s.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
+		s.link.retryAfter = time.Duration(min(f.Value, uint64(maxRetryAfter/time.Millisecond))) * time.Millisecond
 	default:
 		s.protocolError(fmt.Errorf("unexpected %s frame", f.Type))
 	}
@@ -287,7 +287,7 @@ func (s *Socket) welcome(w wire.Welcome) {
 		ss.acks.Restore(0, 0)
 		ss.sent, ss.acked = uint64(len(ss.unacked)), 0
 	}
-	ss.carry(s.conn)
+	ss.carry(s.link.conn)
 	s.opened(resumed)
 }
 
@@ -296,7 +296,7 @@ func (s *Socket) welcome(w wire.Welcome) {
 func (s *Socket) ackDue() {
 	s.timers[ackTimer] = nil
 	ss := s.sess
-	if ss == nil || ss.carrier != nil || s.conn == nil || !s.connOpen {
+	if ss == nil || ss.carrier != nil || s.link.conn == nil || !s.link.open {
 		return
 	}
 	ack, wait := ss.acks.Due(s.o.Clock.Now())
@@ -312,7 +312,7 @@ func (s *Socket) ackDue() {
 // once the ack is on its way.
 func (s *Socket) sendAck() {
 	acks := &s.sess.acks
-	if err := s.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, acks.Received())}); err != nil {
+	if err := s.link.conn.Send(Message{Binary: true, Data: wire.AppendValue(nil, wire.TypeAck, acks.Received())}); err != nil {
 		return
 	}
 	acks.Ack()
@@ -326,8 +326,8 @@ func (s *Socket) sendAck() {
 // Socket reconnects as after any drop.
 func (s *Socket) protocolError(err error) {
 	s.emit(ErrorEvent{Err: fmt.Errorf("%s protocol error: %w", wire.Protocol, err)})
-	if s.conn != nil {
-		s.conn.Close(1002, "protocol error")
+	if s.link.conn != nil {
+		s.link.conn.Close(1002, "protocol error")
 	}
 	s.dropped(1002, "protocol error", false)
 }
@@ -336,8 +336,8 @@ func (s *Socket) protocolError(err error) {
 // resock.v1, and retrying would not change that.
 func (s *Socket) misconfigured(err error) {
 	s.emit(ErrorEvent{Err: err})
-	if s.conn != nil {
-		s.conn.Close(1002, "resock.v1 required")
+	if s.link.conn != nil {
+		s.link.conn.Close(1002, "resock.v1 required")
 	}
 	s.finish(1002, "resock.v1 required", false)
 }

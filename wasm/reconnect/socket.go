@@ -29,12 +29,14 @@ type Socket struct {
 	// course counts the changes of plan made by Close, Reconnect and the
 	// final close; it tells which queued announcements still hold.
 	course    uint64
-	conn      Conn
-	connOpen  bool
 	attempt   int
 	everOpen  bool
 	downSince time.Duration
 
+	// link is the current connection or attempt; see link.
+	link link
+	// protocol and extensions are what the server selected on the current
+	// or last connection: like WebSocket's, they outlive it.
 	protocol, extensions string
 
 	timers [timerCount]Timer
@@ -42,10 +44,6 @@ type Socket struct {
 
 	// sess is the resock.v1 session, in resume mode only.
 	sess *session
-	// retryAfter is the wait a resume-mode server asked for on the current
-	// connection, with the frame it sends before closing with 1012 or 1013.
-	// It holds for that close only.
-	retryAfter time.Duration
 	// asking holds while Options.ShouldReconnect decides about a drop. Going
 	// offline or being suspended meanwhile leaves the decision to it: a
 	// close it calls final stays final.
@@ -58,17 +56,12 @@ type Socket struct {
 	// back is a retry, not its first connection.
 	pausedRetry bool
 
-	lastHeard, pingSent time.Duration
-	pingStamp           uint64
-	awaitingPong        bool
-	rtt                 time.Duration
+	// rtt is the round-trip time of the last answered heartbeat.
+	rtt time.Duration
 
 	// offline and suspended pause the Socket: no attempts while either holds.
 	offline, suspended bool
 	hidden             bool
-	// probe is the plain connection that checks, in resume mode, whether a
-	// server that refused the handshake speaks WebSocket at all.
-	probe Conn
 	// plainOpens counts the probes that opened while resume attempts kept
 	// failing. One failure may be a passing network fault, so only a third
 	// one in a row, with probes opening in between, proves that the server
@@ -76,13 +69,36 @@ type Socket struct {
 	plainOpens int
 
 	stats Stats
-	// protocols are those offered on the current attempt.
-	protocols []string
 
 	pending  []queued
 	emitting bool
 	// direct is what OnDirect was last told.
 	direct bool
+}
+
+// link is what belongs to one connection or attempt, from the dial to its
+// end, when forgetConn resets it in one assignment: nothing of one
+// connection can leak into the next.
+type link struct {
+	conn Conn
+	// open: the transport reported the connection open (in resume mode the
+	// handshake may still run).
+	open bool
+	// protocols are those offered on the attempt.
+	protocols []string
+	// retryAfter is the wait a resume-mode server asked for on this
+	// connection, with the frame it sends before closing with 1012 or
+	// 1013. It holds for that close only.
+	retryAfter time.Duration
+	// lastHeard is when anything last came in; pingSent and pingStamp are
+	// the heartbeat probe awaiting its answer while awaitingPong.
+	lastHeard, pingSent time.Duration
+	pingStamp           uint64
+	awaitingPong        bool
+	// probe is the plain connection that checks, in resume mode, whether a
+	// server that refused the handshake on the attempt before speaks
+	// WebSocket at all.
+	probe Conn
 }
 
 type timerKind int
@@ -166,8 +182,8 @@ func (s *Socket) BufferedAmount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.outbox.bytes
-	if s.connOpen {
-		n += s.conn.BufferedAmount()
+	if s.link.open {
+		n += s.link.conn.BufferedAmount()
 	}
 	return n
 }
@@ -322,7 +338,7 @@ func (s *Socket) Close(code int, reason string) error {
 		s.setState(Closing)
 		// Without a code the close frame carries none, and a server that
 		// echoes it makes the close event say 1005, as with WebSocket.
-		if err := s.conn.Close(code, reason); err != nil {
+		if err := s.link.conn.Close(code, reason); err != nil {
 			s.finish(1006, "", false)
 			return nil
 		}
@@ -360,8 +376,8 @@ func (s *Socket) Reconnect(code int, reason string) error {
 	if code == 0 && s.sess != nil {
 		code = CloseReconnect
 	}
-	if s.conn != nil {
-		s.conn.Close(orNormal(code), reason)
+	if s.link.conn != nil {
+		s.link.conn.Close(orNormal(code), reason)
 	}
 	s.abandon()
 	if wasOpen {
@@ -377,243 +393,6 @@ func (s *Socket) Reconnect(code int, reason string) error {
 	s.dial()
 	return nil
 }
-
-// attemptState is the state while an attempt is waited for or made: the
-// first connection is Connecting, anything after it Reconnecting.
-func (s *Socket) attemptState() State {
-	if s.state == Reconnecting || s.everOpen {
-		return Reconnecting
-	}
-	return Connecting
-}
-
-func orNormal(code int) int {
-	if code == 0 {
-		return 1000
-	}
-	return code
-}
-
-// dial starts an attempt. Called with mu held.
-func (s *Socket) dial() {
-	// A retry made early (by a probe) is no longer pending.
-	if t := s.timers[retryTimer]; t != nil {
-		t.Stop()
-		s.timers[retryTimer] = nil
-	}
-	s.hintEnds = 0
-	s.epoch++
-	epoch := s.epoch
-	s.closeProbe()
-	s.stats.Attempts++
-	s.setState(s.attemptState())
-	s.setTimer(connectTimer, s.o.ConnectTimeout, s.connectTimedOut)
-	if s.o.Resolve == nil {
-		s.connect(s.url, s.o.Protocols)
-		return
-	}
-	// The resolver may be page code that calls back into the Socket, so it
-	// runs without the lock.
-	go s.o.Resolve(func(url string, protocols []string, err error) {
-		s.mu.Lock()
-		defer s.unlockAndEmit()
-		if s.epoch != epoch || s.conn != nil {
-			return
-		}
-		if err != nil {
-			s.emit(ErrorEvent{Err: fmt.Errorf("failed to resolve the URL: %w", err)})
-			s.dropped(1006, "", false)
-			return
-		}
-		s.url = url
-		if s.sess != nil {
-			protocols = append(append([]string(nil), protocols...), wire.Protocol)
-		}
-		s.connect(url, protocols)
-	})
-}
-
-// connectTimedOut ends an attempt that is not usable ConnectTimeout after it
-// began: after its handshake began, for a connection that waited its turn
-// (QueuedConn). In resume mode a connection is not usable before the
-// welcome, so the timeout covers that handshake as well.
-func (s *Socket) connectTimedOut() {
-	handshaking := s.connOpen && s.sess != nil && s.sess.handshaking
-	if s.connOpen && !handshaking {
-		return
-	}
-	if q, ok := s.conn.(QueuedConn); ok && !s.connOpen {
-		since, _ := q.Handshaking()
-		if left := s.o.ConnectTimeout - since; left > 0 {
-			s.setTimer(connectTimer, left, s.connectTimedOut)
-			return
-		}
-	}
-	what := "no answer"
-	if handshaking {
-		what = "no " + wire.Protocol + " welcome"
-	}
-	if s.conn != nil {
-		code := 1000
-		if handshaking {
-			code = CloseReconnect
-		}
-		s.conn.Close(code, "connect timeout")
-		s.forgetConn()
-	}
-	s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: %s within %v", s.url, what, s.o.ConnectTimeout)})
-	s.dropped(1006, "", false)
-}
-
-// connect makes the attempt of the current epoch.
-func (s *Socket) connect(url string, protocols []string) {
-	s.protocols = protocols
-	conn, err := s.o.Transport.Dial(url, protocols, &connHandler{s: s, epoch: s.epoch})
-	if err != nil {
-		s.emit(ErrorEvent{Err: fmt.Errorf("failed to dial %s: %w", url, err)})
-		s.dropped(1006, "", false)
-		return
-	}
-	s.conn, s.connOpen = conn, false
-}
-
-// dropped handles the end of a connection or attempt the Socket did not ask
-// for: a CloseEvent, then a retry or, past MaxRetries, the end.
-func (s *Socket) dropped(code int, reason string, wasClean bool) {
-	if s.state == Closing {
-		// Close was called: whatever ends the connection now (a protocol
-		// error, a heartbeat timeout) ends the Socket, as Close promised.
-		s.finish(code, reason, wasClean)
-		return
-	}
-	// A server asks for a wait only with a close that says it restarts or
-	// is overloaded.
-	hint := s.retryAfter
-	if code != 1012 && code != 1013 {
-		hint = 0
-	}
-	if h := retryAfterHint(code, reason); h > 0 {
-		hint = h
-	}
-	s.stopTimers()
-	s.epoch++
-	s.forgetConn()
-	if s.state == Open {
-		s.markDown()
-	}
-	if s.o.MaxRetries < 0 || (s.o.MaxRetries > 0 && s.attempt >= s.o.MaxRetries) {
-		s.finish(code, reason, wasClean)
-		return
-	}
-	ev := CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true}
-	if s.o.ShouldReconnect == nil {
-		if !DefaultShouldReconnect(ev) {
-			s.finish(code, reason, wasClean)
-			return
-		}
-		s.retry(ev, hint)
-		return
-	}
-	// The application's policy may be page code that calls back into the
-	// Socket, so it runs without the lock; meanwhile the Socket waits.
-	if s.offline || s.suspended {
-		s.setState(Offline)
-	} else {
-		s.setState(s.attemptState())
-	}
-	s.asking = true
-	epoch := s.epoch
-	go func() {
-		ok := s.askPolicy(ev)
-		s.mu.Lock()
-		defer s.unlockAndEmit()
-		if s.epoch != epoch {
-			return
-		}
-		s.asking = false
-		if !ok {
-			s.finish(code, reason, wasClean)
-			return
-		}
-		s.retry(ev, hint)
-	}()
-}
-
-// askPolicy calls Options.ShouldReconnect; a policy that panics keeps the
-// default.
-func (s *Socket) askPolicy(ev CloseEvent) (ok bool) {
-	ok = DefaultShouldReconnect(ev)
-	defer func() { _ = recover() }()
-	return s.o.ShouldReconnect(ev)
-}
-
-// retry announces the drop ev and schedules the next attempt, unless the
-// Socket is paused; hint, if not 0, is the wait the server asked for.
-func (s *Socket) retry(ev CloseEvent, hint time.Duration) {
-	code, reason := ev.Code, ev.Reason
-	s.emit(ev)
-	if s.offline || s.suspended {
-		s.pausedRetry = true
-		if hint > 0 {
-			s.hintEnds = s.o.Clock.Now() + hint
-		}
-		s.setState(Offline)
-		return
-	}
-	s.attempt++
-	delay := s.o.Backoff.Delay(s.attempt, s.o.Rand())
-	s.hintEnds = 0
-	if hint > 0 {
-		// The server said when to come back; jitter spreads the clients it
-		// said it to over up to half as long again, so that a server that
-		// asked for seconds is not hit within one, and at least over the
-		// first backoff delay.
-		spread := max(hint/2, s.o.Backoff.Bound(1))
-		delay = hint + time.Duration(s.o.Rand()*float64(spread))
-		s.hintEnds = s.o.Clock.Now() + hint
-	}
-	s.setState(Reconnecting)
-	s.emit(ReconnectingEvent{Attempt: s.attempt, Delay: delay, Code: code, Reason: reason})
-	s.setTimer(retryTimer, delay, s.dial)
-}
-
-// abandon forgets the current connection or pending retry. A connection
-// still opening, or opened but in the resume handshake, is closed.
-func (s *Socket) abandon() {
-	s.asking = false
-	s.hintEnds = 0
-	s.stopTimers()
-	s.closeProbe()
-	s.epoch++
-	if s.conn != nil && (!s.connOpen || s.state != Open) {
-		s.conn.Close(1000, "")
-	}
-	s.forgetConn()
-}
-
-// finish ends the Socket's life with a final CloseEvent.
-func (s *Socket) finish(code int, reason string, wasClean bool) {
-	s.asking = false
-	s.course++
-	s.stopTimers()
-	s.closeProbe()
-	s.epoch++
-	s.forgetConn()
-	s.setState(Closed)
-	s.emit(CloseEvent{Code: code, Reason: reason, WasClean: wasClean})
-}
-
-// forgetConn lets go of the connection, taking the session's ledger back
-// from it first, and with it the wait its server asked for.
-func (s *Socket) forgetConn() {
-	if s.sess != nil {
-		s.sess.reclaim()
-	}
-	s.conn, s.connOpen = nil, false
-	s.retryAfter = 0
-}
-
-func (s *Socket) markDown() { s.downSince = s.o.Clock.Now() }
 
 // flush writes queued messages, in order, while the connection is open.
 func (s *Socket) flush() {
@@ -632,234 +411,5 @@ func (s *Socket) flush() {
 			return
 		}
 		s.outbox.pop()
-	}
-}
-
-func (s *Socket) setState(to State) {
-	if s.state == to {
-		return
-	}
-	from := s.state
-	s.state = to
-	s.emit(StateEvent{From: from, To: to})
-}
-
-// setTimer arms the timer of kind k to run f under mu, unless the epoch moved
-// on in the meantime.
-func (s *Socket) setTimer(k timerKind, d time.Duration, f func()) {
-	if t := s.timers[k]; t != nil {
-		t.Stop()
-	}
-	epoch := s.epoch
-	s.timers[k] = s.o.Clock.AfterFunc(d, func() {
-		s.mu.Lock()
-		defer s.unlockAndEmit()
-		if s.epoch == epoch {
-			f()
-		}
-	})
-}
-
-func (s *Socket) stopTimers() {
-	for k, t := range s.timers {
-		if t != nil {
-			t.Stop()
-			s.timers[k] = nil
-		}
-	}
-}
-
-// queued is an event waiting for delivery. A ReconnectingEvent announces an
-// attempt; if a listener of an earlier event in the same batch changed
-// course (called Close or Reconnect), the announcement is dropped.
-type queued struct {
-	e      Event
-	course uint64
-}
-
-func (s *Socket) emit(e Event) { s.pending = append(s.pending, queued{e, s.course}) }
-
-// stale reports whether q announces an attempt that was called off.
-func (s *Socket) stale(q queued) bool {
-	if _, ok := q.e.(ReconnectingEvent); !ok {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.course != q.course
-}
-
-// unlockAndEmit releases mu and delivers queued events, unless another
-// caller is already delivering: that caller will deliver them, in order.
-// Every change of state ends here, so it is also where OnDirect hears
-// whether the direct path is open, before any listener can send.
-func (s *Socket) unlockAndEmit() {
-	s.tellDirect()
-	if s.emitting || len(s.pending) == 0 || s.o.OnEvent == nil {
-		if s.o.OnEvent == nil {
-			s.pending = nil
-		}
-		s.mu.Unlock()
-		return
-	}
-	s.emitting = true
-	defer func() {
-		s.emitting = false
-		s.mu.Unlock()
-	}()
-	for len(s.pending) > 0 {
-		events := s.pending
-		s.pending = nil
-		s.mu.Unlock()
-		for _, q := range events {
-			if !s.stale(q) {
-				s.deliver(q.e)
-			}
-		}
-		s.mu.Lock()
-	}
-}
-
-// tellDirect tells OnDirect whether messages may bypass the engine now, if
-// that changed. Called with mu held.
-func (s *Socket) tellDirect() {
-	direct := s.state == Open && s.connOpen && s.outbox.len() == 0 &&
-		(s.sess == nil || s.sess.carrier != nil)
-	if direct == s.direct || s.o.OnDirect == nil {
-		return
-	}
-	s.direct = direct
-	s.o.OnDirect(direct)
-}
-
-// deliver calls OnEvent, containing a panic so that one bad listener cannot
-// stop delivery or leave the Socket locked.
-func (s *Socket) deliver(e Event) {
-	defer func() { _ = recover() }()
-	s.o.OnEvent(e)
-}
-
-// connHandler ties a Conn's reports to the epoch it was dialed in.
-type connHandler struct {
-	s     *Socket
-	epoch uint64
-}
-
-func (h *connHandler) OnOpen(protocol, extensions string) {
-	s := h.s
-	s.mu.Lock()
-	defer s.unlockAndEmit()
-	if s.epoch != h.epoch || s.conn == nil {
-		return
-	}
-	s.connOpen = true
-	s.protocol, s.extensions = protocol, extensions
-	if s.sess != nil {
-		s.openResume(protocol)
-		return
-	}
-	s.opened(false)
-}
-
-// opened makes the Socket open once a connection is usable: at once in plain
-// mode, after the handshake in resume mode.
-func (s *Socket) opened(resumed bool) {
-	if t := s.timers[connectTimer]; t != nil {
-		t.Stop()
-		s.timers[connectTimer] = nil
-	}
-	reconnected := s.everOpen
-	s.everOpen = true
-	downtime := time.Duration(0)
-	if reconnected {
-		downtime = s.o.Clock.Now() - s.downSince
-	}
-	s.stats.openedAt = s.o.Clock.Now()
-	if reconnected {
-		s.stats.Reconnects++
-	}
-	s.setState(Open)
-	s.flush()
-	s.emit(OpenEvent{Protocol: s.protocol, Extensions: s.extensions, Reconnected: reconnected, Resumed: resumed, Downtime: downtime})
-	s.startHeartbeat()
-	s.setTimer(uptimeTimer, s.o.MinUptime, func() {
-		if s.state == Open {
-			s.attempt = 0
-		}
-	})
-}
-
-func (h *connHandler) OnMessage(m Message) {
-	s := h.s
-	s.mu.Lock()
-	defer s.unlockAndEmit()
-	if s.epoch != h.epoch || !s.connOpen {
-		return
-	}
-	if s.o.heartbeats() {
-		s.lastHeard = s.o.Clock.Now()
-	}
-	size := len(m.Data)
-	if s.sess != nil && size > 0 {
-		size-- // the type byte
-	}
-	if size > s.o.MaxMessageSize {
-		s.emit(ErrorEvent{Err: fmt.Errorf("message of %d bytes from %s exceeds the limit of %d (MaxMessageSize)", size, s.url, s.o.MaxMessageSize)})
-		s.conn.Close(1009, "message too big")
-		s.dropped(1009, "message too big", false)
-		return
-	}
-	switch {
-	case s.sess != nil:
-		s.receiveFrame(m)
-	case !m.Binary && s.o.HeartbeatExpect != "" && string(m.Data) == s.o.HeartbeatExpect:
-		s.pong(s.pingStamp)
-	default:
-		s.stats.MessagesIn++
-		s.stats.BytesIn += int64(len(m.Data))
-		s.emit(MessageEvent{Message: m})
-	}
-}
-
-func (h *connHandler) OnError(err error) {
-	s := h.s
-	s.mu.Lock()
-	defer s.unlockAndEmit()
-	if s.epoch != h.epoch {
-		return
-	}
-	s.emit(ErrorEvent{Err: err})
-}
-
-func (h *connHandler) OnClose(code int, reason string, wasClean bool, err error) {
-	s := h.s
-	s.mu.Lock()
-	defer s.unlockAndEmit()
-	if s.epoch != h.epoch {
-		return
-	}
-	if err != nil {
-		// Delivered with the state the close leads to, as WebSocket is
-		// already CLOSED when it fires error for a failed connection.
-		s.emit(ErrorEvent{Err: err})
-	}
-	if s.state == Closing {
-		s.finish(code, reason, wasClean)
-		return
-	}
-	opened := s.connOpen
-	// A refusal (1012, 1013) says why in its close; anything else that ends
-	// the handshake is a failure to report.
-	if s.sess != nil && opened && s.sess.handshaking && code != 1012 && code != 1013 {
-		s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s closed during the %s handshake: code %d %q", s.url, wire.Protocol, code, reason)})
-	}
-	if s.sess != nil && !opened && !s.everOpen && s.plainOpens >= 2 {
-		s.misconfigured(fmt.Errorf("%w: it refused the handshake that offers it %d times, but accepts a plain WebSocket at %s", ErrNoResume, s.plainOpens+1, s.url))
-		return
-	}
-	url := s.url
-	s.dropped(code, reason, wasClean)
-	if s.sess != nil && !opened && !s.everOpen && s.state == Reconnecting {
-		s.startProbe(url)
 	}
 }
