@@ -56,6 +56,20 @@ var deliberate = []difference{
 			},
 		},
 	},
+	{
+		name:   "events/isTrusted",
+		reason: "only the browser's own events are trusted; resock dispatches its events from script, which no page can make trusted",
+		edits: []edit{
+			{
+				browser: []string{`open: isTrusted=true`, `message: isTrusted=true`, `close: isTrusted=true`},
+				resock:  []string{`open: isTrusted=false`, `message: isTrusted=false`, `close: isTrusted=false`},
+			},
+			{
+				browser: []string{`error: isTrusted=true`, `close: isTrusted=true`},
+				resock:  []string{`error: isTrusted=false`, `close: isTrusted=false`},
+			},
+		},
+	},
 }
 
 // difference is a deliberate difference: the case, why, and how.

@@ -175,6 +175,7 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	}
 	o.Protocols = protocols
 	o.OnEvent = k.onEvent
+	o.Defer = later
 	if online := arg(args, 4); !online.IsUndefined() && !truthy(online) {
 		o.Offline = true
 	}

@@ -225,6 +225,9 @@ func TestCloseAndReconnectRejectMisuseAsWebSocketDoes(t *testing.T) {
 	// A reason needs a code, as for WebSocket.close.
 	wantError(t, `reconnect(undefined, "why")`, c.call("reconnect", safejs.Undefined(), "why"), "InvalidAccessError")
 	wantUndefined(t, `close("4999", 123-byte reason)`, c.call("close", "4999", strings.Repeat("b", 123)))
+	// Never connected, it ends as WebSocket closed while connecting does:
+	// after close() returned.
+	c.rec.finalClose(t)
 	if got := c.string("state"); got != "closed" {
 		t.Errorf("state after close = %q, want closed", got)
 	}

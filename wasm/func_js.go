@@ -157,3 +157,29 @@ func rejection(reason safejs.Value) error {
 	}
 	return errors.New(s)
 }
+
+// later runs f in a task of the page's event loop (setTimeout with no
+// delay), after the function JavaScript called has returned: a goroutine
+// started there would run before it returns. It is reconnect.Options.Defer
+// for the browser.
+func later(f func()) {
+	var fn safejs.Func
+	fn, err := newFunc(func(safejs.Value, []safejs.Value) any {
+		releaseFunc(fn)
+		defer func() {
+			if r := recover(); r != nil {
+				consoleError("deferred work failed", fmt.Errorf("%v", r))
+			}
+		}()
+		f()
+		return nil
+	})
+	if err != nil {
+		go f()
+		return
+	}
+	if _, err := safejs.Global().Call("setTimeout", fn.Value(), 0); err != nil {
+		releaseFunc(fn)
+		go f()
+	}
+}

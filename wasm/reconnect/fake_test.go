@@ -219,8 +219,10 @@ func newHarness(t *testing.T, r float64, edit func(*Options)) *harness {
 	o := Options{
 		Transport: h.tr,
 		Clock:     h.clock,
-		Rand:      func() float64 { return r },
-		OnEvent:   h.rec.OnEvent,
+		// What the Socket defers runs when the test advances the clock.
+		Defer:   func(f func()) { h.clock.AfterFunc(0, f) },
+		Rand:    func() float64 { return r },
+		OnEvent: h.rec.OnEvent,
 	}
 	if edit != nil {
 		edit(&o)

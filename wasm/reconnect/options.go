@@ -91,6 +91,12 @@ type Options struct {
 	// goes through Send, so nothing overtakes what is queued. It must not
 	// call back into the Socket.
 	OnDirect func(direct bool)
+	// Defer runs f after the call that asked for it has returned to its
+	// caller, as WebSocket queues a task for the events of a connection
+	// failed by close(): for a page, a task of its event loop (a goroutine
+	// started in a function JavaScript called runs before that function
+	// returns to JavaScript). Default: a new goroutine.
+	Defer func(f func())
 	// Clock is the source of time. Default SystemClock.
 	Clock Clock
 	// Rand returns uniform random numbers in [0, 1) for jitter.
@@ -142,6 +148,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HiddenHeartbeatInterval <= 0 {
 		o.HiddenHeartbeatInterval = 3 * o.HeartbeatInterval
+	}
+	if o.Defer == nil {
+		o.Defer = func(f func()) { go f() }
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock

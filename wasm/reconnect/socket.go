@@ -355,9 +355,14 @@ func (s *Socket) Close(code int, reason string) error {
 	// returns, and reports the failure and its close 1006 afterwards.
 	s.abandon()
 	s.setState(Closing)
-	s.setTimer(connectTimer, 0, func() {
-		s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s closed before it was established", s.url)})
-		s.finish(1006, "", false)
+	epoch := s.epoch
+	s.o.Defer(func() {
+		s.mu.Lock()
+		defer s.unlockAndEmit()
+		if s.epoch == epoch {
+			s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s closed before it was established", s.url)})
+			s.finish(1006, "", false)
+		}
 	})
 	return nil
 }

@@ -507,6 +507,7 @@ func TestCloseInsideACloseListenerCancelsTheAnnouncedRetry(t *testing.T) {
 	var got []string
 	s, _ = New("ws://example.test", Options{
 		Transport: tr, Clock: clock, Rand: func() float64 { return 0.5 },
+		Defer: func(f func()) { clock.AfterFunc(0, f) },
 		OnEvent: func(e Event) {
 			switch e := e.(type) {
 			case CloseEvent:
