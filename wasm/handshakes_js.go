@@ -8,71 +8,83 @@ import (
 	"time"
 )
 
-// handshakes follows the browser's queue of WebSocket handshakes, for every
-// socket of the program. A browser starts one handshake at a time to a host
-// (the WebSocket standard asks for it: a new WebSocket waits while another to
-// the same host is still connecting), so with slow handshakes the last of
-// many sockets opened at once may wait seconds before its own starts. The
-// connect timeout counts from the start of a connection's handshake, not
-// from its place in the queue; otherwise sockets would be abandoned that
-// the browser was about to open, and their retries would join the back of
-// the queue again.
+// handshakes follows the browser's handshakes to each host, for every
+// socket of the program, so that the connect timeout does not count the
+// time a socket waits for its turn. A browser runs one handshake at a time
+// to a host (the WebSocket standard asks for it: a new WebSocket waits while
+// another to the same host is still connecting), and Chromium also delays
+// each new socket by a random time that grows with the sockets pending in
+// the page, so with slow handshakes the last of many sockets opened at once
+// may wait seconds before its own starts, and not in the order they were
+// made. Which one runs cannot be seen from the page; that the queue moves
+// can: while handshakes to a host keep finishing, none of its pending
+// sockets has waited for nothing. So a pending socket's time counts from
+// when it was made or from when the last handshake to its host finished,
+// whichever is later, and a socket is abandoned only after connectTimeout
+// without any progress towards its host.
 //
 // Only resock's own sockets are seen: a page's other WebSockets to the same
 // host wait in the same browser queue unknown to it.
-var handshakes = handshakeQueue{hosts: map[string][]*browserConn{}}
+var handshakes = handshakeQueue{hosts: map[string]*hostQueue{}}
 
 type handshakeQueue struct {
-	mu sync.Mutex
-	// hosts holds, for each host, its connections that have not opened
-	// or closed yet, in the order they were made: the first one's handshake
-	// is the one the browser runs.
-	hosts map[string][]*browserConn
+	mu    sync.Mutex
+	hosts map[string]*hostQueue
 }
 
-// join puts c at the back of its host's queue.
+// hostQueue is one host's connections that have not opened or closed yet.
+type hostQueue struct {
+	pending int
+	// progress is when the last handshake to the host finished, or when
+	// the first of the pending connections was made.
+	progress time.Time
+}
+
+// join counts c as pending for its host from now on.
 func (q *handshakeQueue) join(c *browserConn) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	c.host = hostOf(c.url)
-	waiting := q.hosts[c.host]
-	if len(waiting) == 0 {
-		c.started = time.Now()
+	now := time.Now()
+	c.host, c.joined, c.queued = hostOf(c.url), now, true
+	h := q.hosts[c.host]
+	if h == nil {
+		h = &hostQueue{progress: now}
+		q.hosts[c.host] = h
 	}
-	q.hosts[c.host] = append(waiting, c)
+	h.pending++
 }
 
-// leave takes c out of its queue once it opened, closed or was abandoned;
-// the handshake of the one behind it starts.
-func (q *handshakeQueue) leave(c *browserConn) {
+// leave takes c out once it opened or closed, or was abandoned; finished
+// says that its handshake ran to an end the browser reported, which moves
+// the queue of its host on.
+func (q *handshakeQueue) leave(c *browserConn, finished bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	waiting := q.hosts[c.host]
-	for i, w := range waiting {
-		if w != c {
-			continue
-		}
-		waiting = append(waiting[:i:i], waiting[i+1:]...)
-		if len(waiting) == 0 {
-			delete(q.hosts, c.host)
-		} else {
-			q.hosts[c.host] = waiting
-			if i == 0 {
-				waiting[0].started = time.Now()
-			}
-		}
+	if !c.queued {
 		return
 	}
+	c.queued = false
+	h := q.hosts[c.host]
+	if h == nil {
+		return
+	}
+	if h.pending--; h.pending == 0 {
+		delete(q.hosts, c.host)
+	} else if finished {
+		h.progress = time.Now()
+	}
 }
 
-// since is how long ago c's handshake started; false while it waits.
-func (q *handshakeQueue) since(c *browserConn) (time.Duration, bool) {
+// since is how long c has waited for its handshake without its host's queue
+// moving.
+func (q *handshakeQueue) since(c *browserConn) time.Duration {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if c.started.IsZero() {
-		return 0, false
+	from := c.joined
+	if h := q.hosts[c.host]; h != nil && c.queued && h.progress.After(from) {
+		from = h.progress
 	}
-	return time.Since(c.started), true
+	return time.Since(from)
 }
 
 // hostOf is the host and port of a ws: or wss: URL, which the browser has

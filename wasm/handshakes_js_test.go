@@ -23,10 +23,10 @@ func TestHostOfKeysAQueueByHostAndPort(t *testing.T) {
 	}
 }
 
-// Each host runs one handshake at a time: the next one starts when the one
-// before it leaves, whichever way it leaves.
-func TestHandshakeQueueStartsOneHandshakePerHost(t *testing.T) {
-	q := handshakeQueue{hosts: map[string][]*browserConn{}}
+// A pending connection's wait counts from the last handshake its host
+// finished; one abandoned, or to another host, does not count.
+func TestHandshakeQueueCountsFromTheLastProgressOfTheHost(t *testing.T) {
+	q := handshakeQueue{hosts: map[string]*hostQueue{}}
 	a := &browserConn{url: "ws://a.test/1"}
 	b := &browserConn{url: "ws://a.test/2"}
 	c := &browserConn{url: "ws://a.test/3"}
@@ -34,21 +34,29 @@ func TestHandshakeQueueStartsOneHandshakePerHost(t *testing.T) {
 	for _, conn := range []*browserConn{a, b, c, other} {
 		q.join(conn)
 	}
-	started := func(conn *browserConn) bool { _, ok := q.since(conn); return ok }
-	if !started(a) || started(b) || started(c) || !started(other) {
-		t.Fatalf("started a=%v b=%v c=%v other=%v; want the first of each host", started(a), started(b), started(c), started(other))
+	// Waits are measured against the real clock: move every connection's
+	// start an hour back, and see which progress brings it forward.
+	hour := time.Hour
+	for _, conn := range []*browserConn{a, b, c, other} {
+		conn.joined = conn.joined.Add(-hour)
 	}
-	q.leave(b) // abandoned while waiting: a still runs
-	if started(c) {
-		t.Fatal("c started while a still runs")
+	q.hosts["a.test:80"].progress = q.hosts["a.test:80"].progress.Add(-hour)
+	q.hosts["b.test:80"].progress = q.hosts["b.test:80"].progress.Add(-hour)
+
+	q.leave(b, false) // abandoned: the queue did not move
+	if d := q.since(c); d < hour {
+		t.Fatalf("c waited %v after an abandoned handshake, want over an hour", d)
 	}
-	before := time.Now()
-	q.leave(a)
-	if since, ok := q.since(c); !ok || since > time.Since(before) {
-		t.Fatalf("c: started %v %v ago; want it started when a left", ok, since)
+	q.leave(a, true) // a's handshake finished
+	if d := q.since(c); d > time.Minute {
+		t.Fatalf("c waited %v after a's handshake finished, want it counted from then", d)
 	}
-	q.leave(c)
-	q.leave(other)
+	if d := q.since(other); d < hour {
+		t.Fatalf("a host's progress counted for another: %v", d)
+	}
+	q.leave(c, true)
+	q.leave(other, true)
+	q.leave(other, true) // leaving twice is harmless
 	if len(q.hosts) != 0 {
 		t.Fatalf("hosts %v left behind", q.hosts)
 	}

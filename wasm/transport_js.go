@@ -79,11 +79,11 @@ type browserConn struct {
 	// failed is the error the browser reported on a socket it had already
 	// closed: its close event follows in the same task, and carries it.
 	failed error
-	// host is the host:port of url; started is when the browser began the
-	// handshake, zero while it waits behind another to the same host
-	// (handshakes holds both).
-	host    string
-	started time.Time
+	// host is the host:port of url, joined when the connection was made,
+	// and queued whether handshakes still counts it as pending.
+	host   string
+	joined time.Time
+	queued bool
 }
 
 func (c *browserConn) listen() error {
@@ -113,7 +113,7 @@ func (c *browserConn) listen() error {
 
 func (c *browserConn) onOpen(safejs.Value) {
 	c.opened = true
-	handshakes.leave(c)
+	handshakes.leave(c, true)
 	if c.t.glue != nil && !c.closing {
 		c.t.glue.attach(c)
 	}
@@ -197,7 +197,9 @@ func (c *browserConn) release() {
 		return
 	}
 	c.released = true
-	handshakes.leave(c)
+	// A close the browser reports ends the handshake of a connection the
+	// engine did not abandon first.
+	handshakes.leave(c, !c.closing)
 	c.t.live--
 	if !c.t.registry.IsUndefined() {
 		_, _ = c.t.registry.Call("delete", c.ws)
@@ -241,10 +243,10 @@ func (c *browserConn) Send(m reconnect.Message) error {
 }
 
 // SinceHeard is how long ago the glue last delivered a message of c itself.
-// Handshaking is how long ago the browser started the handshake; false
-// while it still holds the socket behind another to the same host.
+// Handshaking is how long the connection has waited for its handshake
+// without the browser's queue to its host moving (handshakes).
 func (c *browserConn) Handshaking() (time.Duration, bool) {
-	return handshakes.since(c)
+	return handshakes.since(c), true
 }
 
 func (c *browserConn) SinceHeard() (time.Duration, bool) {
@@ -279,8 +281,8 @@ func (c *browserConn) Close(code int, reason string) error {
 		return nil
 	}
 	c.closing = true
-	// A handshake abandoned makes way for the next one to the host.
-	handshakes.leave(c)
+	// An abandoned handshake proves nothing about its host's queue.
+	handshakes.leave(c, false)
 	if c.t.glue != nil {
 		c.t.glue.detach(c)
 	}

@@ -65,7 +65,7 @@ func (s *Socket) unlockAndEmit() {
 // tellDirect tells OnDirect whether messages may bypass the engine now, if
 // that changed. Called with mu held.
 func (s *Socket) tellDirect() {
-	direct := s.state == Open && s.link.open && s.outbox.len() == 0 &&
+	direct := s.state == Open && s.link.open && !s.link.checking && s.outbox.len() == 0 &&
 		(s.sess == nil || s.sess.carrier != nil)
 	if direct == s.direct || s.o.OnDirect == nil {
 		return

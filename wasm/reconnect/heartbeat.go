@@ -41,6 +41,7 @@ func (s *Socket) heartbeatDue() {
 			return
 		}
 		s.link.awaitingPong = false
+		s.endCheck()
 	}
 	if idle := now - s.link.lastHeard; idle < s.interval() {
 		s.setTimer(heartbeatTimer, s.interval()-idle, s.heartbeatDue)
@@ -78,6 +79,16 @@ func (s *Socket) sendProbe() {
 func (s *Socket) pong(stamp uint64) {
 	if s.link.awaitingPong && stamp == s.link.pingStamp {
 		s.rtt = s.o.Clock.Now() - s.link.pingSent
+		s.endCheck()
+	}
+}
+
+// endCheck ends a check of the network path with the connection alive:
+// what was sent meanwhile goes out now.
+func (s *Socket) endCheck() {
+	if s.link.checking {
+		s.link.checking = false
+		s.flush()
 	}
 }
 

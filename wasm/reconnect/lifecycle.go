@@ -78,6 +78,7 @@ func (s *Socket) checkPath(delay time.Duration) {
 		if !s.link.awaitingPong {
 			s.sendProbe()
 		}
+		s.link.checking = true
 	case s.o.MaxRetries < 0:
 		// A Socket that never reconnects has nothing to replace the
 		// connection with, and keeps it, as WebSocket would.

@@ -73,16 +73,39 @@ func TestPathChangedProbesWhenTheSocketCan(t *testing.T) {
 	if sent := c.Sent(); len(sent) != 1 || sent[0] != "ping" {
 		t.Fatalf("sent %q, want a probe at once", sent)
 	}
+	// Until the probe is answered, what is sent waits.
+	if err := h.s.Send(text("during")); err != nil {
+		t.Fatal(err)
+	}
+	if sent := c.Sent(); len(sent) != 1 {
+		t.Fatalf("sent %q while the probe was out, want it held", sent)
+	}
 	h.clock.Advance(time.Millisecond)
 	c.h.OnMessage(text("pong"))
+	if sent := c.Sent(); len(sent) != 2 || sent[1] != "during" {
+		t.Fatalf("sent %q after the answer, want the held message", sent)
+	}
 	h.clock.Advance(DefaultHeartbeatTimeout)
 	if closed, _ := c.Closed(); closed || h.s.State() != Open {
 		t.Fatalf("closed %v, state %v: an answered probe keeps the connection", closed, h.s.State())
 	}
 	h.s.PathChanged()
+	if err := h.s.Send(text("into the void?")); err != nil {
+		t.Fatal(err)
+	}
 	h.clock.Advance(DefaultHeartbeatTimeout)
 	if closed, code := c.Closed(); !closed || code != CloseHeartbeatTimeout {
 		t.Fatalf("closed %v code %d: an unanswered probe drops the connection", closed, code)
+	}
+	for _, m := range c.Sent() {
+		if m == "into the void?" {
+			t.Fatal("a message sent during an unanswered probe went into the dead connection")
+		}
+	}
+	h.clock.Advance(time.Hour)
+	h.tr.Last(t).open()
+	if sent := h.tr.Last(t).Sent(); len(sent) != 1 || sent[0] != "into the void?" {
+		t.Fatalf("the next connection got %q, want the message held during the probe", sent)
 	}
 }
 

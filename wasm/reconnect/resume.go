@@ -173,7 +173,7 @@ func (s *Socket) writeData(m Message) error {
 
 // canSendNow reports whether a message of n bytes may skip the outbox.
 func (s *Socket) canSendNow(n int) bool {
-	if s.state != Open || s.outbox.len() != 0 {
+	if s.state != Open || s.outbox.len() != 0 || s.link.checking {
 		return false
 	}
 	return s.sess == nil || s.sess.windowHas(n, s.o.MaxUnackedBytes)

@@ -95,6 +95,11 @@ type link struct {
 	lastHeard, pingSent time.Duration
 	pingStamp           uint64
 	awaitingPong        bool
+	// checking holds while a probe sent because the network path may have
+	// changed awaits its answer: what is sent meanwhile waits in the
+	// outbox, for this connection if it answers or the next if not, rather
+	// than going into one that may be dead.
+	checking bool
 	// probe is the plain connection that checks, in resume mode, whether a
 	// server that refused the handshake on the attempt before speaks
 	// WebSocket at all.
@@ -401,7 +406,7 @@ func (s *Socket) Reconnect(code int, reason string) error {
 
 // flush writes queued messages, in order, while the connection is open.
 func (s *Socket) flush() {
-	if s.state != Open {
+	if s.state != Open || s.link.checking {
 		return
 	}
 	for {
