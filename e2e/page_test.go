@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -45,6 +46,13 @@ type page struct {
 // if the test failed.
 func openPage(t *testing.T, ctx context.Context, name, url, ready, dump string) *page {
 	t.Helper()
+	return openPageWith(t, ctx, name, url, ready, dump, "")
+}
+
+// openPageWith is openPage with a script that runs in the page before any
+// of its own, if not "".
+func openPageWith(t *testing.T, ctx context.Context, name, url, ready, dump, first string) *page {
+	t.Helper()
 	tab, cancel := chromedp.NewContext(ctx)
 	p := &page{t: t, name: name, ctx: tab, dump: dump}
 	consoleDone := make(chan struct{})
@@ -77,6 +85,11 @@ func openPage(t *testing.T, ctx context.Context, name, url, ready, dump string) 
 		}
 	}()
 
+	if first != "" {
+		if _, err := chromedp.Call(tab, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: first}); err != nil {
+			t.Fatalf("%s: failed to add the first script: %v", name, err)
+		}
+	}
 	if err := chromedp.Do(tab, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("%s: failed to load %s: %v", name, url, err)
 	}

@@ -86,16 +86,16 @@ func startZombieServer(t *testing.T, app *zombieApp) (addr string, proxy *faultp
 // before the online event. Unless connectionChanges is true the page keeps
 // them from resock, as browsers without navigator.connection would, so
 // that the online event is the sign a test measures from; its listener,
-// added before any socket's, is the first to hear them.
+// added before any script of the page runs (resock adds its own when its
+// module loads), is the first to hear them.
 func openZombiePage(t *testing.T, ctx context.Context, addr string, connectionChanges bool) *page {
 	t.Helper()
-	p := openPage(t, ctx, "page", "http://"+addr+"/e2e/harness.html", "window.h?.ready === true && Array.isArray(window.h.life)",
-		`JSON.stringify({life: h.life, sockets: Object.fromEntries(Object.entries(h.sockets).map(([k, v]) => [k, {state: v.ws.state, events: (v.full ?? []).filter((e) => e.type !== "message"), texts: h.texts(k)}]))})`)
-	p.run(fmt.Sprintf(`navigator.connection?.addEventListener("change", (e) => {
-		h.life.push({type: "connectionchange", at: performance.now()});
+	first := fmt.Sprintf(`navigator.connection?.addEventListener("change", (e) => {
+		globalThis.h?.life.push({type: "connectionchange", at: performance.now()});
 		if (!%v) e.stopImmediatePropagation();
-	}, {capture: true}), true`, connectionChanges))
-	return p
+	});`, connectionChanges)
+	return openPageWith(t, ctx, "page", "http://"+addr+"/e2e/harness.html", "window.h?.ready === true && Array.isArray(window.h.life)",
+		`JSON.stringify({life: h.life, sockets: Object.fromEntries(Object.entries(h.sockets).map(([k, v]) => [k, {state: v.ws.state, events: (v.full ?? []).filter((e) => e.type !== "message"), texts: h.texts(k)}]))})`, first)
 }
 
 // within polls the page until the JavaScript expression cond is truthy and
