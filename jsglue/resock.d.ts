@@ -533,8 +533,13 @@ export class ReconnectingWebSocket extends EventTarget {
 	send(data: SendData): void;
 	/**
 	 * Closes the connection with `code` (1000 or 3000–4999) and `reason`
-	 * (at most 123 UTF-8 bytes) and stops reconnecting. Queued messages stay
-	 * queued for `reconnect()`. A final `close` event follows.
+	 * (at most 123 UTF-8 bytes; a reason needs a code) and stops
+	 * reconnecting. Queued messages stay queued for `reconnect()`. A final
+	 * `close` event follows, as on `WebSocket`: without a code the close
+	 * frame carries none, so a server that echoes it makes the event say
+	 * 1005; while connecting (or waiting to retry) `readyState` is `CLOSING`
+	 * when `close()` returns, and an `error` and a `close` with 1006 follow
+	 * in a later task.
 	 */
 	close(code?: number, reason?: string): void;
 	/**
