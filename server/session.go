@@ -262,22 +262,36 @@ func (s *session) canResumeLocked(received uint64) bool {
 // attach makes wc the session's link: the old link, if any, is dropped, the
 // client gets its welcome and every frame it lacks, in order. It reports
 // false if the session ended meanwhile.
+//
+// The link changes in one critical section, under wmu and mu: at every
+// moment the session has one link or none, and nothing is written to the
+// old one once the new one is welcomed. The old link is cut before wmu is
+// taken, since a write stuck on a dead connection holds wmu until then.
+// Two connections racing with the same token each take the session over
+// in turn, and each older one is closed with 4001.
 func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
-	s.mu.Lock()
-	old := s.link
-	s.link = nil
-	s.mu.Unlock()
-	if old != nil {
-		// Cutting the old connection also frees a write stuck on it.
-		s.log.Info("session moved to a newer connection", "old_client", old.id, "close_code", 4001)
-		go old.Close(4001, "replaced by a newer connection")
-		old.killAfter(time.Second)
+	for {
+		s.mu.Lock()
+		old := s.link
+		s.mu.Unlock()
+		if old != nil {
+			s.log.Info("session moved to a newer connection", "old_client", old.id, "close_code", 4001)
+			go old.Close(4001, "replaced by a newer connection")
+			old.killAfter(time.Second)
+		}
+		s.wmu.Lock()
+		s.mu.Lock()
+		if s.link == old {
+			break
+		}
+		// Another connection took the session over meanwhile: take it
+		// from that one in turn.
+		s.mu.Unlock()
+		s.wmu.Unlock()
 	}
-
-	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	s.mu.Lock()
 	if s.ended || (resumed && !s.canResumeLocked(h.Received)) {
+		s.link = nil
 		s.mu.Unlock()
 		return false
 	}
