@@ -210,7 +210,12 @@ flood:
 	c.CloseNow()
 }
 
-func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
+// One client opening sessions as fast as it can and abandoning them used
+// to fill the table and lock every new resume client out for the
+// retention. Now an abandoned session makes room: a newcomer takes the
+// place of the session that has been without a connection longest, and a
+// session with a connection is never evicted.
+func TestHostileAbandonedSessionsMakeRoomForNewcomers(t *testing.T) {
 	const maxSessions, attempts = 500, 10000
 	logs := newTailLog(64)
 	// The resume bystander below reads nothing while the flood runs, so
@@ -232,14 +237,13 @@ func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// abandon opens one session and drops its connection without a close;
-	// it reports whether the server refused it with retry-after and 1013.
-	abandon := func() (refused bool) {
+	// open sends a hello for a new session on a new connection and
+	// reports whether the server refused it with retry-after and 1013.
+	open := func() (c *websocket.Conn, refused bool) {
 		c, err := ms.dial(ctx, wire.Protocol)
 		if err != nil {
 			t.Fatalf("failed to dial: %v", err)
 		}
-		defer c.CloseNow()
 		if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: 1})); err != nil {
 			t.Fatal(err)
 		}
@@ -253,19 +257,16 @@ func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
 		}
 		switch f.Type {
 		case wire.TypeWelcome:
-			return false
+			return c, false
 		case wire.TypeRetryAfter:
-			if f.Value != 7000 {
-				t.Fatalf("retry-after %d ms, want 7000", f.Value)
-			}
 			_, _, err := c.Read(ctx)
 			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
 				t.Fatalf("after retry-after: %v, want close code 1013", err)
 			}
-			return true
+			return c, true
 		}
 		t.Fatalf("answer %v, want a welcome or a retry-after", f.Type)
-		return false
+		return c, false
 	}
 
 	// And a plain client measures the server meanwhile, against a control
@@ -287,7 +288,10 @@ func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
 	var full uint64
 	b.measure(t, fmt.Sprintf("%d sessions opened and abandoned", attempts), func() {
 		for i := range attempts {
-			if abandon() {
+			// Dropped without a close: the session waits for its client.
+			c, r := open()
+			c.CloseNow()
+			if r {
 				refused++
 			}
 			if i == maxSessions {
@@ -296,21 +300,34 @@ func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
 		}
 	})
 	elapsed := time.Since(start)
-	waitUntil(t, 5*time.Second, func() bool { return logs.has("refused session", "too many sessions", "close_code=1013") }, "a log line for the refusals")
+	waitUntil(t, 5*time.Second, func() bool { return logs.has("session evicted", "session table full") }, "a log line for the evictions")
+	waitUntil(t, 5*time.Second, func() bool { st := ms.Stats(); return st.DetachedSessions == st.Sessions-1 }, "every abandoned session detached")
 	after := liveHeap()
 	st := ms.Stats()
-	t.Logf("%d sessions opened and abandoned in %v: %d refused with retry-after and 1013; %d sessions live (limit %d)",
-		attempts, elapsed.Round(time.Millisecond), refused, st.Sessions, maxSessions)
+	t.Logf("%d sessions opened and abandoned in %v: %d evicted, %d refused while no session was detached yet; %d sessions live (limit %d)",
+		attempts, elapsed.Round(time.Millisecond), st.Evicted, refused, st.Sessions, maxSessions)
 	t.Logf("heap: %s before, %s once full (%.1f KiB per session), %s after %d more attempts",
 		mib(base), mib(full), float64(full-base)/maxSessions/1024, mib(after), attempts-maxSessions-1)
-	if st.Sessions != maxSessions || refused != attempts-(maxSessions-1) {
-		t.Errorf("%d sessions, %d refused; want %d and %d", st.Sessions, refused, maxSessions, attempts-(maxSessions-1))
+	if st.Sessions > maxSessions || st.Evicted < uint64(attempts-maxSessions-refused) {
+		t.Errorf("%d sessions, %d evicted; want at most %d, and a newcomer's room made for each of %d", st.Sessions, st.Evicted, maxSessions, attempts-maxSessions-refused)
+	}
+	// A refusal is only for a newcomer that came before any abandoned
+	// session was seen to be gone; most take the place of one.
+	if refused > attempts/10 {
+		t.Errorf("%d of %d newcomers refused: the table locks clients out", refused, attempts)
 	}
 	if grew := int64(after) - int64(full); grew > 4<<20 {
-		t.Errorf("the heap grew by %s after the session limit was reached: refused sessions are not free", signedMiB(grew))
+		t.Errorf("the heap grew by %s after the session limit was reached: evicted sessions are not free", signedMiB(grew))
 	}
 
-	// The bystander's session still works.
+	// A new client now gets a session at once.
+	c, r := open()
+	defer c.CloseNow()
+	if r {
+		t.Error("a new client was refused although the table holds abandoned sessions")
+	}
+
+	// The bystander's session, which has its connection, still works.
 	if err := by.Write(ctx, websocket.MessageText, wire.AppendData(nil, false, []byte("still here"))); err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +346,9 @@ func TestHostileAbandonedSessionsAreBoundedByMaxSessions(t *testing.T) {
 }
 
 func TestHostileForgedSessionIDsNeverReachTheSession(t *testing.T) {
-	ts := newTestServer(t, Options{}, Echo)
+	// Every forged hello is let through, to reach the session if it could;
+	// TestHostileHellosForUnknownSessionsAreRateLimited limits them.
+	ts := newTestServer(t, Options{UnknownHelloRate: 1e9}, Echo)
 	ctx := testCtx(t)
 	victim, w := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
 	victimDone := victim.CloseRead(ctx)
@@ -792,5 +811,62 @@ func TestHostileConnectionCutAfterAFrameHeaderDeliversNothing(t *testing.T) {
 			default:
 			}
 		})
+	}
+}
+
+// Hellos for sessions the server does not know are what guessing at
+// sessions looks like: past UnknownHelloRate per address (with a burst of
+// ten seconds' worth) they are refused with retry-after and 1013, and a
+// client that knows its session still resumes it.
+func TestHostileHellosForUnknownSessionsAreRateLimited(t *testing.T) {
+	const rate = 5
+	ts := newTestServer(t, Options{UnknownHelloRate: rate, RetryAfter: 3 * time.Second}, Echo)
+	ctx := testCtx(t)
+	victim, w := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	victim.CloseNow()
+	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().DetachedSessions == 1 }, "the victim's session waiting")
+
+	welcomed, refused := 0, 0
+	start := time.Now()
+	for i := range 4 * rate * helloBurst {
+		c, _, err := websocket.Dial(ctx, ts.wsURL("/"), &websocket.DialOptions{Subprotocols: []string{wire.Protocol}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: wire.Version, Session: wire.ID{byte(i), byte(i >> 8), 7}, Token: wire.ID{1}})); err != nil {
+			t.Fatal(err)
+		}
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f, _ := wire.Parse(b); f.Type {
+		case wire.TypeWelcome:
+			if f.Welcome.Resumed {
+				t.Fatalf("a made-up session was resumed: %+v", f.Welcome)
+			}
+			welcomed++
+		case wire.TypeRetryAfter:
+			if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("after retry-after: %v, want 1013", err)
+			}
+			refused++
+		default:
+			t.Fatalf("answer %x", b)
+		}
+		c.Close(websocket.StatusNormalClosure, "")
+	}
+	// The burst, and what the rate added while the hellos ran.
+	allowed := rate*helloBurst + int(rate*time.Since(start).Seconds()) + 1
+	t.Logf("%d hellos for unknown sessions: %d got a fresh session, %d refused (%d allowed)", welcomed+refused, welcomed, refused, allowed)
+	if welcomed > allowed || refused == 0 {
+		t.Errorf("%d welcomed, %d refused; want at most %d welcomed", welcomed, refused, allowed)
+	}
+	ts.logs.waitForLine(t, "too many hellos for unknown sessions")
+	// The client that knows its session is not held back.
+	c, back := openSessionOnce(t, ctx, ts.wsURL("/"), wire.Hello{Session: w.Session, Token: w.Token})
+	defer c.CloseNow()
+	if !back.Resumed {
+		t.Fatalf("the victim's own hello got %+v, want its session resumed", back)
 	}
 }

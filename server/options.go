@@ -40,8 +40,38 @@ type Options struct {
 	SessionRetention time.Duration
 
 	// MaxSessions bounds the live resock.v1 sessions; default 10 000. When
-	// full, new sessions are refused with 1013 after a retry-after frame.
+	// the table is full a new session takes the place of the session that
+	// has been without a connection longest (ErrSessionEvicted); only when
+	// every session has a connection is it refused, with 1013 after a
+	// retry-after frame.
 	MaxSessions int
+
+	// MaxSessionsPerAddress bounds the sessions of one client address (an
+	// IPv4 address, or an IPv6 /64); default 1000. Past it, a new session
+	// takes the place of that address's session that has been without a
+	// connection longest, or is refused with 1013. The address is the
+	// request's RemoteAddr: behind a reverse proxy, set it from the proxy's
+	// header in a middleware, or every client shares the proxy's quota.
+	MaxSessionsPerAddress int
+
+	// MaxDetachedBytes bounds the memory held by sessions without a
+	// connection, counted in bytes of the frames they keep for their client
+	// and of the messages their app has not read; default 64 MiB. Past it,
+	// the sessions that have been without a connection longest end
+	// (ErrSessionEvicted) until the rest fit. A session that sent frames and
+	// had none acknowledged waits UnackedSessionRetention at most.
+	MaxDetachedBytes int
+
+	// UnackedSessionRetention replaces SessionRetention for a session whose
+	// client never acknowledged a frame it was sent: one that may never
+	// come back keeps its frames for a short while only. Default 10 s.
+	UnackedSessionRetention time.Duration
+
+	// UnknownHelloRate bounds, per client address, the resock.v1 hellos
+	// per second for sessions the server does not know (expired, forged, or
+	// after a restart), with bursts of 10 seconds' worth; past it the
+	// handshake is refused with 1013 after a retry-after frame. Default 10.
+	UnknownHelloRate float64
 
 	// MaxUnackedBytes bounds, per session, the bytes written by the app but
 	// not yet acknowledged by the client; Write waits past it. Default 1 MiB.
@@ -109,6 +139,18 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 10000
+	}
+	if o.MaxSessionsPerAddress <= 0 {
+		o.MaxSessionsPerAddress = 1000
+	}
+	if o.MaxDetachedBytes <= 0 {
+		o.MaxDetachedBytes = 64 << 20
+	}
+	if o.UnackedSessionRetention <= 0 {
+		o.UnackedSessionRetention = 10 * time.Second
+	}
+	if o.UnknownHelloRate <= 0 {
+		o.UnknownHelloRate = 10
 	}
 	if o.MaxUnackedBytes <= 0 {
 		o.MaxUnackedBytes = 1 << 20

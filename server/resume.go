@@ -5,106 +5,15 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/resock/resock/internal/wire"
 )
-
-// sessions is the one owner of the set of live resock.v1 sessions.
-type sessions struct {
-	mu      sync.Mutex
-	byID    map[wire.ID]*session
-	max     int
-	closing bool
-	// apps tracks the app goroutines, which run once per session; add
-	// counts one for each session it accepts.
-	apps sync.WaitGroup
-}
-
-func newSessions(max int) *sessions {
-	return &sessions{byID: make(map[wire.ID]*session), max: max}
-}
-
-// find returns the session a hello may resume: its id is known, its token
-// matches (compared in constant time) and its count is possible. Otherwise
-// it says why not.
-func (r *sessions) find(h wire.Hello) (*session, string) {
-	if h.Session.IsZero() {
-		return nil, ""
-	}
-	r.mu.Lock()
-	s := r.byID[h.Session]
-	r.mu.Unlock()
-	if s == nil {
-		// An expired session and a forged id look the same from here.
-		return nil, noSuchSession
-	}
-	if subtle.ConstantTimeCompare(s.token[:], h.Token[:]) != 1 {
-		return nil, "wrong token"
-	}
-	s.mu.Lock()
-	ok := s.canResumeLocked(h.Received)
-	s.mu.Unlock()
-	if !ok {
-		return nil, "impossible count"
-	}
-	return s, ""
-}
-
-// noSuchSession is why find finds no session for an id it does not know.
-const noSuchSession = "no such session: expired or forged"
-
-var errTooManySessions = errors.New("too many sessions")
-
-// add registers s unless the server is closing or full.
-func (r *sessions) add(s *session) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closing {
-		return ErrServerClosed
-	}
-	if len(r.byID) >= r.max {
-		return errTooManySessions
-	}
-	r.byID[s.id] = s
-	// Counted here, under the lock shutdown takes, so that no app starts
-	// once Shutdown waits for them.
-	r.apps.Add(1)
-	return nil
-}
-
-func (r *sessions) remove(s *session) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.byID[s.id] == s {
-		delete(r.byID, s.id)
-	}
-}
-
-func (r *sessions) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.byID)
-}
-
-// shutdown refuses new sessions and returns the live ones.
-func (r *sessions) shutdown() []*session {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.closing = true
-	out := make([]*session, 0, len(r.byID))
-	for _, s := range r.byID {
-		out = append(out, s)
-	}
-	return out
-}
 
 // serveResume runs one resock.v1 connection: the handshake, then the link
 // between the client and its session until the connection ends.
@@ -159,6 +68,14 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 			if why == noSuchSession {
 				level = slog.LevelInfo
 			}
+			if !s.sessions.hellos.allow(addrKey(wc.remoteAddr)) {
+				// Guessing at sessions, or a crowd behind one address
+				// coming back at once: either way, later.
+				wc.log.Warn("refused session: too many hellos for unknown sessions from this address",
+					"reason", why, "rate", s.opts.UnknownHelloRate, "close_code", int(websocket.StatusTryAgainLater))
+				s.refuse(wc, "too many unknown sessions")
+				return
+			}
 			wc.log.Log(wc.ctx, level, "unknown, expired or unauthorised session, starting a new one",
 				"reason", why, "session", fmt.Sprintf("%x", h.Session[:]))
 		case sess != nil:
@@ -172,8 +89,7 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		}
 		if err != nil {
 			wc.log.Warn("refused session", "err", err, "close_code", int(websocket.StatusTryAgainLater))
-			_ = wc.write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeRetryAfter, uint64(s.opts.RetryAfter/time.Millisecond)))
-			_ = wc.Close(websocket.StatusTryAgainLater, "too many sessions")
+			s.refuse(wc, err.Error())
 			return
 		}
 		if !sess.attach(wc, h, false) {
@@ -191,6 +107,13 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 	sess.detach(wc)
 }
 
+// refuse turns a client away for RetryAfter: a retry-after frame, then
+// 1013 with reason.
+func (s *Server) refuse(wc *wsConn, reason string) {
+	_ = wc.write(wc.ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeRetryAfter, uint64(s.opts.RetryAfter/time.Millisecond)))
+	_ = wc.Close(websocket.StatusTryAgainLater, reason)
+}
+
 // newSession creates a session for a hello that resumes nothing.
 func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -201,6 +124,7 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
 		ctx:     ctx,
 		cancel:  cancel,
 		done:    make(chan struct{}),
+		addr:    addrKey(wc.remoteAddr),
 	}
 	if sess.firstID == 0 {
 		sess.firstID = 1

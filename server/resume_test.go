@@ -236,7 +236,7 @@ func TestResumeDeliversEveryMessageOnceInOrderThroughFaults(t *testing.T) {
 	}
 	st := proxy.Stats()
 	t.Logf("%d clients, %d messages each way, %d in total in %v; faults injected: %d (%d resets, %d blackholes, %d slowdowns) over %d connections; %d reconnects; %d duplicate ids dropped by the app; sessions left %d",
-		clients, total, 2*total, elapsed.Round(time.Millisecond), st.Faults(), st.Resets, st.Blackholes, st.Slowdowns, st.Connections, reconnects, app.dupes, srv.sessions.count())
+		clients, total, 2*total, elapsed.Round(time.Millisecond), st.Faults(), st.Resets, st.Blackholes, st.Slowdowns, st.Connections, reconnects, app.dupes, srv.Stats().Sessions)
 	if st.Faults() == 0 || reconnects == 0 {
 		t.Errorf("no faults (%d) or no reconnects (%d): the test proved nothing", st.Faults(), reconnects)
 	}

@@ -38,7 +38,7 @@ func New(o Options) *Server {
 		log:      o.Logger,
 		started:  time.Now(),
 		clients:  newRegistry(),
-		sessions: newSessions(o.MaxSessions),
+		sessions: newSessions(o),
 	}
 }
 

@@ -37,6 +37,8 @@ const inboxLimit = 1024
 type session struct {
 	id, token wire.ID
 	client    wire.ID
+	// addr names the client's address for the per-address quota (addrKey).
+	addr string
 	// firstID is the message id of the client's data frame 1.
 	firstID uint64
 
@@ -77,6 +79,23 @@ type session struct {
 	ended     bool
 	endErr    error
 	retention *time.Timer
+	// counted is what the session adds to sessions.detachedBytes: what it
+	// holds while it has no connection, 0 otherwise (recountLocked).
+	counted int
+}
+
+// recountLocked brings the session's share of the bytes detached sessions
+// hold up to date: its unacknowledged frames and unread messages while it
+// has no connection, nothing while it has one or once it ended.
+func (s *session) recountLocked() {
+	held := 0
+	if s.link == nil && !s.ended {
+		held = s.unackedBytes + s.inboxBytes
+	}
+	if d := held - s.counted; d != 0 {
+		s.counted = held
+		s.srv.sessions.detachedBytes.Add(int64(d))
+	}
 }
 
 // signal wakes every goroutine waiting for a change; guarded by session.mu.
@@ -107,6 +126,7 @@ func (s *session) read(ctx context.Context) (Message, error) {
 			s.inbox[0] = Message{}
 			s.inbox = s.inbox[1:]
 			s.inboxBytes -= len(m.Data)
+			s.recountLocked()
 			s.inboxSpace.fire()
 			ackNow, wait := s.acks.Deliver(len(m.Data), monotonic())
 			// Without a link the next one's welcome tells the client.
@@ -139,7 +159,14 @@ func (s *session) read(ctx context.Context) (Message, error) {
 // write buffers one message until the client acknowledges it and sends it
 // on the current link, if any.
 func (s *session) write(ctx context.Context, typ websocket.MessageType, data []byte) error {
-	frame := dataMessage{typ, wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)}
+	return s.writeFrame(ctx, typ, data, nil)
+}
+
+// writeFrame is write with the frame already built, if frame is not nil:
+// frames are never changed once built, so one frame may be kept by every
+// session that sends it (a room's history). Otherwise the frame is built
+// once there is room for it.
+func (s *session) writeFrame(ctx context.Context, typ websocket.MessageType, data, built []byte) error {
 	limit := s.srv.opts.MaxUnackedBytes
 	for {
 		s.mu.Lock()
@@ -169,11 +196,19 @@ func (s *session) write(ctx context.Context, typ websocket.MessageType, data []b
 		}
 	}
 	defer s.wmu.Unlock()
+	frame := dataMessage{typ, built}
+	if frame.b == nil {
+		frame.b = wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)
+	}
 	s.sent++
 	s.unacked = append(s.unacked, frame)
 	s.unackedBytes += len(data)
+	s.recountLocked()
 	link := s.link
 	s.mu.Unlock()
+	if link == nil {
+		s.srv.sessions.enforceBudget()
+	}
 	if link != nil {
 		// A failed write leaves the frame buffered: the link is broken, its
 		// reader ends it, and the next link resends.
@@ -222,6 +257,7 @@ func (s *session) end(err error) {
 func (s *session) endLocked(err error) {
 	s.ended, s.endErr = true, err
 	s.link = nil
+	s.recountLocked()
 	if s.retention != nil {
 		s.retention.Stop()
 	}
@@ -250,6 +286,7 @@ func (s *session) releaseLocked(received uint64) error {
 		s.unacked = nil
 	}
 	s.acked = received
+	s.recountLocked()
 	s.room.fire()
 	return nil
 }
@@ -291,7 +328,8 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 	}
 	defer s.wmu.Unlock()
 	if s.ended || (resumed && !s.canResumeLocked(h.Received)) {
-		s.link = nil
+		// The old link, cut above, stays the link until it ends, and its
+		// end starts the session's retention as any drop does.
 		s.mu.Unlock()
 		return false
 	}
@@ -303,6 +341,8 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 		s.retention = nil
 	}
 	s.link = wc
+	s.recountLocked()
+	s.srv.sessions.setDetached(s, false)
 	frames := append([]dataMessage(nil), s.unacked...)
 	welcome := wire.AppendWelcome(nil, wire.Welcome{
 		Resumed:         resumed,
@@ -343,7 +383,12 @@ func (s *session) detach(wc *wsConn) {
 		s.log.Info("client ended the session", "close_code", int(code))
 		return
 	}
-	s.retention = time.AfterFunc(s.srv.opts.SessionRetention, func() {
+	retention := s.srv.opts.SessionRetention
+	if s.sent > 0 && s.acked == 0 {
+		// Its client never acknowledged a frame: it may never come back.
+		retention = min(retention, s.srv.opts.UnackedSessionRetention)
+	}
+	s.retention = time.AfterFunc(retention, func() {
 		s.mu.Lock()
 		expired := !s.ended && s.link == nil
 		if expired {
@@ -352,8 +397,11 @@ func (s *session) detach(wc *wsConn) {
 		s.mu.Unlock()
 		if expired {
 			s.srv.sessions.remove(s)
-			s.log.Info("session expired", "retention", s.srv.opts.SessionRetention)
+			s.log.Info("session expired", "retention", retention)
 		}
 	})
+	s.recountLocked()
+	s.srv.sessions.setDetached(s, true)
 	s.mu.Unlock()
+	s.srv.sessions.enforceBudget()
 }

@@ -20,6 +20,14 @@ type Stats struct {
 	// Sessions is the number of live resock.v1 sessions, connected or
 	// waiting for their client to come back.
 	Sessions int `json:"sessions"`
+	// DetachedSessions of them wait for their client, holding
+	// DetachedBytes of frames and unread messages, within
+	// Options.MaxDetachedBytes.
+	DetachedSessions int   `json:"detached_sessions"`
+	DetachedBytes    int64 `json:"detached_bytes"`
+	// Evicted counts the sessions ended to make room for others
+	// (ErrSessionEvicted).
+	Evicted uint64 `json:"evicted_total"`
 	// Conns lists the connected clients, longest connected first.
 	Conns []ConnStats `json:"conns"`
 }
@@ -41,9 +49,11 @@ func (s *Server) Stats() Stats {
 		Clients:  len(conns),
 		Uptime:   now.Sub(s.started).Seconds(),
 		Accepted: accepted,
-		Sessions: s.sessions.count(),
 		Conns:    make([]ConnStats, 0, len(conns)),
 	}
+	st.Sessions, st.DetachedSessions = s.sessions.count()
+	st.DetachedBytes = s.sessions.detachedBytes.Load()
+	st.Evicted = s.sessions.evicted.Load()
 	for _, c := range conns {
 		st.Conns = append(st.Conns, ConnStats{
 			ID:         c.id,
