@@ -98,6 +98,15 @@ func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, data []byte
 	return c.plain.Write(ctx, typ, data)
 }
 
+// writeShared is Write for a message whose resock.v1 frame may be built
+// already (a room's): a resume session keeps that frame rather than a copy.
+func (c *Conn) writeShared(ctx context.Context, m message) error {
+	if c.sess != nil {
+		return c.sess.writeFrame(ctx, m.typ, m.data, m.frame)
+	}
+	return c.plain.Write(ctx, m.typ, m.data)
+}
+
 // Close ends the client with code and reason (at most 123 bytes): in resume
 // mode the session too.
 func (c *Conn) Close(code websocket.StatusCode, reason string) error {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/wire"
 )
 
 // DefaultHistory is the history NewRoom keeps when asked for none.
@@ -87,7 +88,7 @@ func (r *Room) Serve(ctx context.Context, c *Conn) {
 		if err != nil {
 			break
 		}
-		r.broadcast(m, message{typ: typ, data: data})
+		r.broadcast(m, shared(typ, data))
 	}
 	r.leave(m)
 	<-writerDone
@@ -120,6 +121,14 @@ func (r *Room) leave(m *member) {
 		delete(r.members, m)
 		close(m.gone)
 	}
+}
+
+// shared makes a message of data whose resock.v1 frame is built once: the
+// history and every resume session that sends it keep that one copy, and
+// data is its payload.
+func shared(typ websocket.MessageType, data []byte) message {
+	frame := wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)
+	return message{typ: typ, data: frame[1:], frame: frame}
 }
 
 // broadcast records msg and queues it for every member but from, dropping
@@ -188,7 +197,7 @@ func (r *Room) send(ctx context.Context, m *member, msg message) bool {
 		return false
 	default:
 	}
-	err := m.c.Write(ctx, msg.typ, msg.data)
+	err := m.c.writeShared(ctx, msg)
 	if err != nil {
 		r.leave(m)
 		return false

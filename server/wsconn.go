@@ -71,6 +71,9 @@ type wsConn struct {
 type message struct {
 	typ  websocket.MessageType
 	data []byte
+	// frame, if not nil, is data as a resock.v1 data frame, data being its
+	// payload: built once, kept by every session that sends it.
+	frame []byte
 }
 
 func newWSConn(id, remoteAddr string, o Options, pings *pingLimiter, ws *websocket.Conn, netConn net.Conn, log *slog.Logger) *wsConn {
