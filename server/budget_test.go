@@ -251,3 +251,72 @@ func TestAddrKeyGroupsIPv6By64(t *testing.T) {
 		}
 	}
 }
+
+// The attack on a room: once one client has filled the history, every
+// resume hello dropped at once used to pin a copy of the history's first
+// megabyte; 500 of them took the demo from 213 MB to 1 GB. Now the frames
+// are shared and sessions without a connection stay within the budget,
+// and a client beside the attacker still gets its session and messages.
+func TestHostileDroppedHellosOnARoomStayWithinTheBudget(t *testing.T) {
+	const messages, size = 16, 256 << 10
+	const budget = 8 << 20
+	room := NewRoom(messages)
+	ts := newTestServer(t, boundsOptions(Options{MaxDetachedBytes: budget}), room.Serve)
+	ctx := testCtx(t)
+	writer, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	defer writer.CloseNow()
+	for i := range messages {
+		if err := writer.Write(ctx, websocket.MessageBinary, wire.AppendData(nil, true, bytes.Repeat([]byte{byte(i)}, size))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	legit, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	defer legit.CloseNow()
+	received := uint64(0)
+	// readAcked reads n data frames on legit, acknowledging each, as a
+	// client does.
+	readAcked := func(n int) [][]byte {
+		var out [][]byte
+		for range n {
+			out = append(out, readData(t, ctx, legit, 1)[0])
+			received++
+			if err := legit.Write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, received)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	readAcked(messages)
+
+	base := liveHeap()
+	var peak uint64
+	const hellos = 200
+	for i := range hellos {
+		c, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+		c.CloseNow()
+		if i%20 == 19 {
+			peak = max(peak, heapGrowth(base))
+		}
+	}
+	waitUntil(t, 10*time.Second, func() bool { return ts.Stats().Clients == 2 }, "the dropped connections gone")
+	peak = max(peak, heapGrowth(base))
+	st := ts.Stats()
+	bound := detachedTotalBound(budget, st.DetachedSessions)
+	t.Logf("%d hellos dropped at once on a room with a %s history: %d detached, %s held, %d evicted; peak heap growth %s (bound %s)",
+		hellos, mib(messages*size), st.DetachedSessions, mib(uint64(st.DetachedBytes)), st.Evicted, mib(peak), mib(uint64(bound)))
+	if peak > uint64(bound) {
+		t.Errorf("peak heap growth %s, over the bound of %s", mib(peak), mib(uint64(bound)))
+	}
+	// The client beside the attacker still gets what the room sends.
+	if err := writer.Write(ctx, websocket.MessageText, wire.AppendData(nil, false, []byte("still here"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAcked(1); string(got[0]) != "still here" {
+		t.Fatalf("the legitimate client got %q", got[0])
+	}
+	c, w := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
+	defer c.CloseNow()
+	if w.Session.IsZero() {
+		t.Fatal("a new client got no session")
+	}
+}
