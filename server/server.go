@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -130,10 +131,15 @@ func (s *Server) runApp(app func(ctx context.Context, c *Conn), c *Conn) {
 // Shutdown does not stop the http.Server: http.Server.Shutdown does not know
 // about WebSocket connections (they are hijacked), so call both.
 func (s *Server) Shutdown(ctx context.Context) error {
-	// Their links are closed below with every other connection.
+	// Their links are closed below with every other connection, once each
+	// client was told what its app read.
+	// A link that takes no writes holds its acknowledgement up to ctx's
+	// end, the others' not at all.
+	var acked sync.WaitGroup
 	for _, sess := range s.sessions.shutdown() {
-		sess.end(ErrServerClosed)
+		acked.Go(func() { sess.shutdown(ctx) })
 	}
+	acked.Wait()
 	appsDone := make(chan struct{})
 	go func() {
 		s.sessions.apps.Wait()

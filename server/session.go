@@ -82,6 +82,32 @@ type session struct {
 	// counted is what the session adds to sessions.detachedBytes: what it
 	// holds while it has no connection, 0 otherwise (recountLocked).
 	counted int
+	// shutDown: the server shut down, and the app reads nothing more, not
+	// even what arrived before; the client was told what it read.
+	shutDown bool
+}
+
+// shutdown ends the session for the server's Shutdown: the app reads
+// nothing more, and the client is told, in a last acknowledgement, every
+// message the app read, so that it does not send them again to the server
+// that comes next. What the app had not read the client sends again.
+func (s *session) shutdown(ctx context.Context) {
+	s.wmu.Lock()
+	s.mu.Lock()
+	link := s.link
+	var n uint64
+	ack := false
+	if !s.ended {
+		s.shutDown = true
+		n, ack = s.acks.Ack()
+		s.endLocked(ErrServerClosed)
+	}
+	s.mu.Unlock()
+	if ack && link != nil {
+		_ = link.write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, n))
+	}
+	s.wmu.Unlock()
+	s.srv.sessions.remove(s)
 }
 
 // recountLocked brings the session's share of the bytes detached sessions
@@ -121,7 +147,7 @@ func (s *session) name() string { return fmt.Sprintf("%x", s.id[:]) }
 func (s *session) read(ctx context.Context) (Message, error) {
 	for {
 		s.mu.Lock()
-		if len(s.inbox) > 0 {
+		if len(s.inbox) > 0 && !s.shutDown {
 			m := s.inbox[0]
 			s.inbox[0] = Message{}
 			s.inbox = s.inbox[1:]
