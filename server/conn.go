@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/coder/websocket"
 	"github.com/resock/resock/internal/wire"
@@ -21,6 +22,10 @@ type Conn struct {
 	id         string
 	remoteAddr string
 	log        *slog.Logger
+	// user and req are what Options.Authenticate said of, and the request
+	// of, the connection that opened the Conn.
+	user string
+	req  *http.Request
 
 	plain *wsConn
 	sess  *session
@@ -56,6 +61,19 @@ func (c *Conn) ID() string { return c.id }
 // RemoteAddr returns the address of the client's first connection, as the
 // HTTP server saw it.
 func (c *Conn) RemoteAddr() string { return c.remoteAddr }
+
+// User returns who the client is, as Options.Authenticate said of the
+// connection that opened the Conn: it stays the same across a resume
+// session's reconnections, which Authenticate checks one by one and which
+// go only to this user. Unlike ID, it also survives the loss of a session
+// (a server restart), so it is what to map clients to users by: keep the
+// Conns of each user, and Write to those of the one to send to.
+func (c *Conn) User() string { return c.user }
+
+// Request returns the upgrade request of the connection that opened the
+// Conn: its headers, cookies and URL, and the context values the
+// application's middleware set. Its body is empty and its context done.
+func (c *Conn) Request() *http.Request { return c.req }
 
 // ctx is the app's context: done once the client is gone for good.
 func (c *Conn) ctx() context.Context {

@@ -4,6 +4,7 @@ package server
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 )
 
@@ -30,6 +31,18 @@ type Options struct {
 
 	// Logger receives the server's logs; default slog.Default().
 	Logger *slog.Logger
+
+	// Authenticate, when set, is called with the upgrade request of every
+	// connection before the upgrade: a plain client's, a resume session's
+	// first, and each of its reconnections. It returns who the request is
+	// for ("" for nobody in particular), which the app reads as Conn.User,
+	// or an error, which refuses the connection with the status of an
+	// *HTTPError, or 403 (Forbidden). A resumed session goes only to the
+	// user who opened it: a reconnection for another user is closed with
+	// CloseWrongUser, which resock clients take as final. The request's
+	// context values (set by the application's middleware) are in the
+	// app's context too.
+	Authenticate func(r *http.Request) (user string, err error)
 
 	// Subprotocols are the application's subprotocols, selected for plain
 	// clients that offer them. resock.v1 is always selected when offered.

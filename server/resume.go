@@ -53,6 +53,16 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 	h := f.Hello
 
 	sess, why := s.sessions.find(h)
+	if sess != nil && sess.user != wc.user {
+		// The token is right but the user is not the one who opened the
+		// session: a stolen token, or a shared machine whose next user
+		// kept the last one's storage. Neither may have the session, and
+		// neither gets a fresh one: retrying cannot help.
+		wc.log.Warn("refused resume: the session belongs to another user",
+			"session", sess.name(), "user", wc.user, "close_code", int(CloseWrongUser))
+		_ = wc.Close(CloseWrongUser, "session belongs to another user")
+		return
+	}
 	if sess != nil && sess.attach(wc, h, true) {
 		sess.log.Info("session resumed", "client", wc.id, "client_received", h.Received)
 	} else {
@@ -98,7 +108,7 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		}
 		go func() {
 			defer s.sessions.apps.Done()
-			conn := &Conn{id: sess.name(), remoteAddr: wc.remoteAddr, log: sess.log, sess: sess}
+			conn := &Conn{id: sess.name(), remoteAddr: wc.remoteAddr, log: sess.log, sess: sess, user: sess.user, req: wc.req}
 			s.runApp(app, conn)
 			_ = sess.close(websocket.StatusNormalClosure, "")
 		}()
@@ -116,7 +126,9 @@ func (s *Server) refuse(wc *wsConn, reason string) {
 
 // newSession creates a session for a hello that resumes nothing.
 func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
-	ctx, cancel := context.WithCancel(context.Background())
+	// The app's context carries the values of the request that opened the
+	// session, and lives as long as the session, not the connection.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(wc.ctx))
 	sess := &session{
 		client:  h.Client,
 		firstID: h.FirstID,
@@ -125,6 +137,7 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
 		cancel:  cancel,
 		done:    make(chan struct{}),
 		addr:    addrKey(wc.remoteAddr),
+		user:    wc.user,
 	}
 	if sess.firstID == 0 {
 		sess.firstID = 1

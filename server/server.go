@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	mathrand "math/rand/v2"
@@ -47,9 +48,13 @@ func New(o Options) *Server {
 // registers each client and calls app with a Conn. When app returns, the
 // connection is closed: with 1000 (normal closure) if it is still open.
 //
-// The ctx given to app is done once the client is gone. Subprotocols the
-// client offers are not selected. Cross-origin requests are refused with 403
-// unless Options.OriginPatterns allows them.
+// The ctx given to app is done once the client is gone, and carries the
+// upgrade request's context values. Options.Authenticate, when set, sees
+// every connection's request first, and may refuse it with an HTTP status;
+// Conn.User and Conn.Request tell the app who and what it was. resock.v1 and
+// Options.Subprotocols are selected when the client offers them.
+// Cross-origin requests are refused with 403 unless Options.OriginPatterns
+// allows them.
 func (s *Server) Handler(app func(ctx context.Context, c *Conn)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, app)
@@ -57,6 +62,25 @@ func (s *Server) Handler(app func(ctx context.Context, c *Conn)) http.Handler {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, app func(ctx context.Context, c *Conn)) {
+	var user string
+	if s.opts.Authenticate != nil {
+		var err error
+		if user, err = s.opts.Authenticate(r); err != nil {
+			status, msg := http.StatusForbidden, err.Error()
+			var he *HTTPError
+			if errors.As(err, &he) {
+				status, msg = he.Status, he.Message
+			}
+			s.log.Warn("refused connection: not authenticated",
+				"remote_addr", r.RemoteAddr, "path", r.URL.Path, "status", status, "err", err)
+			http.Error(w, msg, status)
+			return
+		}
+	}
+	// The request as the app sees it: its context's values stay, its
+	// cancellation (the handler returning) does not reach the app.
+	req := r.Clone(context.WithoutCancel(r.Context()))
+	req.Body = http.NoBody
 	hw := &hijackRecorder{ResponseWriter: w}
 	// c exists before the first frame is read, so before the first ping.
 	var c *wsConn
@@ -72,7 +96,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, app func(ctx cont
 	}
 	ws.SetReadLimit(s.opts.ReadLimit)
 
-	c = newWSConn(newID(), r.RemoteAddr, s.opts, newPingLimiter(s.opts.PingRate), ws, hw.conn, s.log)
+	c = newWSConn(req.Context(), newID(), r.RemoteAddr, s.opts, newPingLimiter(s.opts.PingRate), ws, hw.conn, s.log)
+	c.user, c.req = user, req
 	if !s.clients.add(c) {
 		c.log.Info("refused client: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
 		// Nobody waits for this handler, so the handshake gets a short leash.
@@ -98,7 +123,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, app func(ctx cont
 		c.pingLoop(s.opts.PingInterval, s.opts.PingTimeout)
 	}()
 
-	s.runApp(app, &Conn{id: c.id, remoteAddr: c.remoteAddr, log: c.log, plain: c})
+	s.runApp(app, &Conn{id: c.id, remoteAddr: c.remoteAddr, log: c.log, plain: c, user: user, req: req})
 
 	_ = c.Close(websocket.StatusNormalClosure, "")
 	c.waitClosed()

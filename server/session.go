@@ -39,6 +39,9 @@ type session struct {
 	client    wire.ID
 	// addr names the client's address for the per-address quota (addrKey).
 	addr string
+	// user is who opened the session (Options.Authenticate); only that
+	// user may resume it.
+	user string
 	// firstID is the message id of the client's data frame 1.
 	firstID uint64
 

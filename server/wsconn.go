@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,10 @@ type wsConn struct {
 	ws           *websocket.Conn
 	netConn      net.Conn
 	log          *slog.Logger
+	// user and req are what Options.Authenticate said of the connection,
+	// and its upgrade request as the app sees it.
+	user string
+	req  *http.Request
 
 	incoming chan message
 	readErr  error         // written before incoming is closed
@@ -76,8 +81,10 @@ type message struct {
 	frame []byte
 }
 
-func newWSConn(id, remoteAddr string, o Options, pings *pingLimiter, ws *websocket.Conn, netConn net.Conn, log *slog.Logger) *wsConn {
-	ctx, cancel := context.WithCancel(context.Background())
+// newWSConn makes the connection's state; its context, which a plain
+// client's app gets, carries base's values.
+func newWSConn(base context.Context, id, remoteAddr string, o Options, pings *pingLimiter, ws *websocket.Conn, netConn net.Conn, log *slog.Logger) *wsConn {
+	ctx, cancel := context.WithCancel(base)
 	return &wsConn{
 		id:           id,
 		remoteAddr:   remoteAddr,
