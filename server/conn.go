@@ -105,10 +105,14 @@ func (c *Conn) ReadMessage(ctx context.Context) (Message, error) {
 }
 
 // Write sends one message to the client; safe for concurrent use. In resume
-// mode it returns once the message is in the session's buffer (it waits
-// while Options.MaxUnackedBytes are unacknowledged) and the session delivers
-// it, across reconnects; in plain mode it writes to the connection, and a
-// ctx that ends during the write closes it.
+// mode it returns once the message is in the session's buffer and the
+// session delivers it, across reconnects; it waits while
+// Options.MaxUnackedBytes are unacknowledged, which a client that went away
+// without closing keeps for up to Options.SessionRetention. In plain mode
+// it writes to the connection, waiting for a client that reads slowly, and
+// a ctx that ends during the write closes it. Either way Write waits for
+// this client: to send to many, use a Hub, which queues for each and never
+// waits for one, or give ctx a deadline.
 func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, data []byte) error {
 	if c.sess != nil {
 		return c.sess.write(ctx, typ, data)

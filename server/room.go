@@ -16,16 +16,13 @@ const DefaultHistory = 1000
 // DefaultHistoryBytes is the default Room.HistoryBytes: 8 MiB.
 const DefaultHistoryBytes = 8 << 20
 
-// DefaultQueueSize is the default Room.QueueSize.
-const DefaultQueueSize = 256
-
 // Room is the whiteboard room: every message a client sends goes to every
 // other client in the room, and the most recent ones are kept for clients
 // that join later, within a count (NewRoom's history) and HistoryBytes.
 //
-// Each client has its own bounded outgoing queue and writer, so one slow
-// client never holds up the others: when its queue is full it is dropped with
-// 1013 (try again later).
+// A Room is a Hub with a history: each client has its own bounded outgoing
+// queue and writer, so one slow client never holds up the others: when its
+// queue is full it is dropped with 1013 (try again later).
 type Room struct {
 	// QueueSize is how many messages may wait for one client before it is
 	// dropped; default DefaultQueueSize. Set it before the first Serve.
@@ -38,19 +35,11 @@ type Room struct {
 	// first Serve.
 	HistoryBytes int
 
+	// mu orders joining and broadcasting, so that each client gets every
+	// message once: in its backlog or through its queue.
 	mu      sync.Mutex
-	members map[*member]struct{}
+	hub     Hub
 	history history
-}
-
-// member is one client in the room.
-type member struct {
-	c   *Conn
-	out chan message
-	// gone is closed when the member leaves or is dropped.
-	gone chan struct{}
-	// closing tracks the close started by a drop.
-	closing sync.WaitGroup
 }
 
 // NewRoom returns an empty room that replays its last history messages to
@@ -60,29 +49,17 @@ func NewRoom(history int) *Room {
 	if history <= 0 {
 		history = DefaultHistory
 	}
-	return &Room{
-		members: make(map[*member]struct{}),
-		history: newHistory(history),
-	}
+	return &Room{history: newHistory(history)}
 }
 
 // Clients returns the number of clients in the room.
-func (r *Room) Clients() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.members)
-}
+func (r *Room) Clients() int { return r.hub.Clients() }
 
 // Serve is an app for Server.Handler. It replays the history to c, then
 // broadcasts each message c sends to every other client in the room and
 // records it in the history, until c is gone or dropped.
 func (r *Room) Serve(ctx context.Context, c *Conn) {
-	m, backlog := r.join(c)
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		r.write(ctx, m, backlog)
-	}()
+	m, _ := r.join(c)
 	for {
 		typ, data, err := c.Read(ctx)
 		if err != nil {
@@ -90,37 +67,17 @@ func (r *Room) Serve(ctx context.Context, c *Conn) {
 		}
 		r.broadcast(m, shared(typ, data))
 	}
-	r.leave(m)
-	<-writerDone
-	m.closing.Wait()
+	r.hub.leave(m)
 }
 
-// join adds c to the room and returns the history it must receive first.
-// Both happen under one lock, so c sees every message exactly once: either
-// in the backlog or through its queue.
+// join adds c to the room, its writer sending the history first, and
+// returns that history too.
 func (r *Room) join(c *Conn) (*member, []message) {
-	size := r.QueueSize
-	if size <= 0 {
-		size = DefaultQueueSize
-	}
-	m := &member{
-		c:    c,
-		out:  make(chan message, size),
-		gone: make(chan struct{}),
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.members[m] = struct{}{}
-	return m, r.history.messages()
-}
-
-func (r *Room) leave(m *member) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.members[m]; ok {
-		delete(r.members, m)
-		close(m.gone)
-	}
+	r.hub.QueueSize = r.QueueSize
+	backlog := r.history.messages()
+	return r.hub.join(c, backlog), backlog
 }
 
 // shared makes a message of data whose resock.v1 frame is built once: the
@@ -136,71 +93,22 @@ func shared(typ websocket.MessageType, data []byte) message {
 func (r *Room) broadcast(from *member, msg message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.members[from]; !ok {
+	r.hub.mu.Lock()
+	_, in := r.hub.members[from]
+	r.hub.mu.Unlock()
+	if !in {
 		return
 	}
+	r.record(msg)
+	r.hub.send(msg, func(c *Conn) bool { return c != from.c })
+}
+
+// record keeps msg in the history, within HistoryBytes. Called with mu
+// held.
+func (r *Room) record(msg message) {
 	maxBytes := r.HistoryBytes
 	if maxBytes <= 0 {
 		maxBytes = DefaultHistoryBytes
 	}
 	r.history.add(msg, maxBytes)
-	for m := range r.members {
-		if m == from {
-			continue
-		}
-		select {
-		case m.out <- msg:
-		default:
-			r.dropLocked(m)
-		}
-	}
-}
-
-func (r *Room) dropLocked(m *member) {
-	delete(r.members, m)
-	close(m.gone)
-	m.c.log.Warn("client too slow, dropping it",
-		"queue_size", cap(m.out), "close_code", int(websocket.StatusTryAgainLater))
-	// The writer may be stuck in a write to this client; Close waits for it
-	// for a bounded time, so it runs on its own.
-	m.closing.Add(1)
-	go func() {
-		defer m.closing.Done()
-		_ = m.c.Close(websocket.StatusTryAgainLater, "client too slow")
-	}()
-}
-
-// write sends the backlog, then the queue, to one member.
-func (r *Room) write(ctx context.Context, m *member, backlog []message) {
-	for _, msg := range backlog {
-		if !r.send(ctx, m, msg) {
-			return
-		}
-	}
-	for {
-		select {
-		case <-m.gone:
-			return
-		case msg := <-m.out:
-			if !r.send(ctx, m, msg) {
-				return
-			}
-		}
-	}
-}
-
-func (r *Room) send(ctx context.Context, m *member, msg message) bool {
-	// A member that is gone gets nothing more, even if messages are queued:
-	// its close frame must not wait behind them.
-	select {
-	case <-m.gone:
-		return false
-	default:
-	}
-	err := m.c.writeShared(ctx, msg)
-	if err != nil {
-		r.leave(m)
-		return false
-	}
-	return true
 }
