@@ -387,7 +387,10 @@ func FuzzUpgradeRequest(f *testing.F) {
 		if resp.StatusCode != http.StatusSwitchingProtocols {
 			return
 		}
-		if !originAllowed(origin, host, fuzzOptions().OriginPatterns) {
+		// net/http hands the handler every header value without its leading
+		// and trailing spaces and tabs (RFC 9110 section 5.5), so an Origin
+		// of blanks is no Origin at all.
+		if !originAllowed(strings.Trim(origin, " \t"), host, fuzzOptions().OriginPatterns) {
 			t.Fatalf("switched protocols for origin %q", origin)
 		}
 		offered := offeredProtocols(protocols)
