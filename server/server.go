@@ -25,6 +25,7 @@ import (
 type Server struct {
 	opts     Options
 	log      *slog.Logger
+	hosts    hostPolicy
 	started  time.Time
 	clients  *registry
 	sessions *sessions
@@ -36,6 +37,7 @@ func New(o Options) *Server {
 	return &Server{
 		opts:     o,
 		log:      o.Logger,
+		hosts:    newHostPolicy(o.AllowedHosts, o.Logger),
 		started:  time.Now(),
 		clients:  newRegistry(),
 		sessions: newSessions(o.MaxSessions),
@@ -47,10 +49,14 @@ func New(o Options) *Server {
 // connection is closed: with 1000 (normal closure) if it is still open.
 //
 // The ctx given to app is done once the client is gone. Subprotocols the
-// client offers are not selected. Cross-origin requests are refused with 403
-// unless Options.OriginPatterns allows them.
+// client offers are not selected. A request for a host the server does not
+// serve (see Options.AllowedHosts) is refused with 403, and so are
+// cross-origin requests unless Options.OriginPatterns allows them.
 func (s *Server) Handler(app func(ctx context.Context, c *Conn)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.checkHost(w, r) {
+			return
+		}
 		s.serve(w, r, app)
 	})
 }
