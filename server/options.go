@@ -56,6 +56,12 @@ type Options struct {
 	// needs OriginPatterns.
 	AllowedHosts []string
 
+	// StatsShowAddrs lets StatsHandler list every client's remote address
+	// to any peer. By default only a peer on a loopback address that did
+	// not come through a proxy (no Forwarded, X-Forwarded-For or
+	// X-Real-IP header) sees them; others get the list without addresses.
+	StatsShowAddrs bool
+
 	// Logger receives the server's logs; default slog.Default().
 	Logger *slog.Logger
 
