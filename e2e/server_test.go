@@ -67,7 +67,7 @@ func (s *demoServer) start() {
 	logger := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o := s.options
 	o.Logger = logger
-	s.demo, _ = server.NewDemo(o, demoDir, assetsDir)
+	s.demo, _ = server.NewDemo(o, server.DemoOptions{Dir: demoDir, JSGlueDir: assetsDir})
 	s.served = make(chan error, 1)
 	go func(d *server.Demo, served chan<- error) { served <- d.Serve(ln) }(s.demo, s.served)
 }

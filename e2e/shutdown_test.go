@@ -30,9 +30,9 @@ func TestShutdownIsPromptWithABrowserAttached(t *testing.T) {
 	// The server accepts connections in order: once a later one is
 	// answered, the spare one has been accepted too.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Get(srv.url("/stats"))
+	resp, err := client.Get(srv.url("/"))
 	if err != nil {
-		t.Fatalf("failed to get /stats: %v", err)
+		t.Fatalf("failed to get the page: %v", err)
 	}
 	resp.Body.Close()
 

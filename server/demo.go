@@ -15,8 +15,8 @@ import (
 )
 
 // Demo is the demo server as cmd/resock-demo runs it: one Server with the
-// static files at "/", Echo at /echo, the whiteboard Room at /ws and Stats at
-// /stats.
+// static files at "/", Echo at /echo, the whiteboard Room at /ws and, when
+// DemoOptions.Stats asks for it, Stats at /stats.
 //
 // Tests run the very same thing in-process: NewDemo, net.Listen, Serve; then
 // Shutdown, and a fresh NewDemo can Serve again on the same address.
@@ -51,17 +51,30 @@ const (
 	demoIdleTimeout       = 2 * time.Minute
 )
 
+// DemoOptions says what NewDemo serves besides the Server's Options.
+type DemoOptions struct {
+	// Dir is the directory of the demo page; JSGlueDir that of resock.js,
+	// resock.wasm and wasm_exec.js.
+	Dir, JSGlueDir string
+
+	// Stats serves Server.StatsHandler at GET /stats; default off. The
+	// page does not need it: it shows its own socket's state.
+	Stats bool
+}
+
 // NewDemo returns the demo and its handler, which has all the routes. Serve
 // serves that handler; it can also be mounted elsewhere (an httptest.Server),
 // in which case Shutdown still closes the WebSocket clients.
-func NewDemo(o Options, demoDir, jsglueDir string) (*Demo, http.Handler) {
+func NewDemo(o Options, do DemoOptions) (*Demo, http.Handler) {
 	s := New(o)
 	room := NewRoom(DefaultHistory)
 	mux := http.NewServeMux()
 	mux.Handle("GET /echo", s.Handler(Echo))
 	mux.Handle("GET /ws", s.Handler(room.Serve))
-	mux.Handle("GET /stats", s.StatsHandler())
-	mux.Handle("/", Static(demoDir, jsglueDir))
+	if do.Stats {
+		mux.Handle("GET /stats", s.StatsHandler())
+	}
+	mux.Handle("/", Static(do.Dir, do.JSGlueDir))
 	d := &Demo{
 		server: s,
 		room:   room,

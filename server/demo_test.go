@@ -15,10 +15,10 @@ import (
 )
 
 // startDemo serves a Demo on addr and returns it with the address it got.
-func startDemo(t *testing.T, addr, demoDir, jsglueDir string) (*Demo, string, <-chan error) {
+func startDemo(t *testing.T, addr string, do DemoOptions) (*Demo, string, <-chan error) {
 	t.Helper()
 	logs := &logBuffer{}
-	d, _ := NewDemo(Options{Logger: newLogger(logs)}, demoDir, jsglueDir)
+	d, _ := NewDemo(Options{Logger: newLogger(logs)}, do)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,8 @@ func TestDemoServesAllRoutesAndRestartsOnTheSameAddress(t *testing.T) {
 	demoDir, jsglueDir, _ := staticDirs(t)
 	ctx := testCtx(t)
 
-	d, addr, served := startDemo(t, "127.0.0.1:0", demoDir, jsglueDir)
+	do := DemoOptions{Dir: demoDir, JSGlueDir: jsglueDir, Stats: true}
+	d, addr, served := startDemo(t, "127.0.0.1:0", do)
 	echo := dial(t, "ws://"+addr+"/echo", nil)
 	write(t, ctx, echo, websocket.MessageText, "ping")
 	if got := readText(t, ctx, echo); got != "ping" {
@@ -86,7 +87,7 @@ func TestDemoServesAllRoutesAndRestartsOnTheSameAddress(t *testing.T) {
 		t.Fatal("dialled the demo after Shutdown")
 	}
 
-	d2, addr2, served2 := startDemo(t, addr, demoDir, jsglueDir)
+	d2, addr2, served2 := startDemo(t, addr, do)
 	if addr2 != addr {
 		t.Fatalf("restarted on %s, want %s", addr2, addr)
 	}
@@ -102,5 +103,21 @@ func TestDemoServesAllRoutesAndRestartsOnTheSameAddress(t *testing.T) {
 	stopDemo(t, d2, served2)
 	if err := <-ended; websocket.CloseStatus(err) != websocket.StatusServiceRestart {
 		t.Fatalf("client ended with %v, want close code 1012", err)
+	}
+}
+
+func TestDemoServesStatsOnlyWhenAsked(t *testing.T) {
+	demoDir, jsglueDir, _ := staticDirs(t)
+	for _, stats := range []bool{false, true} {
+		d, addr, served := startDemo(t, "127.0.0.1:0", DemoOptions{Dir: demoDir, JSGlueDir: jsglueDir, Stats: stats})
+		resp, body := getWith(t, "http://"+addr+"/stats", nil)
+		stopDemo(t, d, served)
+		isStats := resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Type") == "application/json"
+		if isStats != stats {
+			t.Errorf("DemoOptions.Stats %v: /stats answered %s %q", stats, resp.Status, body)
+		}
+		if !stats && resp.StatusCode != http.StatusNotFound {
+			t.Errorf("/stats of a demo without Stats: %s, want 404", resp.Status)
+		}
 	}
 }

@@ -3,10 +3,18 @@
 //
 // A Server accepts WebSocket connections through Handler, keeps a registry of
 // the connected clients (see Stats and StatsHandler), pings every client and
-// drops those that stop answering, enforces a read limit and an origin check,
-// and closes every client with 1012 (service restart) on Shutdown so that
-// reconnecting clients know to come back (after a wait, with
-// Options.ShutdownRetryAfter).
+// drops those that stop answering, enforces a read limit, a host check and an
+// origin check, and closes every client with 1012 (service restart) on
+// Shutdown so that reconnecting clients know to come back (after a wait,
+// with Options.ShutdownRetryAfter).
+//
+// The host check keeps DNS-rebinding pages out: a handshake is answered only
+// when its Host is localhost, a loopback address, the address the request
+// arrived on, or one of Options.AllowedHosts, and only then is its Origin
+// compared with that Host. Behind a reverse proxy, list the public names
+// there. StatsHandler is mounted only where the application mounts it, and
+// lists the clients' addresses only to loopback peers unless
+// Options.StatsShowAddrs says otherwise.
 //
 // A client that offers the subprotocol resock.v1 (docs/PROTOCOL.md; the
 // browser's ReconnectingWebSocket with {resume: true}, or the Go engine in
@@ -20,7 +28,8 @@
 // Echo and Room are ready-made applications for Handler: an echo endpoint and
 // the shared whiteboard room with a bounded history. Static serves the demo
 // page and the resock JavaScript and WebAssembly files, and NewDemo wires all
-// of it together the way cmd/resock-demo serves it.
+// of it together the way cmd/resock-demo serves it (/stats only with
+// DemoOptions.Stats).
 //
 // See ExampleServer_Handler.
 package server

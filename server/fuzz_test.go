@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
@@ -30,6 +31,7 @@ func fuzzOptions() Options {
 		SessionRetention: time.Nanosecond,
 		HelloTimeout:     time.Second,
 		OriginPatterns:   []string{"*.allowed.test"},
+		AllowedHosts:     []string{"server.test"},
 	}
 }
 
@@ -387,7 +389,10 @@ func FuzzUpgradeRequest(f *testing.F) {
 		if resp.StatusCode != http.StatusSwitchingProtocols {
 			return
 		}
-		if !originAllowed(origin, host, fuzzOptions().OriginPatterns) {
+		// net/http hands the handler every header value without its leading
+		// and trailing spaces and tabs (RFC 9110 section 5.5), so an Origin
+		// of blanks is no Origin at all.
+		if !originAllowed(strings.Trim(origin, " \t"), host, fuzzOptions().OriginPatterns) {
 			t.Fatalf("switched protocols for origin %q", origin)
 		}
 		offered := offeredProtocols(protocols)
@@ -429,6 +434,15 @@ func FuzzRawUpgradeRequest(f *testing.F) {
 		strings.Replace(upgrade, "HTTP/1.1", "HTTP/2.0", 1) + "\r\n",
 		strings.Replace(upgrade, "Connection: Upgrade", "Connection: keep-alive, upgrade", 1) + "\r\n",
 		strings.Replace(upgrade, "Host: server.test\r\n", "", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: ", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: attacker.test:8080", 1) + "Origin: http://attacker.test:8080\r\n\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: SERVER.test.:8080", 1) + "Origin: http://server.test\r\n\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: localhost:9", 1) + "Origin: http://localhost:9\r\n\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: app.localhost", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: [::1]:80", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: 127.0.0.9", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: 10.0.0.1", 1) + "\r\n",
+		strings.Replace(upgrade, "Host: server.test", "Host: server.test.evil", 1) + "\r\n",
 		strings.Replace(upgrade, "Upgrade: websocket", "Upgrade: h2c", 1) + "\r\n",
 		strings.Replace(upgrade, key, "c2hvcnQ=", 1) + "\r\n",
 		upgrade,
@@ -463,7 +477,7 @@ func FuzzRawUpgradeRequest(f *testing.F) {
 			if req == nil {
 				t.Fatalf("switched protocols for %q, which is no whole request", raw)
 			}
-			if why := refuseUpgrade(req, o.OriginPatterns); why != "" {
+			if why := refuseUpgrade(req, o); why != "" {
 				t.Fatalf("switched protocols for %q, whose %s", raw, why)
 			}
 			checkUpgradeResponse(t, req, resp)
@@ -474,7 +488,7 @@ func FuzzRawUpgradeRequest(f *testing.F) {
 		case resp.StatusCode == http.StatusOK && req != nil && req.Method == http.MethodOptions && req.RequestURI == "*":
 			// net/http answers OPTIONS * itself.
 		case resp.StatusCode >= 400 && resp.StatusCode < 500:
-			if req != nil && refuseUpgrade(req, o.OriginPatterns) == "" && plainRequest(req) {
+			if req != nil && refuseUpgrade(req, o) == "" && plainRequest(req) {
 				t.Fatalf("refused the valid handshake %q with %s", raw, resp.Status)
 			}
 		default:
@@ -488,9 +502,10 @@ func FuzzRawUpgradeRequest(f *testing.F) {
 	})
 }
 
-// refuseUpgrade says why req is not a WebSocket handshake the server may
-// accept (RFC 6455 section 4.2.1, and an allowed origin), or "" if it is.
-func refuseUpgrade(req *http.Request, patterns []string) string {
+// refuseUpgrade says why req is not a WebSocket handshake the server with
+// the options o may accept (RFC 6455 section 4.2.1, a host it serves and an
+// allowed origin), or "" if it is.
+func refuseUpgrade(req *http.Request, o Options) string {
 	keys := req.Header.Values("Sec-WebSocket-Key")
 	switch {
 	case req.Method != http.MethodGet:
@@ -509,10 +524,33 @@ func refuseUpgrade(req *http.Request, patterns []string) string {
 	if k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keys[0])); err != nil || len(k) != 16 {
 		return "key is not 16 bytes in base64"
 	}
-	if origin := req.Header.Get("Origin"); !originAllowed(origin, req.Host, patterns) {
+	if !hostServed(req.Host, o.AllowedHosts) {
+		return "host is not one the server serves"
+	}
+	if origin := req.Header.Get("Origin"); !originAllowed(origin, req.Host, o.OriginPatterns) {
 		return "origin is not allowed"
 	}
 	return ""
+}
+
+// hostServed is the rule the server promises for the Host of a request
+// that did not arrive on an address of the server (the in-memory pipes
+// have none): localhost or a name below it, a loopback address, or one of
+// allowed, which here are names without ports; names compare without case
+// and without a final dot, and any port is fine.
+func hostServed(host string, allowed []string) bool {
+	u, err := url.Parse("http://" + host + "/")
+	if host == "" || err != nil || u.Host != host || u.Hostname() == "" {
+		return false
+	}
+	name := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if ip, err := netip.ParseAddr(name); err == nil {
+		return ip.Unmap().IsLoopback()
+	}
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		return true
+	}
+	return slices.Contains(allowed, name)
 }
 
 // checkUpgradeResponse checks the 101 answer to req: the accept key proves

@@ -680,7 +680,7 @@ func TestHostileHelloNeverSentIsClosedWith1002(t *testing.T) {
 
 func TestHostileSlowlorisUpgradeIsCutAtReadHeaderTimeout(t *testing.T) {
 	logs := &logBuffer{}
-	d, _ := NewDemo(Options{Logger: newLogger(logs)}, t.TempDir(), t.TempDir())
+	d, _ := NewDemo(Options{Logger: newLogger(logs)}, DemoOptions{Dir: t.TempDir(), JSGlueDir: t.TempDir()})
 	// As long as minAbuse, so that the bystander is measured over it.
 	d.http.ReadHeaderTimeout = minAbuse
 	d.http.IdleTimeout = minAbuse
@@ -745,7 +745,7 @@ func TestHostileSlowlorisUpgradeIsCutAtReadHeaderTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Write([]byte("GET /stats HTTP/1.1\r\nHost: " + ln.Addr().String() + "\r\n\r\n")); err != nil {
+	if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: " + ln.Addr().String() + "\r\n\r\n")); err != nil {
 		t.Fatal(err)
 	}
 	br := bufio.NewReader(c)

@@ -257,7 +257,8 @@ func (ms *memServer) stop(tb testing.TB) {
 
 // dial opens a WebSocket to the server over a pipe.
 func (ms *memServer) dial(ctx context.Context, protocols ...string) (*websocket.Conn, error) {
-	c, resp, err := websocket.Dial(ctx, "ws://mem/", &websocket.DialOptions{
+	// The pipe ignores the address; the Host must be one the server serves.
+	c, resp, err := websocket.Dial(ctx, "ws://localhost/", &websocket.DialOptions{
 		HTTPClient:   ms.client,
 		Subprotocols: protocols,
 	})

@@ -29,6 +29,40 @@ type Options struct {
 	// allowed; any other origin is refused with 403 and logged.
 	OriginPatterns []string
 
+	// AllowedHosts names the hosts, besides the default ones, that clients
+	// may reach the server by. A WebSocket handshake or StatsHandler request
+	// whose Host header names none of them is refused with 403 and logged,
+	// before the origin check, so that the same-origin check compares the
+	// Origin with a Host known to be the server's. Without it, a page whose
+	// name its owner points at the server's address (DNS rebinding) is
+	// same-origin with itself and reaches a server on localhost or on a
+	// private network.
+	//
+	// Always allowed: localhost and the names below it, loopback addresses,
+	// and the address the request arrived on (a server listening on every
+	// interface answers to each of its addresses), each with any port. An
+	// entry is a host name or IP address, with any port ("example.com",
+	// "[2001:db8::1]"), or with one port ("example.com:8443"); a Host
+	// without a port, as browsers send it for ports 80 and 443, matches an
+	// entry with either. "*.example.com" matches every name below
+	// example.com. "*" allows every host and turns the check off: use it
+	// only when something in front of the server checks the Host. An entry
+	// that is none of these is logged and ignored. A request with an empty
+	// Host is refused.
+	//
+	// Behind a reverse proxy, list the public names clients use, and have
+	// the proxy pass the client's Host on (nginx: proxy_set_header Host
+	// $host); a proxy that sends its own upstream address instead passes
+	// this check when that address is loopback, but then the origin check
+	// needs OriginPatterns.
+	AllowedHosts []string
+
+	// StatsShowAddrs lets StatsHandler list every client's remote address
+	// to any peer. By default only a peer on a loopback address that did
+	// not come through a proxy (no Forwarded, X-Forwarded-For or
+	// X-Real-IP header) sees them; others get the list without addresses.
+	StatsShowAddrs bool
+
 	// Logger receives the server's logs; default slog.Default().
 	Logger *slog.Logger
 

@@ -27,6 +27,7 @@ import (
 type Server struct {
 	opts     Options
 	log      *slog.Logger
+	hosts    hostPolicy
 	started  time.Time
 	clients  *registry
 	sessions *sessions
@@ -38,6 +39,7 @@ func New(o Options) *Server {
 	return &Server{
 		opts:     o,
 		log:      o.Logger,
+		hosts:    newHostPolicy(o.AllowedHosts, o.Logger),
 		started:  time.Now(),
 		clients:  newRegistry(),
 		sessions: newSessions(o),
@@ -49,14 +51,18 @@ func New(o Options) *Server {
 // connection is closed: with 1000 (normal closure) if it is still open.
 //
 // The ctx given to app is done once the client is gone, and carries the
-// upgrade request's context values. Options.Authenticate, when set, sees
-// every connection's request first, and may refuse it with an HTTP status;
-// Conn.User and Conn.Request tell the app who and what it was. resock.v1 and
-// Options.Subprotocols are selected when the client offers them.
-// Cross-origin requests are refused with 403 unless Options.OriginPatterns
-// allows them.
+// upgrade request's context values. A request for a host the server does
+// not serve (see Options.AllowedHosts) is refused with 403, and so are
+// cross-origin requests unless Options.OriginPatterns allows them. Then
+// Options.Authenticate, when set, sees every connection's request, and may
+// refuse it with an HTTP status; Conn.User and Conn.Request tell the app
+// who and what it was. resock.v1 and Options.Subprotocols are selected when
+// the client offers them.
 func (s *Server) Handler(app func(ctx context.Context, c *Conn)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.checkHost(w, r) {
+			return
+		}
 		s.serve(w, r, app)
 	})
 }

@@ -5,6 +5,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -34,8 +35,10 @@ type Stats struct {
 
 // ConnStats describes one connected client.
 type ConnStats struct {
-	ID         string `json:"id"`
-	RemoteAddr string `json:"remote_addr"`
+	ID string `json:"id"`
+	// RemoteAddr is the client's address; StatsHandler leaves it out for
+	// a peer that may not see it (see Options.StatsShowAddrs).
+	RemoteAddr string `json:"remote_addr,omitempty"`
 	// Connected is how long the client has been connected, in seconds.
 	Connected float64 `json:"connected_seconds"`
 }
@@ -64,10 +67,24 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// StatsHandler returns an http.Handler that serves Stats as JSON.
+// StatsHandler returns an http.Handler that serves Stats as JSON. Nothing
+// mounts it unless asked: it is for the operator. It refuses a request for
+// a host the server does not serve as Handler does, and lists the clients'
+// addresses only to a loopback peer unless Options.StatsShowAddrs says
+// otherwise. Whoever else may read the counts is for the application to
+// decide: mount it behind its access control on a public server.
 func (s *Server) StatsHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := json.Marshal(s.Stats())
+		if !s.checkHost(w, r) {
+			return
+		}
+		st := s.Stats()
+		if !s.opts.StatsShowAddrs && !fromLoopback(r) {
+			for i := range st.Conns {
+				st.Conns[i].RemoteAddr = ""
+			}
+		}
+		b, err := json.Marshal(st)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -76,4 +93,17 @@ func (s *Server) StatsHandler() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write(append(b, '\n'))
 	})
+}
+
+// fromLoopback reports whether r comes from a peer on this machine and not
+// through a proxy: behind a proxy on this machine every peer's address is a
+// loopback one.
+func fromLoopback(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip"} {
+		if _, ok := r.Header[h]; ok {
+			return false
+		}
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }

@@ -1,10 +1,17 @@
 //go:build !js
 
 // Command resock-demo serves the resock demo: the whiteboard page, the resock
-// JavaScript and WebAssembly files, an echo endpoint, the whiteboard room and
-// the server's stats.
+// JavaScript and WebAssembly files, an echo endpoint, the whiteboard room
+// and, with -stats, the server's stats.
 //
-//	resock-demo [-addr 127.0.0.1:8080] [-origin host,...] [-demo demo] [-jsglue jsglue] [-retry-after 3s]
+//	resock-demo [-addr 127.0.0.1:8080] [-allowed-hosts host,...] [-origin host,...] [-stats] [-demo demo] [-jsglue jsglue] [-retry-after 3s]
+//
+// WebSocket handshakes and /stats are answered only for the hosts the demo
+// serves: localhost, loopback addresses, the address a request arrives on,
+// the host name of -addr, and those of -allowed-hosts (host or host:port,
+// "*.example.com" for every name below example.com). Any other Host, as a
+// DNS-rebinding page sends, is refused with 403. /stats lists the clients'
+// addresses only to a peer on a loopback address.
 //
 // On SIGINT or SIGTERM it closes every client with 1012 (service restart),
 // telling each to wait between -retry-after and twice it before it comes
@@ -47,7 +54,9 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	hosts := flag.String("allowed-hosts", "", "comma-separated extra hosts (host or host:port) clients may reach the server by (localhost, loopback addresses, the address a request arrives on and the host of -addr always are)")
 	origins := flag.String("origin", "", "comma-separated extra origin patterns allowed to open WebSockets (the same origin always is)")
+	stats := flag.Bool("stats", false, "serve the server's stats at /stats (client addresses only to loopback peers)")
 	demoDir := flag.String("demo", "demo", "directory of the demo page")
 	jsglueDir := flag.String("jsglue", "jsglue", "directory of resock.js, resock.wasm and wasm_exec.js")
 	retryAfter := flag.Duration("retry-after", defaultRetryAfter, "least wait clients are told to observe after a shutdown before they come back (0: no hint)")
@@ -63,10 +72,11 @@ func run() error {
 	slog.SetDefault(logger)
 
 	d, _ := server.NewDemo(server.Options{
+		AllowedHosts:       allowedHosts(*hosts, *addr),
 		OriginPatterns:     splitList(*origins),
 		Logger:             logger,
 		ShutdownRetryAfter: *retryAfter,
-	}, *demoDir, *jsglueDir)
+	}, server.DemoOptions{Dir: *demoDir, JSGlueDir: *jsglueDir, Stats: *stats})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -105,6 +115,17 @@ func run() error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// allowedHosts returns the hosts of -allowed-hosts and the host name of
+// -addr, which the operator means clients to use too; an address there is
+// one the server already answers to.
+func allowedHosts(list, addr string) []string {
+	hosts := splitList(list)
+	if host, _, err := net.SplitHostPort(addr); err == nil && host != "" && net.ParseIP(host) == nil {
+		hosts = append(hosts, host)
+	}
+	return hosts
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

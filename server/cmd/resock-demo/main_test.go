@@ -4,10 +4,13 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -84,6 +87,75 @@ func TestBinaryClosesClientsWith1012AndExitsWithinFiveSeconds(t *testing.T) {
 	}
 }
 
+// TestBinaryServesOnlyItsHosts: the demo answers WebSocket handshakes for
+// localhost, its address and the hosts of -allowed-hosts, refuses any other
+// Host with 403 and a log line, and serves /stats only with -stats.
+func TestBinaryServesOnlyItsHosts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, stats := range []bool{false, true} {
+		args := []string{"-allowed-hosts", "board.test, *.rooms.test"}
+		if stats {
+			args = append(args, "-stats")
+		}
+		addr, stderr, cmd := startBinary(t, args...)
+		_, port, _ := net.SplitHostPort(addr)
+		url := "ws://" + addr + "/echo"
+
+		for _, host := range []string{addr, "localhost:" + port, "board.test", "a.rooms.test:" + port} {
+			c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Host: host, HTTPHeader: http.Header{"Origin": {"http://" + host}}})
+			if err != nil {
+				t.Fatalf("-allowed-hosts board.test,*.rooms.test: Host %s: %v\n%s", host, err, stderr)
+			}
+			c.CloseNow()
+		}
+		rebinding := "attacker.test:" + port
+		_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{Host: rebinding, HTTPHeader: http.Header{"Origin": {"http://" + rebinding}}})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("Host and Origin %s: err %v, response %v; want 403", rebinding, err, resp)
+		}
+
+		resp, err = http.Get("http://" + addr + "/stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		served := resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Type") == "application/json"
+		if served != stats {
+			t.Errorf("-stats %v: /stats answered %s %q", stats, resp.Status, body)
+		}
+
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr.String(), "refused request for a host this server does not serve") ||
+			!strings.Contains(stderr.String(), "host="+rebinding) {
+			t.Errorf("no log line for the refused Host %s:\n%s", rebinding, stderr)
+		}
+	}
+}
+
+func TestAllowedHostsTakeTheHostNameOfAddr(t *testing.T) {
+	for _, tt := range []struct {
+		list, addr string
+		want       []string
+	}{
+		{"", "127.0.0.1:8080", nil},
+		{"", ":8080", nil},
+		{"", "[::]:8080", nil},
+		{"a.test, b.test:81,", "0.0.0.0:8080", []string{"a.test", "b.test:81"}},
+		{"a.test", "board.lan:8080", []string{"a.test", "board.lan"}},
+	} {
+		if got := allowedHosts(tt.list, tt.addr); !slices.Equal(got, tt.want) {
+			t.Errorf("allowedHosts(%q, %q) = %q, want %q", tt.list, tt.addr, got, tt.want)
+		}
+	}
+}
+
 // startBinary builds and starts resock-demo on a free port with args and
 // returns the address it serves, its log and the running command.
 func startBinary(t *testing.T, args ...string) (string, *logbuf.Buffer, *exec.Cmd) {
@@ -115,13 +187,13 @@ func startBinary(t *testing.T, args ...string) (string, *logbuf.Buffer, *exec.Cm
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/stats")
+		resp, err := http.Get("http://" + addr + "/")
 		if err == nil {
 			resp.Body.Close()
 			return addr, stderr, cmd
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the binary did not serve /stats: %v\n%s", err, stderr)
+			t.Fatalf("the binary did not serve /: %v\n%s", err, stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
