@@ -157,13 +157,15 @@ func TestMemoryOfDetachedSessionsIsBounded(t *testing.T) {
 // The documented bounds, as docs/SECURITY.md states them. A plain client
 // that never reads costs the message the read loop holds while the queue
 // for the app is full, that queue (ReadLimit), and the message the app
-// holds while its write waits. A resume client costs as much again between
-// the link and the session (the message the link holds while the inbox is
-// full, and the inbox), the frame the session keeps until acknowledged
-// (MaxUnackedBytes, at least one frame), and the app's next message.
-func plainClientBound(readLimit int) int { return 3*readLimit + 512<<10 }
+// holds while its write waits; a message being read may take up to another
+// ReadLimit of buffer as it grows. A resume client costs as much again
+// between the link and the session (the message the link holds while the
+// inbox is full, and the inbox), the frames the session keeps until
+// acknowledged (MaxUnackedBytes, at least one frame), and the app's next
+// message.
+func plainClientBound(readLimit int) int { return 4 * readLimit }
 func resumeClientBound(readLimit, maxUnacked int) int {
-	return 6*readLimit + maxUnacked + 512<<10
+	return 7*readLimit + maxUnacked
 }
 func detachedSessionBound(held int) int { return held + 128<<10 }
 func detachedTotalBound(budget, sessions int) int {
