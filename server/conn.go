@@ -4,11 +4,11 @@ package server
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 
 	"github.com/coder/websocket"
-	"github.com/resock/resock/internal/wire"
 )
 
 // Conn is one client as an app sees it.
@@ -41,15 +41,27 @@ type Message struct {
 }
 
 // MessageID names a client message for good. When a session is lost (the
-// server restarted, or the client stayed away too long) the client sends its
-// unacknowledged messages again on a new session, with the same ids, so an
-// app that must not apply a message twice can recognise it.
+// server restarted or crashed, or the client stayed away too long) the
+// client sends its unacknowledged messages again on a new session, with the
+// same ids, so an app that must not apply a message twice can recognise
+// it. A client's messages arrive in order, so one number per client is all
+// an app needs to keep: the N of the last message it applied. Keep it with
+// the effect of the message, in the same transaction, keyed by Conn.User as
+// well as Client, since Client is the client's own choice (see
+// ExampleConn_ReadMessage).
 type MessageID struct {
-	// Client is random, fixed for the life of the client object.
-	Client wire.ID
+	// Client is random, chosen by the client object and fixed for its
+	// life: the same across its sessions and reconnects.
+	Client ClientID
 	// N counts the client's messages from 1.
 	N uint64
 }
+
+// ClientID names one client object of a resock page or program.
+type ClientID [16]byte
+
+// String is the id in hex.
+func (id ClientID) String() string { return hex.EncodeToString(id[:]) }
 
 // IsZero reports whether id is unset.
 func (id MessageID) IsZero() bool { return id == MessageID{} }

@@ -53,21 +53,58 @@ func ExampleServer_Handler() {
 // A resume-aware app applies each client message once, even when a client
 // resends on a new session after the server restarted: the message id says
 // what it already applied.
+// ledger is where an application keeps what it did, and how far it got
+// with each client's messages, in one transaction: a database table in
+// production. This stand-in is a map, so the example runs; it is the one
+// store that must outlive the server process for the recipe to hold.
+type ledger struct {
+	mu      sync.Mutex
+	applied map[appliedKey]uint64
+	lines   []string
+}
+
+// appliedKey keys the last message applied per user and client: the
+// client chooses its id, so the user bounds what a client could claim.
+type appliedKey struct {
+	user   string
+	client server.ClientID
+}
+
+// apply adds a line for m unless m was applied before, and records m as
+// applied, in one step. It reports whether it applied m.
+func (l *ledger) apply(user string, m server.Message) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := appliedKey{user, m.ID.Client}
+	if m.ID.N <= l.applied[k] {
+		return false // sent again after a lost session: applied already
+	}
+	l.lines = append(l.lines, string(m.Data))
+	l.applied[k] = m.ID.N
+	return true
+}
+
+// Exactly once across a crash: a resume client sends again every message
+// the server had not acknowledged when its session was lost, with the same
+// MessageID. The messages of one client arrive in order, so the app keeps
+// one number per client, the N of the last message it applied, and keeps
+// it with the effect, in the same transaction: then no crash can separate
+// the two, and a message sent again is recognised however the server went
+// down. (A graceful Shutdown acknowledges what the app read, so after one
+// nothing comes again; after a crash, what the app had read but the client
+// had not heard acknowledged does.)
 func ExampleConn_ReadMessage() {
-	var mu sync.Mutex // apps of different clients run concurrently
-	applied := map[server.MessageID]bool{}
+	db := &ledger{applied: map[appliedKey]uint64{}}
 	app := func(ctx context.Context, c *server.Conn) {
 		for {
 			m, err := c.ReadMessage(ctx)
 			if err != nil {
-				return // the client closed, or its session expired
+				return // the client closed, or its session ended
 			}
-			mu.Lock()
-			seen := !m.ID.IsZero() && applied[m.ID]
-			applied[m.ID] = true
-			mu.Unlock()
-			if !seen {
-				_ = c.Write(ctx, m.Type, m.Data)
+			if m.ID.IsZero() || db.apply(c.User(), m) {
+				// A plain client's messages have no id: nothing is sent
+				// again after a drop, and nothing can be recognised.
+				_ = c.Write(ctx, m.Type, []byte("applied"))
 			}
 		}
 	}

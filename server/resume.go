@@ -238,7 +238,7 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 		// The frame's bytes are the session's own: the read loop copies
 		// every message out of its buffer.
 		Data: f.Payload,
-		ID:   MessageID{Client: s.client, N: s.firstID + s.received - 1},
+		ID:   MessageID{Client: ClientID(s.client), N: s.firstID + s.received - 1},
 	})
 	s.inboxReady.fire()
 	s.mu.Unlock()

@@ -28,15 +28,15 @@ type exchange struct {
 	// ledger is what the app has applied per client, surviving a server
 	// restart as a database would; duplicates are recognised by message id.
 	mu       sync.Mutex
-	ledger   map[wire.ID]uint64
-	next     map[wire.ID]int
+	ledger   map[ClientID]uint64
+	next     map[ClientID]int
 	errs     []string
 	dupes    int
 	received atomic.Int64
 }
 
 func newExchange(n int) *exchange {
-	return &exchange{n: n, ledger: map[wire.ID]uint64{}, next: map[wire.ID]int{}}
+	return &exchange{n: n, ledger: map[ClientID]uint64{}, next: map[ClientID]int{}}
 }
 
 func (e *exchange) fail(format string, args ...any) {
