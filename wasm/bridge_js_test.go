@@ -463,3 +463,25 @@ func TestListenerMayCallBackIntoTheSocket(t *testing.T) {
 		t.Errorf("%d error events, want 2, the refusal's and close()'s: no attempt after close()", n)
 	}
 }
+
+// The engine owns the constructor's rules; the exception says which one a
+// URL or subprotocol broke.
+func TestCreateSaysWhyAURLOrSubprotocolIsRefused(t *testing.T) {
+	b := testOfflineBridge(t)
+	target := newJS(t, "EventTarget")
+	for _, tt := range []struct {
+		args []any
+		why  string
+	}{
+		{[]any{target, "ftp://127.0.0.1/"}, `scheme must be ws, wss, http or https, not "ftp"`},
+		{[]any{target, "ws://127.0.0.1:2/echo#frag"}, "fragment (#frag)"},
+		{[]any{target, refusedURL, []any{"chat", "chat"}}, `"chat": it is offered twice`},
+		{[]any{target, refusedURL, "a b"}, `"a b": a subprotocol is a token`},
+	} {
+		v := callCreate(t, b, tt.args...)
+		wantError(t, tt.why, v, "SyntaxError")
+		if msg := stringOf(t, v, "message"); !strings.Contains(msg, tt.why) {
+			t.Errorf("message %q does not say %q", msg, tt.why)
+		}
+	}
+}

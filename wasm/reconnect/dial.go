@@ -52,6 +52,12 @@ func (s *Socket) dial() {
 		if s.epoch != epoch || s.link.conn != nil {
 			return
 		}
+		if err == nil {
+			url, err = ValidateURL(url)
+		}
+		if err == nil {
+			err = ValidateProtocols(protocols)
+		}
 		if err != nil {
 			s.emit(ErrorEvent{Err: fmt.Errorf("failed to resolve the URL: %w", err)})
 			s.dropped(1006, "", false)
@@ -59,7 +65,7 @@ func (s *Socket) dial() {
 		}
 		s.url = url
 		if s.sess != nil {
-			protocols = append(append([]string(nil), protocols...), wire.Protocol)
+			protocols = withProtocol(protocols, wire.Protocol)
 		}
 		s.connect(url, protocols)
 	})

@@ -18,6 +18,12 @@ var (
 	// ErrOutboxFull: the outbox is at its message or byte limit; the message
 	// was not queued.
 	ErrOutboxFull = errors.New("outbox full")
+	// ErrInvalidURL: New or Options.Resolve was given a URL the WebSocket
+	// constructor refuses (SyntaxError); see ValidateURL.
+	ErrInvalidURL = errors.New("invalid WebSocket URL")
+	// ErrInvalidProtocol: a subprotocol that is not an HTTP token, or one
+	// offered twice (SyntaxError); see ValidateProtocols.
+	ErrInvalidProtocol = errors.New("invalid WebSocket subprotocol")
 )
 
 // CloseCodeError is the close code Close or Reconnect refused; it wraps
