@@ -342,7 +342,7 @@ func (s *Socket) protocolError(err error) {
 	if s.link.conn != nil {
 		s.link.conn.Close(1002, "protocol error")
 	}
-	s.dropped(1002, "protocol error", false)
+	s.dropped(CloseEvent{Code: 1002, Reason: "protocol error"})
 }
 
 // misconfigured stops the Socket for good: the server does not speak
@@ -352,5 +352,5 @@ func (s *Socket) misconfigured(err error) {
 	if s.link.conn != nil {
 		s.link.conn.Close(1002, "resock.v1 required")
 	}
-	s.finish(1002, "resock.v1 required", false)
+	s.finish(CloseEvent{Code: 1002, Reason: "resock.v1 required"})
 }

@@ -361,14 +361,14 @@ func (s *Socket) Close(code int, reason string) error {
 		// Without a code the close frame carries none, and a server that
 		// echoes it makes the close event say 1005, as with WebSocket.
 		if err := s.link.conn.Close(code, reason); err != nil {
-			s.finish(1006, "", false)
+			s.finish(CloseEvent{Code: 1006})
 			return nil
 		}
 		// A peer that is gone never answers the closing handshake; the
 		// Socket does not wait for it longer than for an opening one.
 		s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
 			s.emit(ErrorEvent{Err: fmt.Errorf("failed to close the connection to %s cleanly: no answer within %v", s.url, s.o.ConnectTimeout)})
-			s.finish(1006, "", false)
+			s.finish(CloseEvent{Code: 1006})
 		})
 		return nil
 	}
@@ -383,7 +383,7 @@ func (s *Socket) Close(code int, reason string) error {
 		defer s.unlockAndEmit()
 		if s.epoch == epoch {
 			s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s closed before it was established", s.url)})
-			s.finish(1006, "", false)
+			s.finish(CloseEvent{Code: 1006})
 		}
 	})
 	return nil
