@@ -140,7 +140,7 @@ func (s *Socket) dropped(ev CloseEvent) {
 	if s.state == Open {
 		s.markDown()
 	}
-	if s.o.MaxRetries < 0 || (s.o.MaxRetries > 0 && s.attempt >= s.o.MaxRetries) {
+	if s.o.MaxRetries != nil && s.attempt >= *s.o.MaxRetries {
 		s.finish(ev)
 		return
 	}

@@ -185,7 +185,7 @@ func TestWebSocketTransportAbortsAHangingHandshake(t *testing.T) {
 	ev := newEvents()
 	s, _ := New("ws://"+ln.Addr().String(), Options{
 		ConnectTimeout: 100 * time.Millisecond,
-		MaxRetries:     NoRetries,
+		MaxRetries:     new(0),
 		OnEvent:        ev.OnEvent,
 	})
 	c := wait(t, ev.closes, "close after the connect timeout")
@@ -229,7 +229,7 @@ func TestWebSocketTransportDeliversNothingOfAFrameCutShort(t *testing.T) {
 	}))
 	defer srv.Close()
 	ev := newEvents()
-	s, err := New("ws"+strings.TrimPrefix(srv.URL, "http"), Options{OnEvent: ev.OnEvent, MaxRetries: NoRetries})
+	s, err := New("ws"+strings.TrimPrefix(srv.URL, "http"), Options{OnEvent: ev.OnEvent, MaxRetries: new(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
