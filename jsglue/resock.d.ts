@@ -175,7 +175,10 @@ export interface ReconnectingWebSocketOptions {
 	/**
 	 * How many reconnect attempts follow a drop before the socket gives up:
 	 * then a final `close` event and `readyState` `CLOSED` until
-	 * `reconnect()`. `0` never reconnects; `Infinity` never gives up.
+	 * `reconnect()`. `0` never reconnects, not even after a failed first
+	 * attempt, as `WebSocket`; `Infinity` never gives up. A whole number of
+	 * at least 0, or `Infinity`. (Go's `Options.MaxRetries` means the same:
+	 * nil is `Infinity`.)
 	 * @default Infinity
 	 */
 	maxRetries?: number;
@@ -305,6 +308,14 @@ export interface ReconnectingWebSocketOptions {
 	 * | 1011–1014 | server error, restart, try again later, bad gateway | retry |
 	 * | other 3000–4999 | the application's | retry |
 	 *
+	 * A handshake the server refuses with an HTTP status (401, 403, 404,
+	 * 503 …) is a close 1006 like any failed attempt, and retried: the
+	 * browser's `WebSocket` does not show the page the status, so neither
+	 * the `close` and `error` events nor this function can tell. A server
+	 * that wants the page to stop should accept the connection and close it
+	 * with a code in 4400–4499 (4401, say). (resock's Go client, which sees
+	 * the status, gives up on 401, 403 and 404.)
+	 *
 	 * A server closing with 1012 or 1013 may say when to come back: in plain
 	 * mode with the close reason `retry-after=SECONDS`, in resume mode with a
 	 * frame before it closes. The next attempt then waits that long plus a
@@ -344,7 +355,11 @@ export interface ReconnectingCloseEvent extends CloseEvent {
 	readonly willReconnect: boolean;
 }
 
-/** `error`: something failed; a `close` event usually follows. */
+/**
+ * `error`: something failed; a `close` event usually follows. A handshake
+ * the server refused says no more than any failed attempt: the browser
+ * hides the HTTP status from the page.
+ */
 export interface ReconnectingErrorEvent extends Event {
 	readonly type: "error";
 	/** What failed, for example "failed to connect to ws://…". */
@@ -446,8 +461,9 @@ export class ReconnectingWebSocket extends EventTarget {
 	 * Starts connecting to `url` at once.
 	 *
 	 * @param url A ws:, wss:, http: or https: URL, absolute or relative to the
-	 *   document; http(s) becomes ws(s). A fragment or another scheme throws
-	 *   a `SyntaxError`. Or a function, possibly async, that returns such a
+	 *   document; http(s) becomes ws(s). A URL that does not parse, a
+	 *   fragment or another scheme throws a `SyntaxError` whose message says
+	 *   which. Or a function, possibly async, that returns such a
 	 *   URL before every attempt (see UrlProvider).
 	 * @param protocols Subprotocols offered on every attempt: one or a list of
 	 *   distinct tokens, else a `SyntaxError`. Or a function called before

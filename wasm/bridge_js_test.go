@@ -3,6 +3,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,8 +119,8 @@ func TestOptionsMapToTheEngine(t *testing.T) {
 	if o.MinUptime.Milliseconds() != 1000 || o.ConnectTimeout.Milliseconds() != 750 {
 		t.Errorf("MinUptime, ConnectTimeout = %v, %v, want 1s, 750ms", o.MinUptime, o.ConnectTimeout)
 	}
-	if o.MaxRetries != 7 || o.MaxQueuedMessages != 3 || o.MaxQueuedBytes != 1024 {
-		t.Errorf("MaxRetries, MaxQueuedMessages, MaxQueuedBytes = %d, %d, %d, want 7, 3, 1024", o.MaxRetries, o.MaxQueuedMessages, o.MaxQueuedBytes)
+	if o.MaxRetries == nil || *o.MaxRetries != 7 || o.MaxQueuedMessages != 3 || o.MaxQueuedBytes != 1024 {
+		t.Errorf("MaxRetries, MaxQueuedMessages, MaxQueuedBytes = %v, %d, %d, want 7, 3, 1024", describeCount(o.MaxRetries), o.MaxQueuedMessages, o.MaxQueuedBytes)
 	}
 	if !arrayBuffer {
 		t.Error(`binaryType "arraybuffer" was not applied`)
@@ -135,9 +136,14 @@ func TestOptionsMapToTheEngine(t *testing.T) {
 		t.Errorf(`outboxPolicy "throw": DropOldest = %v, %v, want false`, strict.DropOldest, err)
 	}
 
+	// maxRetries means in JavaScript what MaxRetries means in Go: 0 never
+	// reconnects, and the default (and Infinity) never gives up.
 	never, _, err := parseOptions(parseJSON(t, `{"maxRetries": 0}`))
-	if err != nil || never.MaxRetries != -1 {
-		t.Errorf("maxRetries 0: MaxRetries = %d, %v, want NoRetries", never.MaxRetries, err)
+	if err != nil || never.MaxRetries == nil || *never.MaxRetries != 0 {
+		t.Errorf("maxRetries 0: MaxRetries = %s, %v, want 0", describeCount(never.MaxRetries), err)
+	}
+	if def, _, err := parseOptions(parseJSON(t, `{}`)); err != nil || def.MaxRetries != nil {
+		t.Errorf("no maxRetries: MaxRetries = %s, %v, want nil, the engine's unlimited default", describeCount(def.MaxRetries), err)
 	}
 	infinite := newJS(t, "Object")
 	for _, name := range []string{"maxRetries", "connectTimeout", "maxQueuedMessages"} {
@@ -149,14 +155,22 @@ func TestOptionsMapToTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inf.MaxRetries != 0 || inf.ConnectTimeout.Hours() < 24*365 || inf.MaxQueuedMessages < 1<<31 {
-		t.Errorf("Infinity: MaxRetries %d (want 0, unlimited), ConnectTimeout %v, MaxQueuedMessages %d", inf.MaxRetries, inf.ConnectTimeout, inf.MaxQueuedMessages)
+	if inf.MaxRetries != nil || inf.ConnectTimeout.Hours() < 24*365 || inf.MaxQueuedMessages < 1<<31 {
+		t.Errorf("Infinity: MaxRetries %s (want nil, unlimited), ConnectTimeout %v, MaxQueuedMessages %d", describeCount(inf.MaxRetries), inf.ConnectTimeout, inf.MaxQueuedMessages)
 	}
 	for _, v := range []safejs.Value{safejs.Undefined(), safejs.Null()} {
 		if _, _, err := parseOptions(v); err != nil {
 			t.Errorf("options %s: %v, want the defaults", describe(v), err)
 		}
 	}
+}
+
+// describeCount prints an optional count.
+func describeCount(n *int) string {
+	if n == nil {
+		return "nil"
+	}
+	return strconv.Itoa(*n)
 }
 
 func TestCreateResolvesURLsAsWebSocketDoes(t *testing.T) {
@@ -461,5 +475,49 @@ func TestListenerMayCallBackIntoTheSocket(t *testing.T) {
 	}
 	if n := len(c.rec.all("error")); n != 2 {
 		t.Errorf("%d error events, want 2, the refusal's and close()'s: no attempt after close()", n)
+	}
+}
+
+// The engine owns the constructor's rules; the exception says which one a
+// URL or subprotocol broke.
+func TestCreateSaysWhyAURLOrSubprotocolIsRefused(t *testing.T) {
+	b := testOfflineBridge(t)
+	target := newJS(t, "EventTarget")
+	for _, tt := range []struct {
+		args []any
+		why  string
+	}{
+		{[]any{target, "ftp://127.0.0.1/"}, `scheme must be ws, wss, http or https, not "ftp"`},
+		{[]any{target, "ws://127.0.0.1:2/echo#frag"}, "fragment (#frag)"},
+		{[]any{target, refusedURL, []any{"chat", "chat"}}, `"chat": it is offered twice`},
+		{[]any{target, refusedURL, "a b"}, `"a b": a subprotocol is a token`},
+	} {
+		v := callCreate(t, b, tt.args...)
+		wantError(t, tt.why, v, "SyntaxError")
+		if msg := stringOf(t, v, "message"); !strings.Contains(msg, tt.why) {
+			t.Errorf("message %q does not say %q", msg, tt.why)
+		}
+	}
+}
+
+// maxRetries 0 makes the socket a WebSocket: its failed first attempt is
+// final. A count of 1 allows one retry.
+func TestMaxRetriesCountsRetriesAsInGo(t *testing.T) {
+	for _, tt := range []struct {
+		options string
+		closes  int
+	}{
+		{`{"maxRetries": 0}`, 1},
+		{`{"maxRetries": 1, "delays": [0]}`, 2},
+	} {
+		c := create(t, refusedURL, safejs.Undefined(), parseJSON(t, tt.options))
+		c.rec.finalClose(t)
+		closes := c.rec.all("close")
+		if len(closes) != tt.closes || len(c.rec.all("reconnecting")) != tt.closes-1 {
+			t.Errorf("%s: events %s, want %d close events and a reconnecting event before each but the last", tt.options, c.rec.summary(), tt.closes)
+		}
+		if got := c.int("readyState"); got != 3 {
+			t.Errorf("%s: readyState %d after the final close, want 3", tt.options, got)
+		}
 	}
 }

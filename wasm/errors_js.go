@@ -48,6 +48,8 @@ func kindOf(err error) (kind, msg string) {
 			return "QuotaExceededError", "The message was not sent because the outbox is full (" + err.Error() + "). Wait for the connection to drain it, or raise maxQueuedMessages/maxQueuedBytes."
 		case reconnect.ErrReasonTooLong:
 			return "SyntaxError", "The close reason must not be greater than 123 UTF-8 bytes."
+		case reconnect.ErrInvalidURL, reconnect.ErrInvalidProtocol:
+			return "SyntaxError", err.Error()
 		}
 		if ce, ok := e.(*reconnect.CloseCodeError); ok {
 			return "InvalidAccessError", fmt.Sprintf("The close code must be either 1000, or between 3000 and 4999. %d is neither.", ce.Code)

@@ -53,15 +53,9 @@ func parseOptions(v safejs.Value) (o reconnect.Options, arrayBuffer bool, err er
 	if d, ok := r.duration("connectTimeout", true); ok {
 		o.ConnectTimeout = d
 	}
-	if n, ok := r.count("maxRetries", 0); ok {
-		switch n {
-		case 0:
-			o.MaxRetries = reconnect.NoRetries
-		case math.MaxInt:
-			o.MaxRetries = 0
-		default:
-			o.MaxRetries = n
-		}
+	if n, ok := r.count("maxRetries", 0); ok && n != math.MaxInt {
+		// Infinity is the engine's default, nil.
+		o.MaxRetries = new(n)
 	}
 	if n, ok := r.count("maxQueuedMessages", 1); ok {
 		o.MaxQueuedMessages = n

@@ -3,46 +3,41 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/hack-pad/safejs"
+
+	"github.com/resock/resock/wasm/reconnect"
 )
 
 // resolveURL checks and resolves a WebSocket URL the way the WebSocket
-// constructor does: relative to the document's base URL, http and https
-// mapped to ws and wss, any other scheme or a fragment a SyntaxError. It
-// returns the URL to dial and its origin, the origin of message events.
+// constructor does: the page's URL parser resolves it relative to the
+// document's base URL, which the engine cannot do, and the engine's
+// ValidateURL applies the rest of the constructor's rules (http and https
+// mapped to ws and wss, any other scheme or a fragment refused). Either
+// refusal is a SyntaxError. It returns the URL to dial and its origin, the
+// origin of message events.
 func resolveURL(raw string) (url, origin string, err error) {
 	u, err := js.url.New(raw, baseURL())
 	if err != nil {
 		return "", "", domException("SyntaxError", "The URL '%s' is invalid.", raw)
 	}
-	protocol, err := stringProp(u, "protocol")
-	if err != nil {
-		return "", "", err
-	}
-	switch protocol {
-	case "ws:", "wss:":
-	case "http:", "https:":
-		if err := u.Set("protocol", "ws"+strings.TrimPrefix(protocol, "http")); err != nil {
-			return "", "", err
-		}
-	default:
-		return "", "", domException("SyntaxError", "The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '%s' is not allowed.", strings.TrimSuffix(protocol, ":"))
-	}
 	href, err := stringProp(u, "href")
 	if err != nil {
 		return "", "", err
 	}
-	// A parsed URL has a '#' exactly when it has a fragment, even an empty one.
-	if i := strings.IndexByte(href, '#'); i >= 0 {
-		return "", "", domException("SyntaxError", "The URL contains a fragment identifier ('%s'). Fragment identifiers are not allowed in WebSocket URLs.", href[i+1:])
+	if url, err = reconnect.ValidateURL(href); err != nil {
+		return "", "", err
+	}
+	if url != href {
+		// The scheme changed, and with it the origin.
+		if u, err = js.url.New(url); err != nil {
+			return "", "", err
+		}
 	}
 	origin, err = stringProp(u, "origin")
 	if err != nil {
 		return "", "", err
 	}
-	return href, origin, nil
+	return url, origin, nil
 }
 
 // baseURL is what relative URLs resolve against: the document's base URL
@@ -70,8 +65,8 @@ func stringProp(v safejs.Value, name string) (string, error) {
 }
 
 // parseProtocols converts the constructor's protocols argument, a string or
-// a sequence of strings, and checks each is a distinct HTTP token as the
-// WebSocket constructor does.
+// a sequence of strings, and checks them as the WebSocket constructor does,
+// with the engine's ValidateProtocols.
 func parseProtocols(v safejs.Value) ([]string, error) {
 	if v.IsUndefined() {
 		return nil, nil
@@ -84,35 +79,15 @@ func parseProtocols(v safejs.Value) ([]string, error) {
 		elems = []safejs.Value{v}
 	}
 	protocols := make([]string, 0, len(elems))
-	seen := make(map[string]bool, len(elems))
 	for _, e := range elems {
 		p, err := toString(e)
 		if err != nil {
 			return nil, err
 		}
-		if !isToken(p) {
-			return nil, domException("SyntaxError", "The subprotocol '%s' is invalid.", p)
-		}
-		if seen[p] {
-			return nil, domException("SyntaxError", "The subprotocol '%s' is duplicated.", p)
-		}
-		seen[p] = true
 		protocols = append(protocols, p)
 	}
+	if err := reconnect.ValidateProtocols(protocols); err != nil {
+		return nil, err
+	}
 	return protocols, nil
-}
-
-// isToken reports whether s is a token of RFC 9110: one or more visible
-// ASCII characters other than separators.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

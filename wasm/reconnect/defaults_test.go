@@ -75,3 +75,23 @@ func TestDefaultMinUptimeIsFiveSeconds(t *testing.T) {
 		h.clock.Advance(tc.want)
 	}
 }
+
+// The zero Options never give up, as maxRetries defaults to Infinity in
+// JavaScript.
+func TestDefaultMaxRetriesNeverGivesUp(t *testing.T) {
+	h := newHarness(t, 0, nil)
+	const attempts = 200
+	for range attempts {
+		h.tr.Last(t).drop(1006, "")
+		// The jitter draws 0: the retry is due at once.
+		h.clock.Advance(0)
+	}
+	if n, st := h.tr.Dials(), h.s.State(); n != attempts+1 || st == Closed {
+		t.Fatalf("dials %d, state %v after %d failed attempts; want %d and still trying", n, st, attempts, attempts+1)
+	}
+	for _, c := range eventsOf[CloseEvent](h.rec) {
+		if !c.WillReconnect {
+			t.Fatalf("close %+v, want every one retried", c)
+		}
+	}
+}

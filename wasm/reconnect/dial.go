@@ -52,14 +52,20 @@ func (s *Socket) dial() {
 		if s.epoch != epoch || s.link.conn != nil {
 			return
 		}
+		if err == nil {
+			url, err = ValidateURL(url)
+		}
+		if err == nil {
+			err = ValidateProtocols(protocols)
+		}
 		if err != nil {
 			s.emit(ErrorEvent{Err: fmt.Errorf("failed to resolve the URL: %w", err)})
-			s.dropped(1006, "", false)
+			s.dropped(CloseEvent{Code: 1006})
 			return
 		}
 		s.url = url
 		if s.sess != nil {
-			protocols = append(append([]string(nil), protocols...), wire.Protocol)
+			protocols = withProtocol(protocols, wire.Protocol)
 		}
 		s.connect(url, protocols)
 	})
@@ -94,7 +100,7 @@ func (s *Socket) connectTimedOut() {
 		s.forgetConn()
 	}
 	s.emit(ErrorEvent{Err: fmt.Errorf("failed to connect to %s: %s within %v", s.url, what, s.o.ConnectTimeout)})
-	s.dropped(1006, "", false)
+	s.dropped(CloseEvent{Code: 1006})
 }
 
 // connect makes the attempt of the current epoch.
@@ -103,28 +109,29 @@ func (s *Socket) connect(url string, protocols []string) {
 	conn, err := s.o.Transport.Dial(url, protocols, &connHandler{s: s, epoch: s.epoch})
 	if err != nil {
 		s.emit(ErrorEvent{Err: fmt.Errorf("failed to dial %s: %w", url, err)})
-		s.dropped(1006, "", false)
+		s.dropped(CloseEvent{Code: 1006})
 		return
 	}
 	s.link.conn = conn
 }
 
 // dropped handles the end of a connection or attempt the Socket did not ask
-// for: a CloseEvent, then a retry or, past MaxRetries, the end.
-func (s *Socket) dropped(code int, reason string, wasClean bool) {
+// for, described by ev: a CloseEvent, then a retry or, past MaxRetries, the
+// end.
+func (s *Socket) dropped(ev CloseEvent) {
 	if s.state == Closing {
 		// Close was called: whatever ends the connection now (a protocol
 		// error, a heartbeat timeout) ends the Socket, as Close promised.
-		s.finish(code, reason, wasClean)
+		s.finish(ev)
 		return
 	}
 	// A server asks for a wait only with a close that says it restarts or
 	// is overloaded.
 	hint := s.link.retryAfter
-	if code != 1012 && code != 1013 {
+	if ev.Code != 1012 && ev.Code != 1013 {
 		hint = 0
 	}
-	if h := retryAfterHint(code, reason); h > 0 {
+	if h := retryAfterHint(ev.Code, ev.Reason); h > 0 {
 		hint = h
 	}
 	s.stopTimers()
@@ -133,14 +140,14 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 	if s.state == Open {
 		s.markDown()
 	}
-	if s.o.MaxRetries < 0 || (s.o.MaxRetries > 0 && s.attempt >= s.o.MaxRetries) {
-		s.finish(code, reason, wasClean)
+	if s.o.MaxRetries != nil && s.attempt >= *s.o.MaxRetries {
+		s.finish(ev)
 		return
 	}
-	ev := CloseEvent{Code: code, Reason: reason, WasClean: wasClean, WillReconnect: true}
+	ev.WillReconnect = true
 	if s.o.ShouldReconnect == nil {
 		if !DefaultShouldReconnect(ev) {
-			s.finish(code, reason, wasClean)
+			s.finish(ev)
 			return
 		}
 		s.retry(ev, hint)
@@ -164,7 +171,7 @@ func (s *Socket) dropped(code int, reason string, wasClean bool) {
 		}
 		s.asking = false
 		if !ok {
-			s.finish(code, reason, wasClean)
+			s.finish(ev)
 			return
 		}
 		s.retry(ev, hint)
@@ -223,8 +230,8 @@ func (s *Socket) abandon() {
 	s.forgetConn()
 }
 
-// finish ends the Socket's life with a final CloseEvent.
-func (s *Socket) finish(code int, reason string, wasClean bool) {
+// finish ends the Socket's life with ev as its final CloseEvent.
+func (s *Socket) finish(ev CloseEvent) {
 	s.asking = false
 	s.course++
 	s.stopTimers()
@@ -232,7 +239,8 @@ func (s *Socket) finish(code int, reason string, wasClean bool) {
 	s.epoch++
 	s.forgetConn()
 	s.setState(Closed)
-	s.emit(CloseEvent{Code: code, Reason: reason, WasClean: wasClean})
+	ev.WillReconnect = false
+	s.emit(ev)
 }
 
 // forgetConn lets go of the connection, or the probe of an attempt that
@@ -340,7 +348,7 @@ func (h *connHandler) OnMessage(m Message) {
 	if size > s.o.MaxMessageSize {
 		s.emit(ErrorEvent{Err: fmt.Errorf("message of %d bytes from %s exceeds the limit of %d (MaxMessageSize)", size, s.url, s.o.MaxMessageSize)})
 		s.link.conn.Close(1009, "message too big")
-		s.dropped(1009, "message too big", false)
+		s.dropped(CloseEvent{Code: 1009, Reason: "message too big"})
 		return
 	}
 	switch {
@@ -362,7 +370,7 @@ func (h *connHandler) OnError(err error) {
 	if s.epoch != h.epoch {
 		return
 	}
-	s.emit(ErrorEvent{Err: err})
+	s.emit(ErrorEvent{Err: err, HTTPStatus: httpStatus(err)})
 }
 
 func (h *connHandler) OnClose(code int, reason string, wasClean bool, err error) {
@@ -372,13 +380,14 @@ func (h *connHandler) OnClose(code int, reason string, wasClean bool, err error)
 	if s.epoch != h.epoch {
 		return
 	}
+	ev := CloseEvent{Code: code, Reason: reason, WasClean: wasClean, HTTPStatus: httpStatus(err)}
 	if err != nil {
 		// Delivered with the state the close leads to, as WebSocket is
 		// already CLOSED when it fires error for a failed connection.
-		s.emit(ErrorEvent{Err: err})
+		s.emit(ErrorEvent{Err: err, HTTPStatus: ev.HTTPStatus})
 	}
 	if s.state == Closing {
-		s.finish(code, reason, wasClean)
+		s.finish(ev)
 		return
 	}
 	opened := s.link.open
@@ -392,7 +401,7 @@ func (h *connHandler) OnClose(code int, reason string, wasClean bool, err error)
 		return
 	}
 	url, protocols := s.url, s.link.protocols
-	s.dropped(code, reason, wasClean)
+	s.dropped(ev)
 	if s.sess != nil && !opened && !s.everOpen && s.state == Reconnecting {
 		s.startProbe(url, protocols)
 	}

@@ -79,10 +79,21 @@ type CloseEvent struct {
 	WasClean bool
 	// WillReconnect tells whether another attempt follows.
 	WillReconnect bool
+	// HTTPStatus is, for an attempt whose opening handshake the server
+	// refused with an HTTP status (Code is then 1006, as in the browser),
+	// that status: 401, 404, 503 …; 0 otherwise, and always 0 in the
+	// browser, whose WebSocket hides the status from the page.
+	// DefaultShouldReconnect treats 401, 403 and 404 as final.
+	HTTPStatus int
 }
 
 // ErrorEvent: something failed; a CloseEvent usually follows.
-type ErrorEvent struct{ Err error }
+type ErrorEvent struct {
+	Err error
+	// HTTPStatus is, when the error is an opening handshake the server
+	// refused with an HTTP status (a *HandshakeError), that status; else 0.
+	HTTPStatus int
+}
 
 // ReconnectingEvent: the Socket will try again after Delay.
 type ReconnectingEvent struct {

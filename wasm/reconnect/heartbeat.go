@@ -98,7 +98,7 @@ func (s *Socket) dead(silent time.Duration) {
 	if s.link.conn != nil {
 		s.link.conn.Close(CloseHeartbeatTimeout, "heartbeat timeout")
 	}
-	s.dropped(1006, "heartbeat timeout", false)
+	s.dropped(CloseEvent{Code: 1006, Reason: "heartbeat timeout"})
 }
 
 // RTT is the round-trip time measured by the last answered heartbeat, or 0.

@@ -79,7 +79,7 @@ func (s *Socket) checkPath(delay time.Duration) {
 			s.sendProbe()
 		}
 		s.link.checking = true
-	case s.o.MaxRetries < 0:
+	case s.o.MaxRetries != nil && *s.o.MaxRetries <= 0:
 		// A Socket that never reconnects has nothing to replace the
 		// connection with, and keeps it, as WebSocket would.
 	default:

@@ -175,7 +175,7 @@ func TestFirstConnectionMadeAfterTheNetworkCameIsNotARetry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, 0, func(o *Options) {
 				o.Offline = true
-				o.MaxRetries = 1
+				o.MaxRetries = new(1)
 			})
 			tc.start(h)
 			h.s.SetOnline(true)
@@ -493,7 +493,7 @@ func failRetries(t *testing.T, h *harness, n int) []ReconnectingEvent {
 }
 
 func TestNetworkFlapsWhileARetryWaitsSpendNoRetries(t *testing.T) {
-	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = 3 })
+	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = new(3) })
 	h.tr.Last(t).open()
 	h.tr.Last(t).drop(1006, "") // retry 1 waits
 	for range 3 {
@@ -526,7 +526,7 @@ func TestNetworkFlapsDoNotGrowTheBackoff(t *testing.T) {
 }
 
 func TestSuspendAndWakeSpendNoRetries(t *testing.T) {
-	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = 2 })
+	h := newHarness(t, 0.5, func(o *Options) { o.MaxRetries = new(2) })
 	h.tr.Last(t).open()
 	h.tr.Last(t).drop(1006, "") // retry 1 waits
 	h.s.Suspend()               // ... and is called off

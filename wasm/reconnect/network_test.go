@@ -140,7 +140,7 @@ func TestNetworkPolicies(t *testing.T) {
 			o.NetworkChange, o.HeartbeatMessage, o.HeartbeatExpect = NetworkReplace, "ping", "pong"
 		}, true},
 		{"ignore", func(o *Options) { o.NetworkChange = NetworkIgnore }, false},
-		{"never reconnects", func(o *Options) { o.MaxRetries = -1 }, false},
+		{"never reconnects", func(o *Options) { o.MaxRetries = new(0) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, 0.5, tc.edit)
@@ -208,7 +208,7 @@ func TestConnectTimeoutCountsFromTheStartOfTheHandshake(t *testing.T) {
 	clock := newFakeClock()
 	tr := &queuedTransport{clock: clock}
 	rec := &recorder{}
-	s, err := New("ws://example.test/", Options{Transport: tr, Clock: clock, Rand: func() float64 { return 0.5 }, OnEvent: rec.OnEvent, MaxRetries: -1})
+	s, err := New("ws://example.test/", Options{Transport: tr, Clock: clock, Rand: func() float64 { return 0.5 }, OnEvent: rec.OnEvent, MaxRetries: new(0)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,16 +5,14 @@ import (
 	"time"
 )
 
-// NoRetries is the value of Options.MaxRetries that never reconnects.
-const NoRetries = -1
-
 // Options configures a Socket. The zero value of each field means its default.
 type Options struct {
-	// Protocols are the WebSocket subprotocols offered on every attempt.
+	// Protocols are the WebSocket subprotocols offered on every attempt:
+	// distinct HTTP tokens, as WebSocket requires (see ValidateProtocols).
 	Protocols []string
-	// Transport opens connections. Natively the default is DialWebSocket's
-	// transport over github.com/coder/websocket; in the browser the caller
-	// must set it.
+	// Transport opens connections. Natively the default is a
+	// WebSocketTransport, over github.com/coder/websocket; in the browser
+	// the caller must set it.
 	Transport Transport
 	// Backoff chooses the wait before each attempt. Default DefaultBackoff.
 	Backoff Backoff
@@ -25,9 +23,13 @@ type Options struct {
 	// Default 5 s.
 	ConnectTimeout time.Duration
 	// MaxRetries is how many reconnect attempts follow a drop before the
-	// Socket gives up and closes. 0, the default, means unlimited; NoRetries
-	// means the first drop is final.
-	MaxRetries int
+	// Socket gives up and closes, as maxRetries in JavaScript: nil, the
+	// default, never gives up (Infinity); new(0) never reconnects, so the
+	// first drop is final, and so is a failed first attempt, as with a
+	// WebSocket; new(3) allows three. A negative count counts as 0. New
+	// reads the count once. It is a pointer so that the zero Options keep
+	// reconnecting while 0 means what it means in JavaScript.
+	MaxRetries *int
 	// MaxQueuedMessages bounds the outbox by count. Default 10 000.
 	MaxQueuedMessages int
 	// MaxQueuedBytes bounds the outbox by size. Default 8 MiB.
@@ -145,6 +147,10 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMessageSize <= 0 {
 		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.MaxRetries != nil {
+		// The Socket's own copy: the caller may reuse its variable.
+		o.MaxRetries = new(*o.MaxRetries)
 	}
 	if o.HiddenHeartbeatInterval <= 0 {
 		o.HiddenHeartbeatInterval = 3 * o.HeartbeatInterval

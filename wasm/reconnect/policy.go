@@ -9,11 +9,20 @@ import (
 // Options.ShouldReconnect replaces it. A close the server means as final —
 // the message broke its policy or was malformed, too big, or needed an
 // extension it lacks, or the application said "do not retry" with a code in
-// 4400–4499 — ends the Socket. Everything else is a drop worth retrying:
-// 1000 and 1001 (the server closed or went away), 1002 (protocol error),
-// 1005 and 1006 (no code, connection lost), 1011 to 1014 (server error,
-// restart, try again later, bad gateway), and every other 3000–4999 code.
+// 4400–4499 — ends the Socket. So does an opening handshake the server
+// refused with HTTP status 401 (unauthorized), 403 (forbidden) or 404 (not
+// found): the same request would be refused again. Everything else is a
+// drop worth retrying: 1000 and 1001 (the server closed or went away), 1002
+// (protocol error), 1005 and 1006 (no code, connection lost, attempt failed,
+// including a handshake refused with any other status, such as 500 or 503),
+// 1011 to 1014 (server error, restart, try again later, bad gateway), and
+// every other 3000–4999 code. The browser never sees the HTTP status (see
+// CloseEvent.HTTPStatus), so there a refused handshake is retried as 1006.
 func DefaultShouldReconnect(e CloseEvent) bool {
+	switch e.HTTPStatus {
+	case 401, 403, 404:
+		return false
+	}
 	switch e.Code {
 	case 1003, 1007, 1008, 1009, 1010:
 		return false

@@ -182,6 +182,19 @@ func (s *Socket) canSendNow(n int) bool {
 // sessProtocol is the subprotocol resume mode adds to the offer.
 func (s *Socket) sessProtocol() string { return wire.Protocol }
 
+// withProtocol is a copy of protocols that offers p last, once: an
+// application that names resock.v1 itself must not make it a duplicate,
+// which the browser's WebSocket refuses.
+func withProtocol(protocols []string, p string) []string {
+	out := make([]string, 0, len(protocols)+1)
+	for _, q := range protocols {
+		if q != p {
+			out = append(out, q)
+		}
+	}
+	return append(out, p)
+}
+
 // openResume starts the handshake on a connection that just opened.
 func (s *Socket) openResume(protocol string) {
 	if protocol != wire.Protocol {
@@ -329,7 +342,7 @@ func (s *Socket) protocolError(err error) {
 	if s.link.conn != nil {
 		s.link.conn.Close(1002, "protocol error")
 	}
-	s.dropped(1002, "protocol error", false)
+	s.dropped(CloseEvent{Code: 1002, Reason: "protocol error"})
 }
 
 // misconfigured stops the Socket for good: the server does not speak
@@ -339,5 +352,5 @@ func (s *Socket) misconfigured(err error) {
 	if s.link.conn != nil {
 		s.link.conn.Close(1002, "resock.v1 required")
 	}
-	s.finish(1002, "resock.v1 required", false)
+	s.finish(CloseEvent{Code: 1002, Reason: "resock.v1 required"})
 }

@@ -119,7 +119,24 @@ const (
 
 // New returns a Socket for url and starts its first connection attempt,
 // unless Options.Offline holds.
+//
+// It refuses, as the WebSocket constructor does, a URL that ValidateURL
+// refuses (an error wrapping ErrInvalidURL) and subprotocols that
+// ValidateProtocols refuses (ErrInvalidProtocol): retrying cannot mend
+// them. An http or https URL is dialled as ws or wss, as in the browser.
+// With Options.Resolve set, url may be empty; what Resolve chooses is
+// checked before every attempt.
 func New(url string, o Options) (*Socket, error) {
+	if url != "" || o.Resolve == nil {
+		u, err := ValidateURL(url)
+		if err != nil {
+			return nil, err
+		}
+		url = u
+	}
+	if err := ValidateProtocols(o.Protocols); err != nil {
+		return nil, err
+	}
 	o = o.withDefaults()
 	if o.Transport == nil {
 		return nil, errNoTransport
@@ -127,7 +144,7 @@ func New(url string, o Options) (*Socket, error) {
 	s := &Socket{url: url, o: o}
 	if o.Resume {
 		s.sess = newSession()
-		s.o.Protocols = append(append([]string(nil), o.Protocols...), wire.Protocol)
+		s.o.Protocols = withProtocol(o.Protocols, wire.Protocol)
 	}
 	s.outbox.maxCount = o.MaxQueuedMessages
 	s.outbox.maxBytes = o.MaxQueuedBytes
@@ -344,14 +361,14 @@ func (s *Socket) Close(code int, reason string) error {
 		// Without a code the close frame carries none, and a server that
 		// echoes it makes the close event say 1005, as with WebSocket.
 		if err := s.link.conn.Close(code, reason); err != nil {
-			s.finish(1006, "", false)
+			s.finish(CloseEvent{Code: 1006})
 			return nil
 		}
 		// A peer that is gone never answers the closing handshake; the
 		// Socket does not wait for it longer than for an opening one.
 		s.setTimer(connectTimer, s.o.ConnectTimeout, func() {
 			s.emit(ErrorEvent{Err: fmt.Errorf("failed to close the connection to %s cleanly: no answer within %v", s.url, s.o.ConnectTimeout)})
-			s.finish(1006, "", false)
+			s.finish(CloseEvent{Code: 1006})
 		})
 		return nil
 	}
@@ -366,7 +383,7 @@ func (s *Socket) Close(code int, reason string) error {
 		defer s.unlockAndEmit()
 		if s.epoch == epoch {
 			s.emit(ErrorEvent{Err: fmt.Errorf("connection to %s closed before it was established", s.url)})
-			s.finish(1006, "", false)
+			s.finish(CloseEvent{Code: 1006})
 		}
 	})
 	return nil

@@ -170,7 +170,7 @@ func wantAbandonedAt(t *testing.T, h *harness, c *fakeConn, timeout time.Duratio
 }
 
 func TestMaxRetriesEndsWithAFinalCloseAndReconnectRevives(t *testing.T) {
-	h := newHarness(t, 0, func(o *Options) { o.MaxRetries = 2 })
+	h := newHarness(t, 0, func(o *Options) { o.MaxRetries = new(2) })
 	h.tr.Last(t).open()
 	for range 3 {
 		h.tr.Last(t).drop(1006, "")
@@ -201,13 +201,39 @@ func TestMaxRetriesEndsWithAFinalCloseAndReconnectRevives(t *testing.T) {
 	}
 }
 
-func TestNoRetriesMakesTheFirstDropFinal(t *testing.T) {
-	h := newHarness(t, 0, func(o *Options) { o.MaxRetries = NoRetries })
+func TestMaxRetriesZeroMakesTheFirstDropFinal(t *testing.T) {
+	h := newHarness(t, 0, func(o *Options) { o.MaxRetries = new(0) })
 	h.tr.Last(t).open()
 	h.tr.Last(t).drop(1001, "going away")
 	h.clock.Advance(time.Hour)
 	if n, st := h.tr.Dials(), h.s.State(); n != 1 || st != Closed {
 		t.Fatalf("dials = %d, state = %v, want 1 and closed", n, st)
+	}
+}
+
+// MaxRetries 0 is maxRetries 0 in JavaScript: the Socket does what a
+// WebSocket does, so a first attempt that fails is final too. A negative
+// count means the same.
+func TestMaxRetriesZeroMakesAFailedFirstAttemptFinal(t *testing.T) {
+	for _, n := range []int{0, -1} {
+		h := newHarness(t, 0, func(o *Options) { o.MaxRetries = new(n) })
+		h.tr.Last(t).drop(1006, "")
+		h.clock.Advance(time.Hour)
+		closes := eventsOf[CloseEvent](h.rec)
+		if d, st := h.tr.Dials(), h.s.State(); d != 1 || st != Closed || len(closes) != 1 || closes[0].WillReconnect {
+			t.Fatalf("MaxRetries %d: dials %d, state %v, closes %+v; want one attempt and a final close", n, d, st, closes)
+		}
+	}
+}
+
+func TestMaxRetriesIsReadOnceByNew(t *testing.T) {
+	retries := 0
+	h := newHarness(t, 0, func(o *Options) { o.MaxRetries = &retries })
+	retries = 5
+	h.tr.Last(t).drop(1006, "")
+	h.clock.Advance(time.Hour)
+	if st := h.s.State(); st != Closed {
+		t.Fatalf("state %v: the caller's later change of its variable reached the Socket", st)
 	}
 }
 

@@ -33,7 +33,10 @@ type Conn interface {
 // OnError may come at any point before OnClose. An error that comes with the
 // close, as the browser reports a failed connection (already closed when
 // its error event fires), is OnClose's err instead: the handler reports it
-// once the connection is closed, as WebSocket does.
+// once the connection is closed, as WebSocket does. An opening handshake the
+// server refused with an HTTP status is such an error: a *HandshakeError
+// (possibly wrapped), whose status the engine puts in its ErrorEvent and
+// CloseEvent.
 type ConnHandler interface {
 	OnOpen(protocol, extensions string)
 	OnMessage(m Message)

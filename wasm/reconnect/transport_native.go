@@ -103,10 +103,17 @@ func (c *nativeConn) run(ctx context.Context, t WebSocketTransport, url string, 
 		resp.Body.Close()
 	}
 	if err != nil {
-		if ctx.Err() == nil {
-			c.h.OnError(err)
+		if ctx.Err() != nil {
+			// Aborted by Close: nothing failed.
+			c.h.OnClose(1006, "", false, nil)
+			return
 		}
-		c.h.OnClose(1006, "", false, nil)
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			// The server refused the handshake: the close carries the
+			// status, for ShouldReconnect to judge.
+			err = &HandshakeError{StatusCode: resp.StatusCode, Err: err}
+		}
+		c.h.OnClose(1006, "", false, err)
 		return
 	}
 	limit := t.ReadLimit

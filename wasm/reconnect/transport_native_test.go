@@ -5,12 +5,14 @@ package reconnect
 import (
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,7 +185,7 @@ func TestWebSocketTransportAbortsAHangingHandshake(t *testing.T) {
 	ev := newEvents()
 	s, _ := New("ws://"+ln.Addr().String(), Options{
 		ConnectTimeout: 100 * time.Millisecond,
-		MaxRetries:     NoRetries,
+		MaxRetries:     new(0),
 		OnEvent:        ev.OnEvent,
 	})
 	c := wait(t, ev.closes, "close after the connect timeout")
@@ -227,7 +229,7 @@ func TestWebSocketTransportDeliversNothingOfAFrameCutShort(t *testing.T) {
 	}))
 	defer srv.Close()
 	ev := newEvents()
-	s, err := New("ws"+strings.TrimPrefix(srv.URL, "http"), Options{OnEvent: ev.OnEvent, MaxRetries: NoRetries})
+	s, err := New("ws"+strings.TrimPrefix(srv.URL, "http"), Options{OnEvent: ev.OnEvent, MaxRetries: new(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,5 +243,120 @@ func TestWebSocketTransportDeliversNothingOfAFrameCutShort(t *testing.T) {
 	}
 	if c.Code != 1006 {
 		t.Fatalf("close %+v, want 1006", c)
+	}
+}
+
+// refusingServer answers every WebSocket handshake with status and counts
+// the requests.
+func refusingServer(t *testing.T, status int) (url string, requests <-chan struct{}) {
+	reqs := make(chan struct{}, 64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqs <- struct{}{}
+		http.Error(w, http.StatusText(status), status)
+	}))
+	t.Cleanup(srv.Close)
+	// An http URL, which the Socket dials as ws, as a browser would.
+	return srv.URL, reqs
+}
+
+// statusEvents gathers the error and close events of a Socket.
+type statusEvents struct {
+	errs   chan ErrorEvent
+	closes chan CloseEvent
+}
+
+func newStatusEvents() *statusEvents {
+	return &statusEvents{errs: make(chan ErrorEvent, 64), closes: make(chan CloseEvent, 64)}
+}
+
+func (ev *statusEvents) OnEvent(e Event) {
+	switch e := e.(type) {
+	case ErrorEvent:
+		ev.errs <- e
+	case CloseEvent:
+		ev.closes <- e
+	}
+}
+
+func TestAHandshakeRefusedWithAnHTTPStatusCarriesItAndEndsOnlyIfFinal(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		final  bool
+	}{
+		{http.StatusUnauthorized, true},
+		{http.StatusForbidden, true},
+		{http.StatusNotFound, true},
+		{http.StatusInternalServerError, false},
+	} {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			url, requests := refusingServer(t, tc.status)
+			ev := newStatusEvents()
+			s, err := New(url, Options{
+				Backoff: Backoff{Delays: []time.Duration{time.Millisecond}},
+				OnEvent: ev.OnEvent,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close(1000, "")
+			for attempt := 1; attempt <= 2; attempt++ {
+				e := wait(t, ev.errs, "error event")
+				var he *HandshakeError
+				if e.HTTPStatus != tc.status || !errors.As(e.Err, &he) || he.StatusCode != tc.status {
+					t.Fatalf("attempt %d: error event %+v, want HTTPStatus %d and a *HandshakeError", attempt, e, tc.status)
+				}
+				c := wait(t, ev.closes, "close event")
+				if c.Code != 1006 || c.HTTPStatus != tc.status || c.WillReconnect == tc.final {
+					t.Fatalf("attempt %d: close event %+v, want 1006 with HTTPStatus %d and WillReconnect %v", attempt, c, tc.status, !tc.final)
+				}
+				if tc.final {
+					if st := s.State(); st != Closed {
+						t.Fatalf("state %v after a final refusal, want closed", st)
+					}
+					if n := len(requests); n != 1 {
+						t.Fatalf("%d handshakes, want 1: %d is final", n, tc.status)
+					}
+					return
+				}
+			}
+			if n := len(requests); n < 2 {
+				t.Fatalf("%d handshakes, want a retry after %d", n, tc.status)
+			}
+		})
+	}
+}
+
+func TestShouldReconnectSeesTheHTTPStatusOfARefusedHandshake(t *testing.T) {
+	url, requests := refusingServer(t, http.StatusUnauthorized)
+	seen := make(chan CloseEvent, 8)
+	var calls atomic.Int32
+	ev := newStatusEvents()
+	s, err := New(url, Options{
+		Backoff: Backoff{Delays: []time.Duration{time.Millisecond}},
+		// Retries a 401 once, as an application that refreshes its token
+		// first might, which the default would not.
+		ShouldReconnect: func(e CloseEvent) bool {
+			seen <- e
+			return calls.Add(1) < 2
+		},
+		OnEvent: ev.OnEvent,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(1000, "")
+	for i := range 2 {
+		if e := wait(t, seen, "ShouldReconnect"); e.HTTPStatus != http.StatusUnauthorized || e.Code != 1006 {
+			t.Fatalf("ShouldReconnect call %d got %+v, want 1006 with HTTPStatus 401", i+1, e)
+		}
+	}
+	if c := wait(t, ev.closes, "close"); !c.WillReconnect {
+		t.Fatalf("first close %+v, want a retry: the policy said so", c)
+	}
+	if c := wait(t, ev.closes, "final close"); c.WillReconnect || c.HTTPStatus != http.StatusUnauthorized {
+		t.Fatalf("second close %+v, want final with HTTPStatus 401", c)
+	}
+	if n := len(requests); n != 2 {
+		t.Fatalf("%d handshakes, want 2", n)
 	}
 }
