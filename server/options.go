@@ -111,7 +111,9 @@ type Options struct {
 
 	// UnackedSessionRetention replaces SessionRetention for a session whose
 	// client never acknowledged a frame it was sent: one that may never
-	// come back keeps its frames for a short while only. Default 10 s.
+	// come back keeps its frames for a short while only. A client that
+	// stays connected acknowledges within a second of its first frame, so
+	// this bites only one that lost its connection at once. Default 30 s.
 	UnackedSessionRetention time.Duration
 
 	// UnknownHelloRate bounds, per client address, the resock.v1 hellos
@@ -194,7 +196,7 @@ func (o Options) withDefaults() Options {
 		o.MaxDetachedBytes = 64 << 20
 	}
 	if o.UnackedSessionRetention <= 0 {
-		o.UnackedSessionRetention = 10 * time.Second
+		o.UnackedSessionRetention = 30 * time.Second
 	}
 	if o.UnknownHelloRate <= 0 {
 		o.UnknownHelloRate = 10

@@ -272,17 +272,6 @@ func (s *session) close(code websocket.StatusCode, reason string) error {
 	return nil
 }
 
-// end ends the session with err. Its link, if any, is left to the caller
-// to close.
-func (s *session) end(err error) {
-	s.mu.Lock()
-	if !s.ended {
-		s.endLocked(err)
-	}
-	s.mu.Unlock()
-	s.srv.sessions.remove(s)
-}
-
 func (s *session) endLocked(err error) {
 	s.ended, s.endErr = true, err
 	s.link = nil

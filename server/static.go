@@ -277,6 +277,3 @@ func accepts(header, coding string) bool {
 	// clients.
 	return coding == "gzip" && starQ > 0
 }
-
-// acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(header string) bool { return accepts(header, "gzip") }

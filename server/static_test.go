@@ -547,3 +547,6 @@ func TestStaticServesAGlueFileNamedByItsVersionAsImmutable(t *testing.T) {
 		t.Fatalf("the new version: Cache-Control %q, want immutable", cc)
 	}
 }
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(header string) bool { return accepts(header, "gzip") }
