@@ -30,8 +30,8 @@ type sessions struct {
 	// perAddr counts the sessions of each address (addrKey).
 	perAddr map[string]int
 	// detached holds the sessions without a connection, with when they
-	// lost it.
-	detached map[*session]time.Time
+	// lost it and whether their client ever proved it is one.
+	detached map[*session]detachment
 	// detachedBytes is what detached sessions hold: their frames not yet
 	// acknowledged and their messages not yet read, as each session last
 	// counted them (session.recountLocked).
@@ -47,11 +47,30 @@ type sessions struct {
 	apps sync.WaitGroup
 }
 
+// detachment is when a session lost its connection, and whether its
+// client had proved by then that it is a working client: it acknowledged a
+// frame or sent one. A session whose client never did (a first connection
+// cut before its welcome arrived, whose client starts another session; or
+// an attacker's) goes first when room must be made, before one whose client
+// is merely between connections.
+type detachment struct {
+	at     time.Time
+	proven bool
+}
+
+// before orders detachments by which to end first.
+func (d detachment) before(e detachment) bool {
+	if d.proven != e.proven {
+		return !d.proven
+	}
+	return d.at.Before(e.at)
+}
+
 func newSessions(o Options) *sessions {
 	return &sessions{
 		byID:        make(map[wire.ID]*session),
 		perAddr:     make(map[string]int),
-		detached:    make(map[*session]time.Time),
+		detached:    make(map[*session]detachment),
 		max:         o.MaxSessions,
 		maxPerAddr:  o.MaxSessionsPerAddress,
 		maxDetached: int64(o.MaxDetachedBytes),
@@ -141,14 +160,14 @@ func (r *sessions) add(s *session) error {
 	return nil
 }
 
-// oldestDetachedLocked is the detached session that lost its connection
-// first among those keep accepts, or nil.
+// oldestDetachedLocked is the detached session to end first among those
+// keep accepts (detachment.before), or nil.
 func (r *sessions) oldestDetachedLocked(keep func(*session) bool) *session {
 	var oldest *session
-	var since time.Time
-	for s, t := range r.detached {
-		if keep(s) && (oldest == nil || t.Before(since)) {
-			oldest, since = s, t
+	var first detachment
+	for s, d := range r.detached {
+		if keep(s) && (oldest == nil || d.before(first)) {
+			oldest, first = s, d
 		}
 	}
 	return oldest
@@ -179,14 +198,14 @@ func (r *sessions) setDetached(s *session, detached bool) {
 		return
 	}
 	if detached {
-		r.detached[s] = time.Now()
+		r.detached[s] = detachment{at: time.Now(), proven: s.acked > 0 || s.received > 0}
 	} else {
 		delete(r.detached, s)
 	}
 }
 
-// enforceBudget ends the detached sessions that lost their connection
-// first until the bytes detached sessions hold are within
+// enforceBudget ends detached sessions, in the order detachment.before
+// gives, until the bytes detached sessions hold are within
 // Options.MaxDetachedBytes. Called without any session's lock.
 func (r *sessions) enforceBudget() {
 	if r.detachedBytes.Load() <= r.maxDetached {
@@ -197,7 +216,12 @@ func (r *sessions) enforceBudget() {
 	for s := range r.detached {
 		byAge = append(byAge, s)
 	}
-	slices.SortFunc(byAge, func(a, b *session) int { return r.detached[a].Compare(r.detached[b]) })
+	slices.SortFunc(byAge, func(a, b *session) int {
+		if r.detached[a].before(r.detached[b]) {
+			return -1
+		}
+		return 1
+	})
 	r.mu.Unlock()
 	var victims []*session
 	over := r.detachedBytes.Load() - r.maxDetached

@@ -47,6 +47,8 @@ const OPEN = 1;
 /** @type {Wire} */
 let wire = { protocol: "", textFrame: 0, binaryFrame: 0, ackFrame: 0, ackEvery: 0, ackBytes: 0, ackQuietMillis: 0, ackMaxMillis: 0 };
 let textType = "";
+// binaryTypeByte is the type byte of a binary data frame, put before a Blob.
+let binaryTypeByte = new Uint8Array(1);
 
 /**
  * setWire takes the protocol's constants from the Go program, once it runs.
@@ -55,6 +57,7 @@ let textType = "";
 export function setWire(w) {
 	wire = { ...w };
 	textType = String.fromCharCode(wire.textFrame);
+	binaryTypeByte = Uint8Array.of(wire.binaryFrame);
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -790,9 +793,11 @@ export class DataPath {
 			if (!this.#keep(entry)) {
 				return false;
 			}
-			data.arrayBuffer().then(
+			// Read with its type byte before it, the frame is the one copy
+			// the browser makes of a Blob, not a second one made of that.
+			new Blob([binaryTypeByte, data]).arrayBuffer().then(
 				(buffer) => {
-					entry.frame = binaryFrame(new Uint8Array(buffer));
+					entry.frame = new Uint8Array(buffer);
 					this.#drain();
 				},
 				(err) => {
