@@ -106,6 +106,16 @@ func Version(b []byte) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// ReadVersion returns the Version of the content r reads, without holding
+// it all.
+func ReadVersion(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
 // Bytes returns b as a body for File.Open.
 func Bytes(b []byte) io.ReadSeekCloser {
 	return nopCloser{bytes.NewReader(b)}

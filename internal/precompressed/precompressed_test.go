@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -165,6 +166,18 @@ func TestSetContentType(t *testing.T) {
 		SetContentType(h, name)
 		if got := h.Get("Content-Type"); got != want {
 			t.Errorf("%s: Content-Type %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestReadVersionIsVersion(t *testing.T) {
+	for _, s := range []string{"", "resock", strings.Repeat("resock.wasm ", 100_000)} {
+		got, err := ReadVersion(strings.NewReader(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := Version([]byte(s)); got != want || len(got) != 16 {
+			t.Errorf("%d bytes: ReadVersion %q, Version %q", len(s), got, want)
 		}
 	}
 }
