@@ -53,6 +53,9 @@ web_committed() {
 		They depend on the Go release as well: CI builds them with its own.
 		Should CI make a .br or .gz file that make build here keeps as it is,
 		an encoder changed since jsglue/ got its copy: make clean build writes them all anew.
+		A .br file may also come out otherwise on another CPU architecture: brotli
+		weighs its choices in floating point, which Go may compute with fused
+		multiply-adds on some.
 	EOF
 	return 1
 }
