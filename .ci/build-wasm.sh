@@ -2,7 +2,8 @@
 # build-wasm.sh builds jsglue/resock.wasm, copies wasm_exec.js from the very
 # toolchain that built the wasm (the two must match), bundles the glue's
 # modules into jsglue/resock.js, writes gzip and brotli copies of them and of
-# the JavaScript beside them, and prints the sizes.
+# the JavaScript beside them, copies what package web compiles into Go
+# programs to web/, and prints the sizes.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # human prints a byte count the way the README quotes it: KiB below 1 MiB.
@@ -24,6 +25,13 @@ go run ./internal/wasmbuild/bundle -o jsglue/resock.js jsglue/src/resock.js
 # Everything Static serves from jsglue/ gets a gzip and a brotli copy
 # beside it, made in Go: a fresh machine needs no compression tools.
 go run ./internal/wasmbuild/compress jsglue/resock.wasm jsglue/*.js jsglue/*.d.ts
+
+# Package web holds the files as they are, resock.wasm only compressed
+# (web/web.go says why); they are committed, and test.sh checks that they
+# are what this build made.
+for f in "${web_files[@]}"; do
+	cp "jsglue/${f#web/}" "$f"
+done
 
 raw=$(wc -c <jsglue/resock.wasm)
 gz=$(wc -c <jsglue/resock.wasm.gz)

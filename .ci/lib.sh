@@ -6,3 +6,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 section() {
 	printf '\n==> %s  [%s]\n' "$*" "$(date +%T)"
 }
+
+# web_files are the files build-wasm.sh writes into web/, which package web
+# compiles into Go programs: committed, and checked by test.sh to be what a
+# fresh build makes.
+web_files=(
+	web/resock.js web/resock.js.br web/resock.js.gz
+	web/wasm_exec.js web/wasm_exec.js.br web/wasm_exec.js.gz
+	web/resock.d.ts web/resock.d.ts.br web/resock.d.ts.gz
+	web/resock.wasm.br web/resock.wasm.gz
+)

@@ -5,19 +5,17 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/resock/resock/internal/gluefiles"
+	"github.com/resock/resock/internal/precompressed"
 )
 
 // Static serves the demo: "/" and the files beside it from demoDir, and
@@ -28,7 +26,9 @@ import (
 // jsglueDir are compressed when the request accepts it: with brotli or
 // gzip from the file beside it with .br or .gz that make build writes, when
 // that is at least as new, otherwise with gzip once in memory, cached until
-// the file changes.
+// the file changes. They are served as package web serves the copies
+// compiled into it (internal/precompressed), but from disk, so that a
+// rebuild is served at once.
 //
 // Every file is sent with Cache-Control: no-cache, so a rebuilt module is
 // picked up on the next load; the files of jsglueDir also with an ETag made
@@ -53,31 +53,11 @@ func Static(demoDir, jsglueDir string) http.Handler {
 	}
 	demo := http.FileServer(http.Dir(demoDir))
 	mux.Handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setContentType(w, r.URL.Path)
+		precompressed.SetContentType(w.Header(), r.URL.Path)
 		w.Header().Set("Cache-Control", "no-cache")
 		demo.ServeHTTP(w, r)
 	}))
 	return mux
-}
-
-// contentTypes overrides the system MIME table, which may map .ts to
-// video/mp2t or lack .wasm and .mjs.
-var contentTypes = map[string]string{
-	".html": "text/html; charset=utf-8",
-	".js":   "text/javascript; charset=utf-8",
-	".mjs":  "text/javascript; charset=utf-8",
-	".css":  "text/css; charset=utf-8",
-	".ts":   "text/plain; charset=utf-8",
-	".json": "application/json",
-	".svg":  "image/svg+xml",
-	".png":  "image/png",
-	".wasm": "application/wasm",
-}
-
-func setContentType(w http.ResponseWriter, name string) {
-	if ct, ok := contentTypes[path.Ext(name)]; ok {
-		w.Header().Set("Content-Type", ct)
-	}
 }
 
 // GlueVersion returns the version of the file name of jsglueDir that Static
@@ -90,18 +70,8 @@ func GlueVersion(jsglueDir, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("failed to read %s: %w", name, err)
 	}
-	return version(raw), nil
+	return precompressed.Version(raw), nil
 }
-
-// version is the first 64 bits of the SHA-256 of b, in hex.
-func version(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
-
-// immutable is Cache-Control for a file named by its version: kept for a
-// year without asking again.
-const immutable = "public, max-age=31536000, immutable"
 
 // glueFile serves a file of jsglueDir, compressed when the client accepts
 // it.
@@ -116,10 +86,6 @@ type glueFile struct {
 }
 
 func (f *glueFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	setContentType(w, f.path)
-	h.Add("Vary", "Accept-Encoding")
-
 	fi, err := os.Stat(f.path)
 	if err != nil {
 		http.NotFound(w, r)
@@ -130,60 +96,45 @@ func (f *glueFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if v := r.URL.Query().Get("v"); v != "" && v == ver {
-		h.Set("Cache-Control", immutable)
-	} else {
-		h.Set("Cache-Control", "no-cache")
-	}
-	// One ETag per encoding, as each is a different body.
-	setETag := func(coding string) {
-		if coding == "" {
-			h.Set("ETag", `"`+ver+`"`)
-		} else {
-			h.Set("ETag", `"`+ver+"-"+coding+`"`)
-		}
-	}
-	setETag("")
-	ae := r.Header.Get("Accept-Encoding")
-	// Brotli packs Go's wasm about a fifth smaller than gzip; it is served
-	// only as the build prepared it, never compressed here.
-	if accepts(ae, "br") && f.servePrecompressed(w, r, fi, ".br", "br", setETag) {
-		return
-	}
-	if !accepts(ae, "gzip") {
-		http.ServeFile(w, r, f.path)
-		return
-	}
-	if f.servePrecompressed(w, r, fi, ".gz", "gzip", setETag) {
-		return
-	}
-
-	gz, err := f.compressed(fi)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h.Set("Content-Encoding", "gzip")
-	setETag("gzip")
-	http.ServeContent(w, r, "", fi.ModTime(), bytes.NewReader(gz))
+	precompressed.Serve(w, r, precompressed.File{
+		Name:    f.path,
+		Version: ver,
+		ModTime: fi.ModTime(),
+		Open: func(coding string) (io.ReadSeekCloser, error) {
+			switch coding {
+			case precompressed.Brotli:
+				// Only as the build prepared it: brotli at its best
+				// is far too slow to compress here.
+				return f.openPrecompressed(fi, ".br")
+			case precompressed.Gzip:
+				if pre, err := f.openPrecompressed(fi, ".gz"); err == nil {
+					return pre, nil
+				}
+				gz, err := f.compressed(fi)
+				if err != nil {
+					return nil, err
+				}
+				return precompressed.Bytes(gz), nil
+			default:
+				return os.Open(f.path)
+			}
+		},
+	})
 }
 
-// servePrecompressed serves the file beside f with ext, if it is at least
-// as new, with Content-Encoding coding and the ETag setETag makes for it.
-func (f *glueFile) servePrecompressed(w http.ResponseWriter, r *http.Request, fi os.FileInfo, ext, coding string, setETag func(string)) bool {
+// openPrecompressed opens the file beside f with ext, if it is at least as
+// new as fi, f's file.
+func (f *glueFile) openPrecompressed(fi os.FileInfo, ext string) (io.ReadSeekCloser, error) {
 	pre, err := os.Open(f.path + ext)
 	if err != nil {
-		return false
+		return nil, fs.ErrNotExist
 	}
-	defer pre.Close()
 	pfi, err := pre.Stat()
 	if err != nil || pfi.ModTime().Before(fi.ModTime()) {
-		return false
+		pre.Close()
+		return nil, fs.ErrNotExist
 	}
-	w.Header().Set("Content-Encoding", coding)
-	setETag(coding)
-	http.ServeContent(w, r, "", fi.ModTime(), pre)
-	return true
+	return pre, nil
 }
 
 // version returns the file's GlueVersion, reading the file only when it
@@ -208,7 +159,7 @@ func (f *glueFile) refresh(fi os.FileInfo) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read %s: %w", f.path, err)
 	}
-	f.ver, f.gz, f.modTime, f.size = version(raw), nil, fi.ModTime(), fi.Size()
+	f.ver, f.gz, f.modTime, f.size = precompressed.Version(raw), nil, fi.ModTime(), fi.Size()
 	return raw, nil
 }
 
@@ -228,7 +179,7 @@ func (f *glueFile) compressed(fi os.FileInfo) ([]byte, error) {
 		if raw, err = os.ReadFile(f.path); err != nil {
 			return nil, fmt.Errorf("failed to read %s: %w", f.path, err)
 		}
-		f.ver = version(raw)
+		f.ver = precompressed.Version(raw)
 	}
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -244,36 +195,4 @@ func (f *glueFile) compressed(fi os.FileInfo) ([]byte, error) {
 	}
 	f.gz = buf.Bytes()
 	return f.gz, nil
-}
-
-// accepts reports whether an Accept-Encoding header allows coding: named
-// (or, for gzip, matched by "*") with a non-zero quality.
-func accepts(header, coding string) bool {
-	codingQ, starQ := -1.0, -1.0
-	for part := range strings.SplitSeq(header, ",") {
-		name, params, _ := strings.Cut(part, ";")
-		q := 1.0
-		for p := range strings.SplitSeq(params, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					q = f
-				} else {
-					q = 0
-				}
-			}
-		}
-		switch c := strings.ToLower(strings.TrimSpace(name)); {
-		case c == coding || (coding == "gzip" && c == "x-gzip"):
-			codingQ = q
-		case c == "*":
-			starQ = q
-		}
-	}
-	if codingQ >= 0 {
-		return codingQ > 0
-	}
-	// "*" stands for gzip; brotli only when named, to be safe with old
-	// clients.
-	return coding == "gzip" && starQ > 0
 }

@@ -5,6 +5,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"github.com/resock/resock/internal/precompressed"
 	"io"
 	"maps"
 	"net/http"
@@ -549,4 +550,4 @@ func TestStaticServesAGlueFileNamedByItsVersionAsImmutable(t *testing.T) {
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(header string) bool { return accepts(header, "gzip") }
+func acceptsGzip(header string) bool { return precompressed.Accepts(header, precompressed.Gzip) }

@@ -3,6 +3,8 @@ package wasmbuild
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -17,12 +19,25 @@ import (
 //
 // esbuild is used as a library, so a fresh machine needs no Node.js to build.
 func Bundle(entry, out string) error {
+	// esbuild takes relative paths from AbsWorkingDir, not from ours.
+	absEntry, err := filepath.Abs(entry)
+	if err != nil {
+		return fmt.Errorf("failed to bundle %s: %w", entry, err)
+	}
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("failed to bundle %s: %w", entry, err)
+	}
 	result := api.Build(api.BuildOptions{
-		EntryPoints: []string{entry},
-		Outfile:     out,
-		Bundle:      true,
-		Write:       true,
-		Format:      api.FormatESModule,
+		EntryPoints: []string{absEntry},
+		Outfile:     absOut,
+		// The bundle names each module it holds in a comment, by its path
+		// from the working directory: from the module root, the bundle is
+		// the same wherever the build runs.
+		AbsWorkingDir: moduleRoot(absEntry),
+		Bundle:        true,
+		Write:         true,
+		Format:        api.FormatESModule,
 		// Top-level await and private class members are in every browser
 		// that runs Go's wasm; the source is bundled as it is written.
 		Target:        api.ES2022,
@@ -41,4 +56,17 @@ func Bundle(entry, out string) error {
 		return fmt.Errorf("failed to bundle %s: %w", entry, errors.New(strings.Join(msgs, "\n")))
 	}
 	return nil
+}
+
+// moduleRoot returns the directory of the go.mod above file, an absolute
+// path, or file's own directory when there is none.
+func moduleRoot(file string) string {
+	for dir := filepath.Dir(file); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if dir == filepath.Dir(dir) {
+			return filepath.Dir(file)
+		}
+	}
 }

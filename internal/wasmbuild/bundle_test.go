@@ -1,6 +1,7 @@
 package wasmbuild
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,5 +53,39 @@ func TestBundleReportsWhatFailed(t *testing.T) {
 	err := Bundle(entry, filepath.Join(dir, "out.js"))
 	if err == nil || !strings.Contains(err.Error(), "missing.js") {
 		t.Errorf("Bundle = %v, want an error naming missing.js", err)
+	}
+}
+
+// The bundle is committed in package web, so it must not depend on the
+// directory the build runs from: its comments name the modules from the
+// module root.
+func TestBundleIsTheSameFromAnyWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	fromHere := filepath.Join(dir, "here.js")
+	if err := Bundle(filepath.Join("..", "..", "jsglue", "src", "resock.js"), fromHere); err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+	fromRoot := filepath.Join(dir, "root.js")
+	if err := Bundle(filepath.Join("jsglue", "src", "resock.js"), fromRoot); err != nil {
+		t.Fatal(err)
+	}
+	a, err := os.ReadFile(fromHere)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(fromRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("the bundle made from internal/wasmbuild differs from the one made from the module root")
+	}
+	if !bytes.Contains(a, []byte("\n// jsglue/src/socket.js\n")) {
+		t.Error("the bundle does not name socket.js by its path from the module root")
 	}
 }

@@ -16,7 +16,14 @@ import (
 // binary is about 45 KB smaller gzipped; in the browser Go is the control
 // plane, not the data path, so the calls it no longer inlines cost nothing
 // that shows.
-var Flags = []string{"-trimpath", "-ldflags=-s -w", "-gcflags=all=-l"}
+//
+// The same source and Go release give the same bytes, wherever and whenever
+// they are built, as package web commits them: no VCS stamp (in a git
+// checkout the go command would otherwise write the commit, its time and
+// whether the tree was modified), and an empty build ID (it hashes the
+// toolchain's own binaries, which differ between distributions of one
+// release).
+var Flags = []string{"-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-gcflags=all=-l"}
 
 // Build builds resock.wasm into out from the module root root, with extra
 // flags after Flags (a later flag of the same name wins), and packs its data
