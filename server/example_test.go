@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,9 +51,6 @@ func ExampleServer_Handler() {
 	_ = hs.Shutdown(ctx)
 }
 
-// A resume-aware app applies each client message once, even when a client
-// resends on a new session after the server restarted: the message id says
-// what it already applied.
 // ledger is where an application keeps what it did, and how far it got
 // with each client's messages, in one transaction: a database table in
 // production. This stand-in is a map, so the example runs; it is the one
@@ -110,4 +108,43 @@ func ExampleConn_ReadMessage() {
 	}
 	s := server.New(server.Options{SessionRetention: 2 * time.Minute})
 	http.Handle("/app", s.Handler(app))
+}
+
+// A chat: every connection is authenticated before the upgrade, resumes
+// included; what one user writes goes to everyone else through a Hub, which
+// never waits for a slow or vanished client; "@name text" goes to every
+// connection of that user only.
+func ExampleHub() {
+	// sessions stands for the application's own login sessions.
+	sessions := map[string]string{"cookie-of-ada": "ada", "cookie-of-bob": "bob"}
+	s := server.New(server.Options{
+		Authenticate: func(r *http.Request) (string, error) {
+			c, err := r.Cookie("session")
+			if err != nil {
+				return "", &server.HTTPError{Status: http.StatusUnauthorized, Message: "log in first"}
+			}
+			user, ok := sessions[c.Value]
+			if !ok {
+				return "", &server.HTTPError{Status: http.StatusForbidden, Message: "unknown session"}
+			}
+			return user, nil
+		},
+	})
+	hub := &server.Hub{QueueSize: 256, Slow: server.CloseSlow}
+	chat := func(ctx context.Context, c *server.Conn) {
+		defer hub.Join(c)()
+		for {
+			typ, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			line := c.User() + ": " + string(data)
+			if to, text, ok := strings.Cut(string(data), " "); ok && strings.HasPrefix(to, "@") {
+				hub.SendTo(strings.TrimPrefix(to, "@"), typ, []byte(c.User()+" (to you): "+text))
+				continue
+			}
+			hub.Broadcast(typ, []byte(line), c)
+		}
+	}
+	http.Handle("/chat", s.Handler(chat))
 }
