@@ -94,13 +94,19 @@ func saturated(s *Server, n int) bool {
 			return false
 		}
 	}
+	// A session's lock comes before the table's: the sessions are listed
+	// under the table's lock, and looked at after.
 	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	for sess := range s.sessions.detached {
-		_ = sess
+	detached := len(s.sessions.detached)
+	sessions := make([]*session, 0, len(s.sessions.byID))
+	for _, sess := range s.sessions.byID {
+		sessions = append(sessions, sess)
+	}
+	s.sessions.mu.Unlock()
+	if detached > 0 {
 		return false
 	}
-	for _, sess := range s.sessions.byID {
+	for _, sess := range sessions {
 		sess.mu.Lock()
 		full := sess.inboxFullLocked(int(s.opts.ReadLimit / 2))
 		sess.mu.Unlock()

@@ -95,13 +95,21 @@ func (h *Hub) join(c *Conn, backlog []message) *member {
 // close a drop started.
 func (h *Hub) leave(m *member) {
 	h.mu.Lock()
-	if _, ok := h.members[m]; ok {
-		delete(h.members, m)
-		close(m.gone)
-	}
+	h.removeLocked(m)
 	h.mu.Unlock()
 	<-m.done
 	m.closing.Wait()
+}
+
+// removeLocked takes m out of the hub, if it is still in, and tells its
+// writer; it reports whether m was in.
+func (h *Hub) removeLocked(m *member) bool {
+	if _, ok := h.members[m]; !ok {
+		return false
+	}
+	delete(h.members, m)
+	close(m.gone)
+	return true
 }
 
 // Clients returns the number of clients in the hub.
@@ -152,8 +160,7 @@ func (h *Hub) send(msg message, to func(*Conn) bool) int {
 }
 
 func (h *Hub) dropLocked(m *member) {
-	delete(h.members, m)
-	close(m.gone)
+	h.removeLocked(m)
 	m.c.log.Warn("client too slow, dropping it",
 		"queue_size", cap(m.out), "close_code", int(websocket.StatusTryAgainLater))
 	// The writer may be stuck in a write to this client; Close waits for it
@@ -194,10 +201,7 @@ func (h *Hub) deliver(ctx context.Context, m *member, msg message) bool {
 	}
 	if err := m.c.writeShared(ctx, msg); err != nil {
 		h.mu.Lock()
-		if _, ok := h.members[m]; ok {
-			delete(h.members, m)
-			close(m.gone)
-		}
+		h.removeLocked(m)
 		h.mu.Unlock()
 		return false
 	}

@@ -30,8 +30,24 @@ type browserTransport struct {
 
 var errNotOpen = errors.New("WebSocket is not open")
 
-// wsClosed is WebSocket.CLOSED.
-const wsClosed = 3
+// WebSocket.OPEN and WebSocket.CLOSED.
+const (
+	wsOpen   = 1
+	wsClosed = 3
+)
+
+// readyState is the browser socket's readyState, or -1 if it cannot be read.
+func (c *browserConn) readyState() int {
+	v, err := c.ws.Get("readyState")
+	if err != nil {
+		return -1
+	}
+	n, err := v.Int()
+	if err != nil {
+		return -1
+	}
+	return n
+}
 
 // Dial creates a browser WebSocket and reports its events to h. It returns
 // at once; the browser connects in the background.
@@ -158,11 +174,9 @@ func (c *browserConn) onError(safejs.Value) {
 	if c.opened {
 		err = fmt.Errorf("WebSocket connection to %s failed", c.url)
 	}
-	if state, e := c.ws.Get("readyState"); e == nil {
-		if n, e := state.Int(); e == nil && n == wsClosed {
-			c.failed = err
-			return
-		}
+	if c.readyState() == wsClosed {
+		c.failed = err
+		return
 	}
 	c.h.OnError(err)
 }
@@ -220,15 +234,11 @@ func (c *browserConn) Send(m reconnect.Message) error {
 	if c.closed {
 		return errNotOpen
 	}
-	state, err := c.ws.Get("readyState")
-	if err != nil {
-		return err
-	}
-	if n, err := state.Int(); err != nil || n != 1 {
+	if c.readyState() != wsOpen {
 		return errNotOpen
 	}
 	if !m.Binary {
-		_, err = c.ws.Call("send", string(m.Data))
+		_, err := c.ws.Call("send", string(m.Data))
 		return err
 	}
 	view, err := js.uint8Array.New(len(m.Data))

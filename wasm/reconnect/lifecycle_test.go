@@ -256,13 +256,7 @@ func TestProbeChecksAnOpenConnectionAtOnce(t *testing.T) {
 	h, c := openSession(t)
 	h.clock.Advance(time.Second)
 	h.s.Probe()
-	var pings int
-	for _, f := range c.frames(t) {
-		if f.Type == wire.TypePing {
-			pings++
-		}
-	}
-	if pings != 1 {
+	if pings := countPings(t, c); pings != 1 {
 		t.Fatalf("%d pings after Probe, want 1 at once", pings)
 	}
 	h.clock.Advance(DefaultHeartbeatTimeout)

@@ -112,13 +112,7 @@ func TestPathChangedProbesWhenTheSocketCan(t *testing.T) {
 func TestPathChangedProbesAResumeConnection(t *testing.T) {
 	h, c := openSession(t)
 	h.s.PathChanged()
-	var pings int
-	for _, f := range c.frames(t) {
-		if f.Type == wire.TypePing {
-			pings++
-		}
-	}
-	if pings != 1 {
+	if pings := countPings(t, c); pings != 1 {
 		t.Fatalf("%d pings, want one probe at once", pings)
 	}
 	if closed, _ := c.Closed(); closed {
@@ -229,4 +223,16 @@ func TestConnectTimeoutCountsFromTheStartOfTheHandshake(t *testing.T) {
 	if errs := eventsOf[ErrorEvent](rec); len(errs) != 1 {
 		t.Fatalf("errors %v, want the timeout reported once", errs)
 	}
+}
+
+// countPings is how many resock.v1 pings the Socket sent on c.
+func countPings(t *testing.T, c *fakeConn) int {
+	t.Helper()
+	n := 0
+	for _, f := range c.frames(t) {
+		if f.Type == wire.TypePing {
+			n++
+		}
+	}
+	return n
 }
