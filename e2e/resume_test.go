@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/resock/resock/internal/faultproxy"
 	"github.com/resock/resock/server"
 )
@@ -33,7 +32,7 @@ type counterApp struct {
 func (a *counterApp) serve(ctx context.Context, c *server.Conn) {
 	go func() {
 		for i := range a.n {
-			if err := c.Write(ctx, websocket.MessageText, []byte("s"+strconv.Itoa(i))); err != nil {
+			if err := c.Write(ctx, server.MessageText, []byte("s"+strconv.Itoa(i))); err != nil {
 				return
 			}
 		}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/coder/websocket"
 
 	"github.com/resock/resock/internal/faultproxy"
 	"github.com/resock/resock/server"
@@ -47,7 +46,7 @@ func (a *zombieApp) serve(ctx context.Context, c *server.Conn) {
 		if err != nil {
 			return
 		}
-		if typ == websocket.MessageText && string(data) == "ping" {
+		if typ == server.MessageText && string(data) == "ping" {
 			data = []byte("pong")
 		} else {
 			a.mu.Lock()

@@ -107,7 +107,7 @@ func TestResumeByAnotherUserIsRefused(t *testing.T) {
 	if err := mallory.Write(ctx, websocket.MessageBinary, wire.AppendHello(nil, wire.Hello{Version: wire.Version, Session: w.Session, Token: w.Token})); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := mallory.Read(ctx); websocket.CloseStatus(err) != CloseWrongUser {
+	if _, _, err := mallory.Read(ctx); CloseStatus(err) != CloseWrongUser {
 		t.Fatalf("another user's resume: %v, want close %d", err, CloseWrongUser)
 	}
 	back, _, err := dialAs(ctx, url, "alice", wire.Protocol)

@@ -105,7 +105,7 @@ func heldServer(t *testing.T, o Options, n, size int) (*testServer, chan error) 
 	ended := make(chan error, 64)
 	ts := newTestServer(t, o, func(ctx context.Context, c *Conn) {
 		for i := range n {
-			if err := c.Write(ctx, websocket.MessageBinary, bytes.Repeat([]byte{byte(i)}, size)); err != nil {
+			if err := c.Write(ctx, MessageBinary, bytes.Repeat([]byte{byte(i)}, size)); err != nil {
 				ended <- err
 				return
 			}

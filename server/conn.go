@@ -33,7 +33,7 @@ type Conn struct {
 
 // Message is one message from a client.
 type Message struct {
-	Type websocket.MessageType
+	Type MessageType
 	Data []byte
 	// ID is the message's stable id, for a client in resume mode; zero
 	// otherwise.
@@ -45,13 +45,15 @@ type Message struct {
 // client sends its unacknowledged messages again on a new session, with the
 // same ids, so an app that must not apply a message twice can recognise
 // it. A client's messages arrive in order, so one number per client is all
-// an app needs to keep: the N of the last message it applied. Keep it with
-// the effect of the message, in the same transaction, keyed by Conn.User as
-// well as Client, since Client is the client's own choice (see
+// an app needs to keep: the N of the last message it applied, with the
+// effect of the message, in the same transaction; Options.Applied hands it
+// to the server, which then drops what the app already has (see
 // ExampleConn_ReadMessage).
 type MessageID struct {
-	// Client is random, chosen by the client object and fixed for its
-	// life: the same across its sessions and reconnects.
+	// Client names the client object that sent the message: issued by the
+	// server on its first session and kept for its life, across sessions
+	// and reconnects, and across restarts that keep Options.ClientKey.
+	// It is bound to Conn.User: no client can take another's.
 	Client ClientID
 	// N counts the client's messages from 1.
 	N uint64
@@ -101,8 +103,8 @@ func (c *Conn) Resumable() bool { return c.sess != nil }
 
 // Read returns the next message from the client. A ctx that ends only ends
 // this call. Once the client is gone for good, Read returns the error that
-// ended it (websocket.CloseStatus gives the close code).
-func (c *Conn) Read(ctx context.Context) (websocket.MessageType, []byte, error) {
+// ended it (CloseStatus gives the close code).
+func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	m, err := c.ReadMessage(ctx)
 	return m.Type, m.Data, err
 }
@@ -113,7 +115,7 @@ func (c *Conn) ReadMessage(ctx context.Context) (Message, error) {
 		return c.sess.read(ctx)
 	}
 	typ, data, err := c.plain.Read(ctx)
-	return Message{Type: typ, Data: data}, err
+	return Message{Type: MessageType(typ), Data: data}, err
 }
 
 // Write sends one message to the client; safe for concurrent use. In resume
@@ -125,11 +127,11 @@ func (c *Conn) ReadMessage(ctx context.Context) (Message, error) {
 // a ctx that ends during the write closes it. Either way Write waits for
 // this client: to send to many, use a Hub, which queues for each and never
 // waits for one, or give ctx a deadline.
-func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, data []byte) error {
+func (c *Conn) Write(ctx context.Context, typ MessageType, data []byte) error {
 	if c.sess != nil {
-		return c.sess.write(ctx, typ, data)
+		return c.sess.write(ctx, websocket.MessageType(typ), data)
 	}
-	return c.plain.Write(ctx, typ, data)
+	return c.plain.Write(ctx, websocket.MessageType(typ), data)
 }
 
 // writeShared is Write for a message whose resock.v1 frame may be built
@@ -143,9 +145,9 @@ func (c *Conn) writeShared(ctx context.Context, m message) error {
 
 // Close ends the client with code and reason (at most 123 bytes): in resume
 // mode the session too.
-func (c *Conn) Close(code websocket.StatusCode, reason string) error {
+func (c *Conn) Close(code StatusCode, reason string) error {
 	if c.sess != nil {
-		return c.sess.close(code, reason)
+		return c.sess.close(websocket.StatusCode(code), reason)
 	}
-	return c.plain.Close(code, reason)
+	return c.plain.Close(websocket.StatusCode(code), reason)
 }

@@ -3,7 +3,7 @@ package server
 import (
 	"testing"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // BenchmarkEcho measures the server and the native client together: 64
@@ -18,10 +18,10 @@ func BenchmarkEcho(b *testing.B) {
 				ts := newTestServer(&testing.T{}, Options{}, Echo)
 				defer ts.http.Close()
 				got := make(chan struct{}, 1024)
-				s, err := reconnect.New(ts.wsURL("/"), reconnect.Options{
+				s, err := engine.New(ts.wsURL("/"), engine.Options{
 					Resume: mode.resume,
-					OnEvent: func(e reconnect.Event) {
-						if _, ok := e.(reconnect.MessageEvent); ok {
+					OnEvent: func(e engine.Event) {
+						if _, ok := e.(engine.MessageEvent); ok {
 							got <- struct{}{}
 						}
 					},
@@ -39,7 +39,7 @@ func BenchmarkEcho(b *testing.B) {
 						<-got
 						inflight--
 					}
-					if err := s.Send(reconnect.Message{Data: payload}); err != nil {
+					if err := s.Send(engine.Message{Data: payload}); err != nil {
 						b.Fatal(err)
 					}
 					inflight++

@@ -5,8 +5,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-
-	"github.com/coder/websocket"
 )
 
 // HTTPError refuses a connection with an HTTP status, from
@@ -24,4 +22,4 @@ func (e *HTTPError) Error() string {
 // CloseWrongUser closes a reconnection that presents a resume session
 // opened by another user (Options.Authenticate). It is in the 4400–4499
 // range resock clients take as final: retrying cannot help.
-const CloseWrongUser websocket.StatusCode = 4403
+const CloseWrongUser StatusCode = 4403

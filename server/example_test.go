@@ -57,56 +57,63 @@ func ExampleServer_Handler() {
 // store that must outlive the server process for the recipe to hold.
 type ledger struct {
 	mu      sync.Mutex
-	applied map[appliedKey]uint64
+	applied map[server.ClientID]uint64
 	lines   []string
-}
-
-// appliedKey keys the last message applied per user and client: the
-// client chooses its id, so the user bounds what a client could claim.
-type appliedKey struct {
-	user   string
-	client server.ClientID
 }
 
 // apply adds a line for m unless m was applied before, and records m as
 // applied, in one step. It reports whether it applied m.
-func (l *ledger) apply(user string, m server.Message) bool {
+func (l *ledger) apply(m server.Message) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	k := appliedKey{user, m.ID.Client}
-	if m.ID.N <= l.applied[k] {
-		return false // sent again after a lost session: applied already
+	if m.ID.N <= l.applied[m.ID.Client] {
+		return false
 	}
 	l.lines = append(l.lines, string(m.Data))
-	l.applied[k] = m.ID.N
+	l.applied[m.ID.Client] = m.ID.N
 	return true
 }
 
-// Exactly once across a crash: a resume client sends again every message
-// the server had not acknowledged when its session was lost, with the same
-// MessageID. The messages of one client arrive in order, so the app keeps
-// one number per client, the N of the last message it applied, and keeps
-// it with the effect, in the same transaction: then no crash can separate
-// the two, and a message sent again is recognised however the server went
-// down. (A graceful Shutdown acknowledges what the app read, so after one
-// nothing comes again; after a crash, what the app had read but the client
-// had not heard acknowledged does.)
+// last is the N of the client's last message applied.
+func (l *ledger) last(_ context.Context, client server.ClientID) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.applied[client], nil
+}
+
+// Exactly once across a crash. A resume client sends again every message
+// the server had not acknowledged when its session was lost (a crash, a
+// restart, a session that expired), with the same MessageID. The server
+// issues the client ids, signed with ClientKey and bound to the user, so an
+// id is one client object's and no client can pass for another. A client's
+// messages arrive in order, so the app keeps one number per client, the N
+// of the last message it applied, with the effect, in the same
+// transaction: no crash can separate the two. Options.Applied lets the
+// server read that number when a client comes back on a new session and
+// drop what it sends again that the app already applied; apply's own check
+// covers a message still being applied by a session that has just been
+// replaced. (A graceful Shutdown acknowledges what the app read, so after
+// one nothing comes again.)
 func ExampleConn_ReadMessage() {
-	db := &ledger{applied: map[appliedKey]uint64{}}
+	db := &ledger{applied: map[server.ClientID]uint64{}}
 	app := func(ctx context.Context, c *server.Conn) {
 		for {
 			m, err := c.ReadMessage(ctx)
 			if err != nil {
 				return // the client closed, or its session ended
 			}
-			if m.ID.IsZero() || db.apply(c.User(), m) {
+			if m.ID.IsZero() || db.apply(m) {
 				// A plain client's messages have no id: nothing is sent
 				// again after a drop, and nothing can be recognised.
 				_ = c.Write(ctx, m.Type, []byte("applied"))
 			}
 		}
 	}
-	s := server.New(server.Options{SessionRetention: 2 * time.Minute})
+	s := server.New(server.Options{
+		// The same on every instance and across restarts.
+		ClientKey: []byte(os.Getenv("RESOCK_CLIENT_KEY")),
+		Applied:   db.last,
+	})
 	http.Handle("/app", s.Handler(app))
 }
 

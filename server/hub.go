@@ -6,8 +6,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-
-	"github.com/coder/websocket"
 )
 
 // DefaultQueueSize is the default Hub.QueueSize and Room.QueueSize.
@@ -125,13 +123,13 @@ func (h *Hub) Dropped() uint64 { return h.dropped.Load() }
 // Broadcast queues a message for every client of the hub but except (nil
 // for none). The message's resock.v1 frame is built once, for every
 // session that sends it. It never blocks.
-func (h *Hub) Broadcast(typ websocket.MessageType, data []byte, except *Conn) {
+func (h *Hub) Broadcast(typ MessageType, data []byte, except *Conn) {
 	h.send(shared(typ, data), func(c *Conn) bool { return c != except })
 }
 
 // SendTo queues a message for every client of the hub whose Conn.User is
 // user, and returns how many it queued it for. It never blocks.
-func (h *Hub) SendTo(user string, typ websocket.MessageType, data []byte) int {
+func (h *Hub) SendTo(user string, typ MessageType, data []byte) int {
 	return h.send(shared(typ, data), func(c *Conn) bool { return c.User() == user })
 }
 
@@ -162,13 +160,13 @@ func (h *Hub) send(msg message, to func(*Conn) bool) int {
 func (h *Hub) dropLocked(m *member) {
 	h.removeLocked(m)
 	m.c.log.Warn("client too slow, dropping it",
-		"queue_size", cap(m.out), "close_code", int(websocket.StatusTryAgainLater))
+		"queue_size", cap(m.out), "close_code", int(StatusTryAgainLater))
 	// The writer may be stuck in a write to this client; Close waits for it
 	// for a bounded time, so it runs on its own.
 	m.closing.Add(1)
 	go func() {
 		defer m.closing.Done()
-		_ = m.c.Close(websocket.StatusTryAgainLater, "client too slow")
+		_ = m.c.Close(StatusTryAgainLater, "client too slow")
 	}()
 }
 

@@ -42,7 +42,7 @@ func TestHubKeepsBroadcastingPastAClientThatWentAway(t *testing.T) {
 			defer b.close(t)
 			waitUntil(t, 5*time.Second, func() bool { return hub.Clients() == 3 }, "three clients in the hub")
 			for i := range n {
-				hub.Broadcast(websocket.MessageText, []byte(strconv.Itoa(i)), nil)
+				hub.Broadcast(MessageText, []byte(strconv.Itoa(i)), nil)
 				// As fast as the clients that read can take them.
 				waitUntil(t, 5*time.Second, func() bool {
 					return a.next.Load() >= int64(i-8) && b.next.Load() >= int64(i-8)
@@ -88,10 +88,10 @@ func TestHubSendsToOneUser(t *testing.T) {
 	bob2 := dial(t, srv+"?user=bob", nil)
 	alice := dial(t, srv+"?user=alice", nil)
 	waitUntil(t, 5*time.Second, func() bool { return hub.Clients() == 3 }, "three clients in the hub")
-	if n := hub.SendTo("bob", websocket.MessageText, []byte("for bob")); n != 2 {
+	if n := hub.SendTo("bob", MessageText, []byte("for bob")); n != 2 {
 		t.Fatalf("SendTo queued for %d clients, want bob's 2", n)
 	}
-	hub.Broadcast(websocket.MessageText, []byte("for all"), nil)
+	hub.Broadcast(MessageText, []byte("for all"), nil)
 	for name, c := range map[string]*websocket.Conn{"bob1": bob1, "bob2": bob2} {
 		if got := readText(t, ctx, c); got != "for bob" {
 			t.Errorf("%s got %q first, want %q", name, got, "for bob")

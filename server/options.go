@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -77,6 +78,30 @@ type Options struct {
 	// context values (set by the application's middleware) are in the
 	// app's context too.
 	Authenticate func(r *http.Request) (user string, err error)
+
+	// ClientKey signs the client ids the server issues to resume clients
+	// (MessageID.Client), at least 16 random bytes. An id is kept for as
+	// long as its client object lives, across its sessions and this
+	// server's restarts, only while the key stays the same: give every
+	// instance and every restart the same key (from a secret store), or
+	// messages a client sends again after a restart come under a new id,
+	// which no record of applied messages knows. Default: a random key
+	// per Server, which keeps ids only while the process lives.
+	ClientKey []byte
+
+	// Applied, when set, tells the server how far the app got with a
+	// client's messages: the N of the last message of client the app
+	// applied, durably, or 0. The server asks it when a client that sent
+	// messages before starts a new session — after a restart, a crash, or a
+	// session that expired — and drops the messages the client sends again
+	// that the app has already applied (acknowledging them to the client),
+	// so ReadMessage never returns a message twice, provided the app stores
+	// MessageID.N with the message's effect, in one transaction. An error
+	// refuses the session for now (1013 after a retry-after frame); the
+	// client tries again. It is called with the request's context values,
+	// and the connection's goroutine waits for it. See
+	// ExampleConn_ReadMessage.
+	Applied func(ctx context.Context, client ClientID) (n uint64, err error)
 
 	// Subprotocols are the application's subprotocols, selected for plain
 	// clients that offer them. resock.v1 is always selected when offered.

@@ -60,7 +60,7 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		// neither gets a fresh one: retrying cannot help.
 		wc.log.Warn("refused resume: the session belongs to another user",
 			"session", sess.name(), "user", wc.user, "close_code", int(CloseWrongUser))
-		_ = wc.Close(CloseWrongUser, "session belongs to another user")
+		_ = wc.Close(websocket.StatusCode(CloseWrongUser), "session belongs to another user")
 		return
 	}
 	if sess != nil && sess.attach(wc, h, true) {
@@ -129,8 +129,9 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
 	// The app's context carries the values of the request that opened the
 	// session, and lives as long as the session, not the connection.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(wc.ctx))
+	client, known := s.ids.issue(h.Client, wc.user)
 	sess := &session{
-		client:  h.Client,
+		client:  client,
 		firstID: h.FirstID,
 		srv:     s,
 		ctx:     ctx,
@@ -141,6 +142,16 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
 	}
 	if sess.firstID == 0 {
 		sess.firstID = 1
+	}
+	if known && sess.firstID > 1 && s.opts.Applied != nil {
+		// The client sent messages before: some of those it sends again
+		// may be applied already.
+		n, err := s.opts.Applied(ctx, ClientID(client))
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("Options.Applied: %w", err)
+		}
+		sess.applied = n
 	}
 	_, _ = rand.Read(sess.id[:])
 	_, _ = rand.Read(sess.token[:])
@@ -229,9 +240,9 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 	}
 	s.received++
 	s.inboxBytes += len(f.Payload)
-	typ := websocket.MessageText
+	typ := MessageText
 	if f.Type == wire.TypeBinary {
-		typ = websocket.MessageBinary
+		typ = MessageBinary
 	}
 	s.inbox = append(s.inbox, Message{
 		Type: typ,

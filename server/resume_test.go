@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/resock/resock/internal/engine"
 	"github.com/resock/resock/internal/faultproxy"
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/wasm/reconnect"
 )
 
 // exchange is an app that sends n numbered messages to its client while it
@@ -50,7 +50,7 @@ func (e *exchange) fail(format string, args ...any) {
 func (e *exchange) serve(ctx context.Context, c *Conn) {
 	go func() {
 		for i := range e.n {
-			if err := c.Write(ctx, websocket.MessageText, []byte(strconv.Itoa(i))); err != nil {
+			if err := c.Write(ctx, MessageText, []byte(strconv.Itoa(i))); err != nil {
 				return
 			}
 		}
@@ -86,10 +86,10 @@ func (e *exchange) serve(ctx context.Context, c *Conn) {
 	}
 }
 
-// resumeClient is one reconnect.Socket in resume mode, checking that the
+// resumeClient is one engine.Socket in resume mode, checking that the
 // server's numbered messages arrive once and in order.
 type resumeClient struct {
-	s          *reconnect.Socket
+	s          *engine.Socket
 	next       atomic.Int64
 	opens      atomic.Int64
 	fresh      atomic.Int64
@@ -99,25 +99,25 @@ type resumeClient struct {
 	openedAt   chan time.Time
 }
 
-func newResumeClient(t *testing.T, url string, edit func(*reconnect.Options)) *resumeClient {
+func newResumeClient(t *testing.T, url string, edit func(*engine.Options)) *resumeClient {
 	c := &resumeClient{errs: make(chan string, 16), closed: make(chan struct{}), openedAt: make(chan time.Time, 1024)}
-	o := reconnect.Options{
+	o := engine.Options{
 		Resume:            true,
-		Backoff:           reconnect.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+		Backoff:           engine.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
 		ConnectTimeout:    2 * time.Second,
 		HeartbeatInterval: 300 * time.Millisecond,
 		HeartbeatTimeout:  300 * time.Millisecond,
 		MaxQueuedMessages: 1 << 20,
 		MaxQueuedBytes:    1 << 30,
-		OnEvent: func(e reconnect.Event) {
+		OnEvent: func(e engine.Event) {
 			switch e := e.(type) {
-			case reconnect.OpenEvent:
+			case engine.OpenEvent:
 				c.opens.Add(1)
 				if !e.Resumed {
 					c.fresh.Add(1)
 				}
 				c.openedAt <- time.Now()
-			case reconnect.MessageEvent:
+			case engine.MessageEvent:
 				want := c.next.Add(1) - 1
 				if got := string(e.Message.Data); got != strconv.FormatInt(want, 10) {
 					select {
@@ -125,7 +125,7 @@ func newResumeClient(t *testing.T, url string, edit func(*reconnect.Options)) *r
 					default:
 					}
 				}
-			case reconnect.CloseEvent:
+			case engine.CloseEvent:
 				if !e.WillReconnect {
 					c.closedOnce.Do(func() { close(c.closed) })
 				}
@@ -135,7 +135,7 @@ func newResumeClient(t *testing.T, url string, edit func(*reconnect.Options)) *r
 	if edit != nil {
 		edit(&o)
 	}
-	s, err := reconnect.New(url, o)
+	s, err := engine.New(url, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func newResumeClient(t *testing.T, url string, edit func(*reconnect.Options)) *r
 // sendNumbered sends the numbers from up to, not including, to.
 func (c *resumeClient) sendNumbered(t *testing.T, from, to int) {
 	for i := from; i < to; i++ {
-		if err := c.s.Send(reconnect.Message{Data: []byte(strconv.Itoa(i))}); err != nil {
+		if err := c.s.Send(engine.Message{Data: []byte(strconv.Itoa(i))}); err != nil {
 			t.Errorf("send %d: %v", i, err)
 			return
 		}
@@ -161,6 +161,10 @@ func (c *resumeClient) close(t *testing.T) {
 		t.Errorf("client did not close: state %v, stats %+v", c.s.State(), c.s.Stats())
 	}
 }
+
+// restartKey is the ClientKey of a server and of the one that replaces it,
+// so that client ids outlive the restart.
+var restartKey = []byte("0123456789abcdef0123456789abcdef")
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -245,24 +249,24 @@ func TestResumeDeliversEveryMessageOnceInOrderThroughFaults(t *testing.T) {
 func TestBlackholedConnectionIsReplacedWithinIntervalPlusTimeout(t *testing.T) {
 	app := newExchange(0)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	_, stop := serveOn(t, ln, Options{Logger: quietLogger()}, app.serve)
+	_, stop := serveOn(t, ln, Options{Logger: quietLogger(), ClientKey: restartKey}, app.serve)
 	defer stop()
 	proxy, _ := faultproxy.New(ln.Addr().String(), faultproxy.Options{MeanFaultInterval: -1})
 	defer proxy.Close()
 	interval, timeout := 500*time.Millisecond, 500*time.Millisecond
-	c := newResumeClient(t, "ws://"+proxy.Addr(), func(o *reconnect.Options) {
+	c := newResumeClient(t, "ws://"+proxy.Addr(), func(o *engine.Options) {
 		o.HeartbeatInterval, o.HeartbeatTimeout = interval, timeout
-		o.Backoff = reconnect.Backoff{Delays: []time.Duration{time.Millisecond}}
+		o.Backoff = engine.Backoff{Delays: []time.Duration{time.Millisecond}}
 	})
 	defer c.close(t)
 	<-c.openedAt
-	c.s.Send(reconnect.Message{Data: []byte("0")})
+	c.s.Send(engine.Message{Data: []byte("0")})
 	waitUntil(t, 5*time.Second, func() bool { return app.received.Load() == 1 }, "first message")
 	if n := proxy.BlackholeAll(); n != 1 {
 		t.Fatalf("blackholed %d connections", n)
 	}
 	holed := time.Now()
-	c.s.Send(reconnect.Message{Data: []byte("1")})
+	c.s.Send(engine.Message{Data: []byte("1")})
 	select {
 	case at := <-c.openedAt:
 		took := at.Sub(holed)
@@ -284,7 +288,7 @@ func TestServerRestartStartsFreshSessionsAndLosesNoClientMessage(t *testing.T) {
 	app := newExchange(0)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
-	_, stop := serveOn(t, ln, Options{Logger: quietLogger()}, app.serve)
+	_, stop := serveOn(t, ln, Options{Logger: quietLogger(), ClientKey: restartKey}, app.serve)
 	c := newResumeClient(t, "ws://"+addr, nil)
 	defer c.close(t)
 	<-c.openedAt
@@ -298,7 +302,7 @@ func TestServerRestartStartsFreshSessionsAndLosesNoClientMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, stop2 := serveOn(t, ln2, Options{Logger: quietLogger()}, app.serve)
+	_, stop2 := serveOn(t, ln2, Options{Logger: quietLogger(), ClientKey: restartKey}, app.serve)
 	defer stop2()
 	waitUntil(t, 20*time.Second, func() bool { return app.received.Load() == n && c.fresh.Load() >= 2 }, "every message after the restart")
 	for _, e := range app.errs {
@@ -420,15 +424,15 @@ func TestResumeEchoOfLargeMessagesKeepsFlowing(t *testing.T) {
 	const n, size = 256, 64 << 10
 	got := make(chan int, n)
 	var opens atomic.Int64
-	s, err := reconnect.New(ts.wsURL("/"), reconnect.Options{
+	s, err := engine.New(ts.wsURL("/"), engine.Options{
 		Resume:            true,
 		MaxQueuedMessages: n,
 		MaxQueuedBytes:    n * size * 2,
-		OnEvent: func(e reconnect.Event) {
+		OnEvent: func(e engine.Event) {
 			switch e := e.(type) {
-			case reconnect.MessageEvent:
+			case engine.MessageEvent:
 				got <- len(e.Message.Data)
-			case reconnect.OpenEvent:
+			case engine.OpenEvent:
 				opens.Add(1)
 			}
 		},
@@ -439,7 +443,7 @@ func TestResumeEchoOfLargeMessagesKeepsFlowing(t *testing.T) {
 	defer s.Close(1000, "")
 	payload := make([]byte, size)
 	for range n {
-		if err := s.Send(reconnect.Message{Binary: true, Data: payload}); err != nil {
+		if err := s.Send(engine.Message{Binary: true, Data: payload}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -509,7 +513,7 @@ func TestGracefulRestartRedeliversNothingRead(t *testing.T) {
 	app := newExchange(0)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
-	_, stop := serveOn(t, ln, Options{Logger: quietLogger()}, app.serve)
+	_, stop := serveOn(t, ln, Options{Logger: quietLogger(), ClientKey: restartKey}, app.serve)
 	c := newResumeClient(t, "ws://"+addr, nil)
 	defer c.close(t)
 	<-c.openedAt
@@ -520,7 +524,7 @@ func TestGracefulRestartRedeliversNothingRead(t *testing.T) {
 		defer tick.Stop()
 		for i := range n {
 			<-tick.C
-			if err := c.s.Send(reconnect.Message{Data: []byte(strconv.Itoa(i))}); err != nil {
+			if err := c.s.Send(engine.Message{Data: []byte(strconv.Itoa(i))}); err != nil {
 				t.Errorf("send %d: %v", i, err)
 				return
 			}
@@ -532,7 +536,7 @@ func TestGracefulRestartRedeliversNothingRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, stop2 := serveOn(t, ln2, Options{Logger: quietLogger()}, app.serve)
+	_, stop2 := serveOn(t, ln2, Options{Logger: quietLogger(), ClientKey: restartKey}, app.serve)
 	defer stop2()
 	<-sent
 	waitUntil(t, 20*time.Second, func() bool { return app.received.Load() == n && c.fresh.Load() >= 2 }, "every message after the restart")

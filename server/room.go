@@ -83,9 +83,9 @@ func (r *Room) join(c *Conn) (*member, []message) {
 // shared makes a message of data whose resock.v1 frame is built once: the
 // history and every resume session that sends it keep that one copy, and
 // data is its payload.
-func shared(typ websocket.MessageType, data []byte) message {
-	frame := wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)
-	return message{typ: typ, data: frame[1:], frame: frame}
+func shared(typ MessageType, data []byte) message {
+	frame := wire.AppendData(make([]byte, 0, 1+len(data)), typ == MessageBinary, data)
+	return message{typ: websocket.MessageType(typ), data: frame[1:], frame: frame}
 }
 
 // broadcast records msg and queues it for every member but from, dropping

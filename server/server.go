@@ -31,6 +31,7 @@ type Server struct {
 	started  time.Time
 	clients  *registry
 	sessions *sessions
+	ids      clientIDs
 }
 
 // New returns a Server configured by o.
@@ -43,6 +44,7 @@ func New(o Options) *Server {
 		started:  time.Now(),
 		clients:  newRegistry(),
 		sessions: newSessions(o),
+		ids:      newClientIDs(o.ClientKey),
 	}
 }
 
@@ -146,8 +148,8 @@ func (s *Server) runApp(app func(ctx context.Context, c *Conn), c *Conn) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.log.Error("handler panicked, closing client",
-				"panic", p, "stack", string(debug.Stack()), "close_code", int(websocket.StatusInternalError))
-			_ = c.Close(websocket.StatusInternalError, "internal error")
+				"panic", p, "stack", string(debug.Stack()), "close_code", int(StatusInternalError))
+			_ = c.Close(StatusInternalError, "internal error")
 		}
 	}()
 	app(ctx, c)

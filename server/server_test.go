@@ -453,7 +453,7 @@ func TestConnReadReturnsWhenItsContextEnds(t *testing.T) {
 		_, _, err := c.Read(rctx)
 		got <- err
 		// The connection is still usable after the Read gave up.
-		_ = c.Write(ctx, websocket.MessageText, []byte("still open"))
+		_ = c.Write(ctx, MessageText, []byte("still open"))
 		<-ctx.Done()
 	})
 	ctx := testCtx(t)

@@ -44,6 +44,10 @@ type session struct {
 	user string
 	// firstID is the message id of the client's data frame 1.
 	firstID uint64
+	// applied is the id of the last message of the client the app had
+	// applied when the session started (Options.Applied): read skips
+	// messages up to it.
+	applied uint64
 
 	srv *Server
 	log *slog.Logger
@@ -167,6 +171,11 @@ func (s *session) read(ctx context.Context) (Message, error) {
 			s.mu.Unlock()
 			if ackNow {
 				s.sendAck(link)
+			}
+			if m.ID.N <= s.applied {
+				// Sent again after the session was lost, and applied
+				// already: taken in, acknowledged, not returned.
+				continue
 			}
 			return m, nil
 		}
@@ -369,6 +378,7 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 		Received:        s.received,
 		HeartbeatMillis: uint64(s.srv.opts.HeartbeatInterval / time.Millisecond),
 		RetentionMillis: uint64(s.srv.opts.SessionRetention / time.Millisecond),
+		Client:          s.client,
 	})
 	s.acks.Restore(s.acks.Received(), s.received)
 	s.mu.Unlock()

@@ -86,7 +86,7 @@ func TestConcurrentResumesLeaveExactlyOneConnectionAttached(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	if err := app.Write(ctx, websocket.MessageText, []byte("after the race")); err != nil {
+	if err := app.Write(ctx, MessageText, []byte("after the race")); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]int{}

@@ -5,8 +5,8 @@ package main
 import (
 	"github.com/hack-pad/safejs"
 
+	"github.com/resock/resock/internal/engine"
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/wasm/reconnect"
 )
 
 // bridgeName is the global the glue takes the bridge from.
@@ -30,7 +30,7 @@ type bridge struct {
 	nextID  int
 	// transport makes each socket's transport; nil means the browser's
 	// WebSocket. Tests replace it.
-	transport func() reconnect.Transport
+	transport func() engine.Transport
 	// dataPath is the glue's DataPath class, handed over by init; without
 	// it every message passes through Go.
 	dataPath safejs.Value
@@ -179,7 +179,7 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	if online := arg(args, 4); !online.IsUndefined() && !truthy(online) {
 		o.Offline = true
 	}
-	if k.s, err = reconnect.New(url, o); err != nil {
+	if k.s, err = engine.New(url, o); err != nil {
 		return nil, err
 	}
 	if k.transport != nil && k.transport.dialErr != nil {

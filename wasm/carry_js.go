@@ -8,11 +8,11 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/resock/resock/internal/engine"
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/wasm/reconnect"
 )
 
-// In resume mode the browser connection is a reconnect.Carrier: once the
+// In resume mode the browser connection is an engine.Carrier: once the
 // handshake is done, the DataPath numbers, acknowledges and delivers the
 // server's data frames, and frames and keeps the page's, in JavaScript.
 // The engine keeps the handshake, the heartbeat, the outbox and every other
@@ -24,7 +24,7 @@ func (c *browserConn) carrying() (*gluePath, bool) {
 	return p, p != nil && p.carrying && p.conn == c
 }
 
-func (c *browserConn) Carry(l reconnect.Ledger) bool {
+func (c *browserConn) Carry(l engine.Ledger) bool {
 	p := c.t.glue
 	if p == nil || !p.resume || p.carrying || p.conn != c || c.closing || c.closed {
 		return false
@@ -56,9 +56,9 @@ func (c *browserConn) Carry(l reconnect.Ledger) bool {
 	return true
 }
 
-func (c *browserConn) Reclaim() reconnect.Ledger {
+func (c *browserConn) Reclaim() engine.Ledger {
 	p := c.t.glue
-	var l reconnect.Ledger
+	var l engine.Ledger
 	if p == nil || !p.carrying {
 		return l
 	}
@@ -87,7 +87,7 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 				if err != nil || len(text) == 0 {
 					break
 				}
-				l.Unacked = append(l.Unacked, reconnect.Message{Data: []byte(text[1:])})
+				l.Unacked = append(l.Unacked, engine.Message{Data: []byte(text[1:])})
 				continue
 			}
 			size, err := intProp(f, "length")
@@ -98,7 +98,7 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 			if _, err := safejs.CopyBytesToGo(b, f); err != nil {
 				break
 			}
-			l.Unacked = append(l.Unacked, reconnect.Message{Binary: true, Data: b[1:]})
+			l.Unacked = append(l.Unacked, engine.Message{Binary: true, Data: b[1:]})
 		}
 	}
 	// The counts must match the frames: if the glue failed to hand all of
@@ -115,7 +115,7 @@ func (c *browserConn) Reclaim() reconnect.Ledger {
 	return l
 }
 
-func (c *browserConn) SendData(m reconnect.Message) error {
+func (c *browserConn) SendData(m engine.Message) error {
 	p, ok := c.carrying()
 	if !ok {
 		return errNotOpen
@@ -160,7 +160,7 @@ func (c *browserConn) Window() (frames, bytes int) {
 
 // entryOf makes the data frame of m as the glue keeps it: the type byte
 // and the payload, as a string for text, as a Uint8Array for binary data.
-func entryOf(m reconnect.Message) (safejs.Value, error) {
+func entryOf(m engine.Message) (safejs.Value, error) {
 	if !m.Binary {
 		return safejs.ValueOf(string(wire.AppendData(make([]byte, 0, 1+len(m.Data)), false, m.Data)))
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // jsError is an error that must reach JavaScript as a particular kind of
@@ -42,16 +42,16 @@ func domException(name, format string, args ...any) error {
 func kindOf(err error) (kind, msg string) {
 	for e := err; e != nil; {
 		switch e {
-		case reconnect.ErrClosed:
+		case engine.ErrClosed:
 			return "InvalidStateError", "The socket is closed; call reconnect() to open it again."
-		case reconnect.ErrOutboxFull:
+		case engine.ErrOutboxFull:
 			return "QuotaExceededError", "The message was not sent because the outbox is full (" + err.Error() + "). Wait for the connection to drain it, or raise maxQueuedMessages/maxQueuedBytes."
-		case reconnect.ErrReasonTooLong:
+		case engine.ErrReasonTooLong:
 			return "SyntaxError", "The close reason must not be greater than 123 UTF-8 bytes."
-		case reconnect.ErrInvalidURL, reconnect.ErrInvalidProtocol:
+		case engine.ErrInvalidURL, engine.ErrInvalidProtocol:
 			return "SyntaxError", err.Error()
 		}
-		if ce, ok := e.(*reconnect.CloseCodeError); ok {
+		if ce, ok := e.(*engine.CloseCodeError); ok {
 			return "InvalidAccessError", fmt.Sprintf("The close code must be either 1000, or between 3000 and 4999. %d is neither.", ce.Code)
 		}
 		if je, ok := e.(*jsError); ok {

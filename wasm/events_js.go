@@ -7,13 +7,13 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // onEvent dispatches an engine event on the JavaScript instance. Listeners
 // run inside dispatchEvent; an exception in one is reported by the
 // EventTarget and does not stop the others.
-func (k *socket) onEvent(e reconnect.Event) {
+func (k *socket) onEvent(e engine.Event) {
 	target, ok := k.target()
 	if !ok {
 		return
@@ -26,7 +26,7 @@ func (k *socket) onEvent(e reconnect.Event) {
 	if _, err := target.Call("dispatchEvent", ev); err != nil {
 		consoleError("failed to dispatch event", err)
 	}
-	if ce, ok := e.(reconnect.CloseEvent); ok && !ce.WillReconnect {
+	if ce, ok := e.(engine.CloseEvent); ok && !ce.WillReconnect {
 		k.settle()
 	}
 }
@@ -34,14 +34,14 @@ func (k *socket) onEvent(e reconnect.Event) {
 // domEvent makes the DOM event for e: a MessageEvent and a CloseEvent as
 // WebSocket dispatches them, plain Events for the rest, with resock's
 // extra fields as ordinary properties.
-func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
+func (k *socket) domEvent(e engine.Event) (safejs.Value, error) {
 	switch e := e.(type) {
-	case reconnect.OpenEvent:
+	case engine.OpenEvent:
 		return newEvent("open",
 			field{"reconnected", e.Reconnected},
 			field{"resumed", e.Resumed},
 			field{"downtime", toMillis(e.Downtime)})
-	case reconnect.MessageEvent:
+	case engine.MessageEvent:
 		if k.glue != nil {
 			// The DataPath makes the events of the messages it delivers
 			// itself; those that pass through Go are made the same way, with
@@ -57,7 +57,7 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 			return safejs.Undefined(), err
 		}
 		return js.messageEvent.New("message", map[string]any{"data": data, "origin": k.messageOrigin()})
-	case reconnect.CloseEvent:
+	case engine.CloseEvent:
 		ev, err := js.closeEvent.New("close", map[string]any{
 			"code":     e.Code,
 			"reason":   e.Reason,
@@ -67,22 +67,22 @@ func (k *socket) domEvent(e reconnect.Event) (safejs.Value, error) {
 			return safejs.Undefined(), err
 		}
 		return ev, ev.Set("willReconnect", e.WillReconnect)
-	case reconnect.ErrorEvent:
+	case engine.ErrorEvent:
 		msg := e.Err.Error()
 		errValue, err := js.errorCtor.New(msg)
 		if err != nil {
 			return safejs.Undefined(), err
 		}
 		return newEvent("error", field{"message", msg}, field{"error", errValue})
-	case reconnect.ReconnectingEvent:
+	case engine.ReconnectingEvent:
 		return newEvent("reconnecting",
 			field{"attempt", e.Attempt},
 			field{"delay", toMillis(e.Delay)},
 			field{"code", e.Code},
 			field{"reason", e.Reason})
-	case reconnect.StateEvent:
+	case engine.StateEvent:
 		return newEvent("statechange", field{"from", e.From.String()}, field{"to", e.To.String()})
-	case reconnect.DroppedEvent:
+	case engine.DroppedEvent:
 		return newEvent("dropped",
 			field{"messages", e.Messages},
 			field{"bytes", e.Bytes},
@@ -101,7 +101,7 @@ func (k *socket) messageOrigin() string {
 
 // messagePayload is a message as the browser socket delivers it: a string,
 // or an ArrayBuffer.
-func (k *socket) messagePayload(m reconnect.Message) (safejs.Value, error) {
+func (k *socket) messagePayload(m engine.Message) (safejs.Value, error) {
 	if !m.Binary {
 		return safejs.ValueOf(string(m.Data))
 	}
@@ -110,7 +110,7 @@ func (k *socket) messagePayload(m reconnect.Message) (safejs.Value, error) {
 
 // messageData is a message as WebSocket delivers it: a string, or per
 // binaryType a Blob or an ArrayBuffer.
-func (k *socket) messageData(m reconnect.Message) (safejs.Value, error) {
+func (k *socket) messageData(m engine.Message) (safejs.Value, error) {
 	v, err := k.messagePayload(m)
 	if err != nil || !m.Binary || k.arrayBuffer.Load() {
 		return v, err

@@ -160,7 +160,7 @@ func rejection(reason safejs.Value) error {
 
 // later runs f in a task of the page's event loop (setTimeout with no
 // delay), after the function JavaScript called has returned: a goroutine
-// started there would run before it returns. It is reconnect.Options.Defer
+// started there would run before it returns. It is engine.Options.Defer
 // for the browser.
 func later(f func()) {
 	var fn safejs.Func

@@ -7,7 +7,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // gluePath drives a socket's DataPath (jsglue/datapath.js), which moves
@@ -17,7 +17,7 @@ import (
 // everything else (connections, states, the outbox, heartbeats, the resume
 // handshake) and talks to the DataPath only through its methods:
 // attach/detach a connection, setDirect from inside the engine's lock
-// (reconnect.Options.OnDirect), carry/reclaim/sendFrame/release/window for
+// (engine.Options.OnDirect), carry/reclaim/sendFrame/release/window for
 // the resume ledger (carry_js.go), and counts/held/sinceHeard for stats and
 // the heartbeat.
 type gluePath struct {
@@ -34,21 +34,21 @@ type gluePath struct {
 
 // newGluePath makes the DataPath of a socket with options o, with the class
 // the glue handed over in init.
-func newGluePath(k *socket, class safejs.Value, o reconnect.Options, arrayBuffer bool) (*gluePath, error) {
+func newGluePath(k *socket, class safejs.Value, o engine.Options, arrayBuffer bool) (*gluePath, error) {
 	limit := o.MaxMessageSize
 	if limit <= 0 {
-		limit = reconnect.DefaultMaxMessageSize
+		limit = engine.DefaultMaxMessageSize
 	}
 	window := o.MaxUnackedBytes
 	if window <= 0 {
-		window = reconnect.DefaultMaxUnackedBytes
+		window = engine.DefaultMaxUnackedBytes
 	}
 	queued, queuedBytes := o.MaxQueuedMessages, o.MaxQueuedBytes
 	if queued <= 0 {
-		queued = reconnect.DefaultMaxQueuedMessages
+		queued = engine.DefaultMaxQueuedMessages
 	}
 	if queuedBytes <= 0 {
-		queuedBytes = reconnect.DefaultMaxQueuedBytes
+		queuedBytes = engine.DefaultMaxQueuedBytes
 	}
 	var expect any = safejs.Null()
 	if o.HeartbeatExpect != "" && !o.Resume {
@@ -59,7 +59,7 @@ func newGluePath(k *socket, class safejs.Value, o reconnect.Options, arrayBuffer
 		"maxMessageSize":  limit,
 		"expect":          expect,
 		"arrayBuffer":     arrayBuffer,
-		"maxUnacked":      reconnect.MaxUnackedFrames,
+		"maxUnacked":      engine.MaxUnackedFrames,
 		"maxUnackedBytes": window,
 		// What the DataPath holds for the window counts against the
 		// outbox's limits, as if queued.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // The tests drive the bridge the way resock.js does: an EventTarget stands
@@ -41,7 +41,7 @@ func makeBridges(t *testing.T) {
 		if offlineBridge, bridgesErr = newBridge(); bridgesErr != nil {
 			return
 		}
-		offlineBridge.transport = func() reconnect.Transport { return idleTransport{} }
+		offlineBridge.transport = func() engine.Transport { return idleTransport{} }
 	})
 	if bridgesErr != nil {
 		t.Fatalf("failed to create bridge: %v", bridgesErr)
@@ -68,15 +68,15 @@ func testOfflineBridge(t *testing.T) *bridge {
 // idleTransport's connections stay connecting until closed.
 type idleTransport struct{}
 
-func (idleTransport) Dial(string, []string, reconnect.ConnHandler) (reconnect.Conn, error) {
+func (idleTransport) Dial(string, []string, engine.ConnHandler) (engine.Conn, error) {
 	return idleConn{}, nil
 }
 
 type idleConn struct{}
 
-func (idleConn) Send(reconnect.Message) error { return errNotOpen }
-func (idleConn) BufferedAmount() int          { return 0 }
-func (idleConn) Close(int, string) error      { return nil }
+func (idleConn) Send(engine.Message) error { return errNotOpen }
+func (idleConn) BufferedAmount() int       { return 0 }
+func (idleConn) Close(int, string) error   { return nil }
 
 // checkAlive proves the Go runtime still works after misuse: a new socket
 // echoes a message, or without the echo server at least queues it.

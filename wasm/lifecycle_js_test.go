@@ -10,7 +10,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // These tests cover the calls the glue makes as the page goes through its
@@ -95,7 +95,7 @@ type dialRecorder struct {
 	dials [][]string
 }
 
-func (d *dialRecorder) Dial(url string, protocols []string, h reconnect.ConnHandler) (reconnect.Conn, error) {
+func (d *dialRecorder) Dial(url string, protocols []string, h engine.ConnHandler) (engine.Conn, error) {
 	d.mu.Lock()
 	d.dials = append(d.dials, append([]string{url}, protocols...))
 	d.mu.Unlock()
@@ -136,7 +136,7 @@ func TestURLAndProtocolsFunctionsAreCheckedBeforeEveryAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &dialRecorder{}
-	b.transport = func() reconnect.Transport { return rec }
+	b.transport = func() engine.Transport { return rec }
 
 	// Each attempt calls both functions: a bad URL, a rejection, a bad
 	// subprotocol and finally a good attempt, sync and async mixed.

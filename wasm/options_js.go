@@ -10,7 +10,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // maxMillis bounds every duration option: the largest delay setTimeout
@@ -25,7 +25,7 @@ const maxSafeInteger = 1<<53 - 1
 // TypeError and a value out of range a RangeError, each naming the member.
 // It returns the engine options (without Transport, Protocols, Resolve and
 // OnEvent) and whether binary messages are delivered as ArrayBuffer.
-func parseOptions(v safejs.Value) (o reconnect.Options, arrayBuffer bool, err error) {
+func parseOptions(v safejs.Value) (o engine.Options, arrayBuffer bool, err error) {
 	switch typeOf(v) {
 	case safejs.TypeUndefined, safejs.TypeNull:
 		return o, false, nil
@@ -89,10 +89,10 @@ func parseOptions(v safejs.Value) (o reconnect.Options, arrayBuffer bool, err er
 		o.DropOldest = s == "drop-oldest"
 	}
 	if s, ok := r.enum("networkChange", "check", "replace", "ignore"); ok {
-		o.NetworkChange = map[string]reconnect.NetworkPolicy{
-			"check":   reconnect.NetworkCheck,
-			"replace": reconnect.NetworkReplace,
-			"ignore":  reconnect.NetworkIgnore,
+		o.NetworkChange = map[string]engine.NetworkPolicy{
+			"check":   engine.NetworkCheck,
+			"replace": engine.NetworkReplace,
+			"ignore":  engine.NetworkIgnore,
 		}[s]
 	}
 	if f, ok := r.get("shouldReconnect"); ok {
@@ -113,21 +113,21 @@ func parseOptions(v safejs.Value) (o reconnect.Options, arrayBuffer bool, err er
 // lock, so the function may use the socket and may be async. One that throws
 // or rejects is reported as a listener's exception would be, and the default
 // policy decides.
-func pagePolicy(fn safejs.Value) func(reconnect.CloseEvent) bool {
-	return func(e reconnect.CloseEvent) bool {
+func pagePolicy(fn safejs.Value) func(engine.CloseEvent) bool {
+	return func(e engine.CloseEvent) bool {
 		ev, err := js.closeEvent.New("close", map[string]any{"code": e.Code, "reason": e.Reason, "wasClean": e.WasClean})
 		if err != nil {
 			consoleError("failed to create the event for shouldReconnect", err)
-			return reconnect.DefaultShouldReconnect(e)
+			return engine.DefaultShouldReconnect(e)
 		}
 		v, reason, rejected, err := callPage(fn, ev)
 		switch {
 		case err != nil:
 			consoleError("failed to call shouldReconnect", err)
-			return reconnect.DefaultShouldReconnect(e)
+			return engine.DefaultShouldReconnect(e)
 		case rejected:
 			reportException("shouldReconnect", reason)
-			return reconnect.DefaultShouldReconnect(e)
+			return engine.DefaultShouldReconnect(e)
 		}
 		ok, err := v.Truthy()
 		return err == nil && ok

@@ -10,15 +10,15 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/resock/resock/internal/engine"
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/wasm/reconnect"
 )
 
-// socket binds one reconnect.Socket to its JavaScript instance, the
+// socket binds one engine.Socket to its JavaScript instance, the
 // EventTarget its events are dispatched on.
 type socket struct {
 	id        int
-	s         *reconnect.Socket
+	s         *engine.Socket
 	transport *browserTransport // nil when a test supplied another
 	// glue is the glue's data path, over the browser transport only.
 	glue *gluePath
@@ -82,7 +82,7 @@ func (k *socket) isPinned() bool {
 // final close event was dispatched, when a listener's reconnect() would
 // already have moved the socket out of Closed.
 func (k *socket) settle() {
-	if k.s != nil && k.s.State() == reconnect.Closed {
+	if k.s != nil && k.s.State() == engine.Closed {
 		k.mu.Lock()
 		k.pinned = safejs.Undefined()
 		k.mu.Unlock()
@@ -325,7 +325,7 @@ func (k *socket) sendFrame(args []safejs.Value) (any, error) {
 	if _, err := safejs.CopyBytesToGo(b, arg(args, 0)); err != nil {
 		return nil, err
 	}
-	return nil, k.s.SendAccepted(reconnect.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
+	return nil, k.s.SendAccepted(engine.Message{Binary: b[0] == byte(wire.TypeBinary), Data: b[1:]})
 }
 
 func (k *socket) sendData(args []safejs.Value) (any, error) {
@@ -339,14 +339,14 @@ func (k *socket) sendData(args []safejs.Value) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, k.s.Send(reconnect.Message{Data: []byte(s)})
+		return nil, k.s.Send(engine.Message{Data: []byte(s)})
 	case safejs.TypeObject:
 		if isInstance(data, js.arrayBuffer) {
 			b, err := bufferBytes(data, -1, -1)
 			if err != nil {
 				return nil, err
 			}
-			return nil, k.s.Send(reconnect.Message{Binary: true, Data: b})
+			return nil, k.s.Send(engine.Message{Binary: true, Data: b})
 		}
 		if isView, err := js.arrayBuffer.Call("isView", data); err == nil && typeOf(isView) == safejs.TypeBoolean {
 			if ok, _ := isView.Bool(); ok {
@@ -354,7 +354,7 @@ func (k *socket) sendData(args []safejs.Value) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				return nil, k.s.Send(reconnect.Message{Binary: true, Data: b})
+				return nil, k.s.Send(engine.Message{Binary: true, Data: b})
 			}
 		}
 		if isInstance(data, js.blob) {
@@ -365,7 +365,7 @@ func (k *socket) sendData(args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, k.s.Send(reconnect.Message{Data: []byte(s)})
+	return nil, k.s.Send(engine.Message{Data: []byte(s)})
 }
 
 // viewBytes copies the bytes a TypedArray or DataView views, respecting
@@ -464,7 +464,7 @@ func (k *socket) sendBlob(blob safejs.Value) error {
 			p.Cancel(fmt.Errorf("failed to read Blob: %w", err))
 			return
 		}
-		p.Fill(reconnect.Message{Binary: true, Data: b})
+		p.Fill(engine.Message{Binary: true, Data: b})
 	}()
 	return nil
 }
@@ -491,7 +491,7 @@ func (k *socket) reconnect(args []safejs.Value) (any, error) {
 }
 
 // closeArgs converts close(code, reason) as WebSocket.close does; the
-// engine checks them (reconnect.ValidateClose), and its errors become the
+// engine checks them (engine.ValidateClose), and its errors become the
 // exceptions WebSocket throws. Code 0 means none was given.
 func closeArgs(args []safejs.Value) (code int, reason string, err error) {
 	hasCode := !arg(args, 0).IsUndefined()
@@ -501,7 +501,7 @@ func closeArgs(args []safejs.Value) (code int, reason string, err error) {
 		}
 		if code == 0 {
 			// The engine reads code 0 as none given.
-			return 0, "", &reconnect.CloseCodeError{Code: 0}
+			return 0, "", &engine.CloseCodeError{Code: 0}
 		}
 	}
 	if r := arg(args, 1); !r.IsUndefined() {

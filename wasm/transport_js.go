@@ -9,11 +9,11 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/resock/resock/internal/engine"
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/wasm/reconnect"
 )
 
-// browserTransport is a reconnect.Transport over the browser's WebSocket.
+// browserTransport is a engine.Transport over the browser's WebSocket.
 type browserTransport struct {
 	// live counts connections whose handlers are not released yet.
 	live int
@@ -51,7 +51,7 @@ func (c *browserConn) readyState() int {
 
 // Dial creates a browser WebSocket and reports its events to h. It returns
 // at once; the browser connects in the background.
-func (t *browserTransport) Dial(url string, protocols []string, h reconnect.ConnHandler) (reconnect.Conn, error) {
+func (t *browserTransport) Dial(url string, protocols []string, h engine.ConnHandler) (engine.Conn, error) {
 	ps := make([]any, len(protocols))
 	for i, p := range protocols {
 		ps[i] = p
@@ -81,7 +81,7 @@ func (t *browserTransport) Dial(url string, protocols []string, h reconnect.Conn
 type browserConn struct {
 	t        *browserTransport
 	ws       safejs.Value
-	h        reconnect.ConnHandler
+	h        engine.ConnHandler
 	url      string
 	handlers []safejs.Func
 	opened   bool
@@ -151,7 +151,7 @@ func (c *browserConn) onMessage(ev safejs.Value) {
 			c.h.OnError(fmt.Errorf("failed to read text message: %w", err))
 			return
 		}
-		c.h.OnMessage(reconnect.Message{Data: []byte(s)})
+		c.h.OnMessage(engine.Message{Data: []byte(s)})
 		return
 	}
 	n, err := data.Get("byteLength")
@@ -160,7 +160,7 @@ func (c *browserConn) onMessage(ev safejs.Value) {
 		if size, err = n.Int(); err == nil {
 			var b []byte
 			if b, err = bytesOf(data, 0, size); err == nil {
-				c.h.OnMessage(reconnect.Message{Binary: true, Data: b})
+				c.h.OnMessage(engine.Message{Binary: true, Data: b})
 				return
 			}
 		}
@@ -230,7 +230,7 @@ func (c *browserConn) release() {
 // Send writes m unless the browser socket is not open: a WebSocket that is
 // closing drops what it is given without a word, and the engine must keep
 // such a message for the next connection instead.
-func (c *browserConn) Send(m reconnect.Message) error {
+func (c *browserConn) Send(m engine.Message) error {
 	if c.closed {
 		return errNotOpen
 	}
@@ -318,7 +318,7 @@ func sendableCloseCode(code int, resume bool) int {
 	case code == 1000 || code >= 3000 && code <= 4999:
 		return code
 	case resume && code != 1001:
-		return reconnect.CloseReconnect
+		return engine.CloseReconnect
 	default:
 		return 1000
 	}

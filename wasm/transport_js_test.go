@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 func TestSendableCloseCodeKeepsWhatTheBrowserSends(t *testing.T) {
@@ -27,13 +27,13 @@ func TestSendableCloseCodeKeepsWhatTheBrowserSends(t *testing.T) {
 		{1001, true, 1000},
 		// Any other code keeps a resock.v1 session, as it would if sent.
 		{1002, false, 1000},
-		{1002, true, reconnect.CloseReconnect},
+		{1002, true, engine.CloseReconnect},
 		{1008, false, 1000},
 		{1009, false, 1000},
-		{1009, true, reconnect.CloseReconnect},
+		{1009, true, engine.CloseReconnect},
 		{1011, false, 1000},
 		{2999, false, 1000},
-		{5000, true, reconnect.CloseReconnect},
+		{5000, true, engine.CloseReconnect},
 	} {
 		if got := sendableCloseCode(tc.code, tc.resume); got != tc.want {
 			t.Errorf("sendableCloseCode(%d, resume %v) = %d, want %d", tc.code, tc.resume, got, tc.want)
@@ -54,8 +54,8 @@ func (h *connEvents) OnOpen(string, string) {
 	h.opened = true
 }
 
-func (h *connEvents) OnMessage(reconnect.Message) {}
-func (h *connEvents) OnError(error)               {}
+func (h *connEvents) OnMessage(engine.Message) {}
+func (h *connEvents) OnError(error)            {}
 
 func (h *connEvents) OnClose(code int, reason string, wasClean bool, _ error) {
 	h.mu.Lock()

@@ -5,7 +5,7 @@ package main
 import (
 	"github.com/hack-pad/safejs"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // resolveURL checks and resolves a WebSocket URL the way the WebSocket
@@ -24,7 +24,7 @@ func resolveURL(raw string) (url, origin string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	if url, err = reconnect.ValidateURL(href); err != nil {
+	if url, err = engine.ValidateURL(href); err != nil {
 		return "", "", err
 	}
 	if url != href {
@@ -86,7 +86,7 @@ func parseProtocols(v safejs.Value) ([]string, error) {
 		}
 		protocols = append(protocols, p)
 	}
-	if err := reconnect.ValidateProtocols(protocols); err != nil {
+	if err := engine.ValidateProtocols(protocols); err != nil {
 		return nil, err
 	}
 	return protocols, nil

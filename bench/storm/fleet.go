@@ -7,14 +7,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // fleet is many native resock clients (the engine over coder/websocket)
 // connected to one URL, counting how many are connected and when each
 // connection opened.
 type fleet struct {
-	sockets   []*reconnect.Socket
+	sockets   []*engine.Socket
 	connected atomic.Int64
 	// failed counts the attempts that ended without opening.
 	failed atomic.Int64
@@ -29,16 +29,16 @@ type member struct {
 	open bool
 }
 
-func (m *member) onEvent(e reconnect.Event) {
+func (m *member) onEvent(e engine.Event) {
 	switch e.(type) {
-	case reconnect.OpenEvent:
+	case engine.OpenEvent:
 		m.open = true
 		now := time.Now()
 		m.f.connected.Add(1)
 		m.f.mu.Lock()
 		m.f.opens = append(m.f.opens, now)
 		m.f.mu.Unlock()
-	case reconnect.CloseEvent:
+	case engine.CloseEvent:
 		if m.open {
 			m.open = false
 			m.f.connected.Add(-1)
@@ -51,7 +51,7 @@ func (m *member) onEvent(e reconnect.Event) {
 // connect starts n clients, rate per second at most so that the first
 // connections are not a storm of their own, and waits until all are
 // connected.
-func connect(url string, n, rate int, backoff reconnect.Backoff, timeout time.Duration) (*fleet, error) {
+func connect(url string, n, rate int, backoff engine.Backoff, timeout time.Duration) (*fleet, error) {
 	f := &fleet{}
 	tick := time.Second / time.Duration(rate)
 	start := time.Now()
@@ -60,7 +60,7 @@ func connect(url string, n, rate int, backoff reconnect.Backoff, timeout time.Du
 			time.Sleep(wait)
 		}
 		m := &member{f: f}
-		s, err := reconnect.New(url, reconnect.Options{Backoff: backoff, OnEvent: m.onEvent})
+		s, err := engine.New(url, engine.Options{Backoff: backoff, OnEvent: m.onEvent})
 		if err != nil {
 			f.close()
 			return nil, fmt.Errorf("failed to start client %d: %w", i, err)

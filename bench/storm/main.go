@@ -34,18 +34,18 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/resock/resock/wasm/reconnect"
+	"github.com/resock/resock/internal/engine"
 )
 
 // scenario is one kind of client.
 type scenario struct {
 	Name    string
-	Backoff reconnect.Backoff
+	Backoff engine.Backoff
 }
 
 var scenarios = []scenario{
-	{"jittered backoff (resock default)", reconnect.Backoff{}},
-	{"fixed 1 s interval (classic recipe)", reconnect.Backoff{Delays: []time.Duration{time.Second}}},
+	{"jittered backoff (resock default)", engine.Backoff{}},
+	{"fixed 1 s interval (classic recipe)", engine.Backoff{Delays: []time.Duration{time.Second}}},
 }
 
 type config struct {
@@ -237,7 +237,7 @@ func storm(addr string, s scenario, c config) (stormRun, error) {
 	progress("  %d connected in %.1f s", c.Clients, time.Since(start).Seconds())
 	// Every client must have stayed up for MinUptime, so that its backoff
 	// starts from the first attempt, as after a long-lived connection.
-	time.Sleep(reconnect.DefaultMinUptime + 500*time.Millisecond)
+	time.Sleep(engine.DefaultMinUptime + 500*time.Millisecond)
 	if r.ServerLoaded, err = srv.stats(); err != nil {
 		return r, err
 	}
@@ -279,7 +279,7 @@ func storm(addr string, s scenario, c config) (stormRun, error) {
 	r.ServerBackMS = ms(backAt.Sub(killAt))
 	progress("  server back %.0f ms after the %s", r.ServerBackMS, c.stop())
 
-	if err := f.waitConnected(c.Clients, time.Minute+reconnect.DefaultBackoff.Max); err != nil {
+	if err := f.waitConnected(c.Clients, time.Minute+engine.DefaultBackoff.Max); err != nil {
 		rec.finish()
 		return r, err
 	}

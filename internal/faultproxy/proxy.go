@@ -100,6 +100,25 @@ func (p *Proxy) BlackholeAll() int {
 	return n
 }
 
+// StallAll makes every current connection's far end vanish as a machine
+// that lost power does: nothing is forwarded and nothing more is read, so
+// each side's writes fill the buffers between them and then block, as they
+// do when the peer stops acknowledging, and no side sees a close.
+// (BlackholeAll keeps reading and discards, so writes never block.) It
+// returns how many it stalled.
+func (p *Proxy) StallAll() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for l := range p.links {
+		if !l.stalled.Swap(true) {
+			p.blackholes.Add(1)
+			n++
+		}
+	}
+	return n
+}
+
 // Close stops accepting and closes every connection.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
@@ -200,10 +219,11 @@ type link struct {
 	client, server net.Conn
 	maxDelay       time.Duration
 
-	holed atomic.Bool
-	slow  atomic.Bool
-	once  sync.Once
-	done  chan struct{}
+	holed   atomic.Bool
+	stalled atomic.Bool
+	slow    atomic.Bool
+	once    sync.Once
+	done    chan struct{}
 }
 
 // pump copies src to dst, misbehaving as the link's state says.
@@ -211,6 +231,11 @@ func (l *link) pump(dst, src net.Conn, draw func() float64) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if l.stalled.Load() {
+			// Read nothing more until the link ends.
+			<-l.done
+			return
+		}
 		if n > 0 && !l.holed.Load() {
 			if werr := l.write(dst, buf[:n], draw); werr != nil {
 				l.close(false)

@@ -106,3 +106,57 @@ func TestBlackholeKeepsTheConnectionOpenButSilent(t *testing.T) {
 		t.Fatalf("read %d bytes, err %v: want a timeout on a blackholed connection", n, err)
 	}
 }
+
+// A stalled connection forwards nothing and reads nothing, so a writer
+// into it blocks once the buffers between are full.
+func TestStallBlocksTheWriter(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	p, err := New(ln.Addr().String(), Options{MeanFaultInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv := <-accepted
+	defer srv.Close()
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(srv, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.StallAll(); n != 1 {
+		t.Fatalf("stalled %d connections, want 1", n)
+	}
+	// Far more than any socket buffers hold: the write must time out.
+	srv.SetWriteDeadline(time.Now().Add(time.Second))
+	chunk := make([]byte, 1<<20)
+	written := 0
+	for written < 256<<20 {
+		n, err := srv.Write(chunk)
+		written += n
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Logf("the writer blocked after %d bytes", written)
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("wrote %d bytes into a stalled connection without blocking", written)
+}

@@ -114,6 +114,10 @@ type Welcome struct {
 	HeartbeatMillis uint64
 	// RetentionMillis is how long the server keeps the session after a drop.
 	RetentionMillis uint64
+	// Client, when not zero, is the client id the server issued: the
+	// client presents it in every later hello, in place of the one it
+	// chose, and the server names the client's messages with it.
+	Client ID
 }
 
 // Frame is one decoded frame. Only the fields of its Type are set.
@@ -135,7 +139,10 @@ var ErrMalformed = errors.New("malformed resock.v1 frame")
 // UTF-8; it wraps ErrMalformed.
 var ErrInvalidUTF8 = fmt.Errorf("%w: text payload is not valid UTF-8", ErrMalformed)
 
-const welcomeResumed = 1
+const (
+	welcomeResumed = 1 << iota
+	welcomeClient
+)
 
 // AppendHello appends the encoding of h to b.
 func AppendHello(b []byte, h Hello) []byte {
@@ -153,12 +160,19 @@ func AppendWelcome(b []byte, w Welcome) []byte {
 	if w.Resumed {
 		flags |= welcomeResumed
 	}
+	if !w.Client.IsZero() {
+		flags |= welcomeClient
+	}
 	b = append(b, byte(TypeWelcome), flags)
 	b = append(b, w.Session[:]...)
 	b = append(b, w.Token[:]...)
 	b = binary.AppendUvarint(b, w.Received)
 	b = binary.AppendUvarint(b, w.HeartbeatMillis)
-	return binary.AppendUvarint(b, w.RetentionMillis)
+	b = binary.AppendUvarint(b, w.RetentionMillis)
+	if !w.Client.IsZero() {
+		b = append(b, w.Client[:]...)
+	}
+	return b
 }
 
 // AppendData appends a Text or Binary frame carrying payload. A Text frame
@@ -221,7 +235,7 @@ func Parse(b []byte) (Frame, error) {
 	case TypeWelcome:
 		w := &f.Welcome
 		flags := r.byte()
-		if flags&^welcomeResumed != 0 {
+		if flags&^(welcomeResumed|welcomeClient) != 0 {
 			r.fail("unknown welcome flags")
 		}
 		w.Resumed = flags&welcomeResumed != 0
@@ -230,6 +244,9 @@ func Parse(b []byte) (Frame, error) {
 		w.Received = r.uvarint()
 		w.HeartbeatMillis = r.uvarint()
 		w.RetentionMillis = r.uvarint()
+		if flags&welcomeClient != 0 {
+			w.Client = r.id()
+		}
 	case TypeAck, TypePing, TypePong, TypeRetryAfter:
 		f.Value = r.uvarint()
 	default:

@@ -16,6 +16,7 @@ func sampleFrames() [][]byte {
 		AppendHello(nil, Hello{Version: Version, Session: id(1), Token: id(2), Received: 1 << 40, Client: id(3), FirstID: 77}),
 		AppendWelcome(nil, Welcome{Resumed: true, Session: id(4), Token: id(5), Received: 300, HeartbeatMillis: 10000, RetentionMillis: 120000}),
 		AppendWelcome(nil, Welcome{}),
+		AppendWelcome(nil, Welcome{Session: id(6), Token: id(7), Client: id(8)}),
 		AppendData(nil, true, []byte{0, 1, 2, 255}),
 		AppendData(nil, true, nil),
 		AppendValue(nil, TypeAck, 64),
@@ -40,14 +41,15 @@ func TestFramesRoundTrip(t *testing.T) {
 func TestParseRejectsBrokenFrames(t *testing.T) {
 	hello := AppendHello(nil, Hello{Version: Version, Received: 300})
 	cases := map[string][]byte{
-		"empty":           {},
-		"unknown type":    {0x7f, 1, 2},
-		"truncated hello": hello[:20],
-		"trailing bytes":  append(AppendValue(nil, TypeAck, 1), 0),
-		"bad varint":      {byte(TypeAck), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
-		"missing varint":  {byte(TypePing)},
-		"text data":       {byte(TypeText), 'h', 'i'},
-		"welcome flags":   append([]byte{byte(TypeWelcome), 0x80}, make([]byte, 35)...),
+		"empty":                         {},
+		"unknown type":                  {0x7f, 1, 2},
+		"truncated hello":               hello[:20],
+		"trailing bytes":                append(AppendValue(nil, TypeAck, 1), 0),
+		"bad varint":                    {byte(TypeAck), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"missing varint":                {byte(TypePing)},
+		"text data":                     {byte(TypeText), 'h', 'i'},
+		"welcome flags":                 append([]byte{byte(TypeWelcome), 0x80}, make([]byte, 35)...),
+		"welcome without its client id": append([]byte{byte(TypeWelcome), 0x02}, make([]byte, 35)...),
 	}
 	for name, b := range cases {
 		if _, err := Parse(b); !errors.Is(err, ErrMalformed) {
