@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -253,7 +254,7 @@ func TestChatKeepsFlowingWhenAClientVanishes(t *testing.T) {
 				}
 			}
 			c.mu.Lock()
-			seen := strings.Join(c.seen, ", ")
+			seen := strings.Join(slices.Sorted(slices.Values(c.seen)), ", ")
 			c.mu.Unlock()
 			if want := "ann req-ann, bob req-bob, cat req-cat, dan req-dan"; seen != want {
 				t.Errorf("the app saw %q, want each user once with its middleware's request id: %q", seen, want)

@@ -124,6 +124,9 @@ func (a *ledgerApp) serve(ctx context.Context, c *Conn) {
 		}
 		a.ledger[m.ID.Client] = m.ID.N
 		a.mu.Unlock()
+		if m.ID.Client != c.Client() {
+			a.fail("message from client %x on a Conn of client %x", m.ID.Client[:4], c.Client())
+		}
 		if got, want := string(m.Data), strconv.FormatUint(m.ID.N-1, 10); got != want {
 			a.fail("message %d holds %q, want %s", m.ID.N, got, want)
 		}

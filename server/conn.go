@@ -72,6 +72,17 @@ func (id MessageID) IsZero() bool { return id == MessageID{} }
 // in resume mode. It appears in the logs and in Stats.
 func (c *Conn) ID() string { return c.id }
 
+// Client returns, for a resume client, the id the server issued to its
+// client object (MessageID.Client): unlike ID it stays the same when a
+// session is lost and the client starts another, and across restarts that
+// keep Options.ClientKey. Zero for a plain client.
+func (c *Conn) Client() ClientID {
+	if c.sess == nil {
+		return ClientID{}
+	}
+	return ClientID(c.sess.client)
+}
+
 // RemoteAddr returns the address of the client's first connection, as the
 // HTTP server saw it.
 func (c *Conn) RemoteAddr() string { return c.remoteAddr }
