@@ -191,7 +191,7 @@ func TestAppliedDropsWhatTheAppHadBeforeACrash(t *testing.T) {
 	_, stop := serveOn(t, ln2, opts, next.serve)
 	defer stop()
 	<-sent
-	waitUntil(t, 20*time.Second, func() bool { return ledger.received.Load() == n && c.fresh.Load() >= 2 }, "every message after the crash")
+	waitUntil(t, 60*time.Second, func() bool { return ledger.received.Load() == n && c.fresh.Load() >= 2 }, "every message after the crash")
 	for _, e := range ledger.errs {
 		t.Error(e)
 	}

@@ -83,6 +83,19 @@ func (c *Conn) Client() ClientID {
 	return ClientID(c.sess.client)
 }
 
+// Written returns how many messages Write stored for a resume client in
+// its session: on every instance that held the session (Options.Broker),
+// so that an app started again on the instance that took a session over
+// knows where the messages it sent stopped. Zero for a plain client.
+func (c *Conn) Written() uint64 {
+	if c.sess == nil {
+		return 0
+	}
+	c.sess.mu.Lock()
+	defer c.sess.mu.Unlock()
+	return c.sess.sent
+}
+
 // RemoteAddr returns the address of the client's first connection, as the
 // HTTP server saw it.
 func (c *Conn) RemoteAddr() string { return c.remoteAddr }

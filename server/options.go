@@ -103,6 +103,13 @@ type Options struct {
 	// ExampleConn_ReadMessage.
 	Applied func(ctx context.Context, client ClientID) (n uint64, err error)
 
+	// Broker, when set, keeps resume sessions where every instance of the
+	// service reaches them (see Broker), so that a client resumes its
+	// session on whichever instance it reconnects to, and on another one
+	// after its instance died. Default nil: sessions live in this
+	// instance's memory.
+	Broker Broker
+
 	// Subprotocols are the application's subprotocols, selected for plain
 	// clients that offer them. resock.v1 is always selected when offered.
 	Subprotocols []string

@@ -53,6 +53,43 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 	h := f.Hello
 
 	sess, why := s.sessions.find(h)
+	if sess == nil && why == noSuchSession && s.opts.Broker != nil {
+		// Perhaps another instance holds it, or held it and died.
+		claimed, reason, err := s.claim(wc, h)
+		switch {
+		case errors.Is(err, errWrongUser):
+			wc.log.Warn("refused resume: the session belongs to another user",
+				"session", fmt.Sprintf("%x", h.Session[:]), "user", wc.user, "close_code", int(CloseWrongUser))
+			_ = wc.Close(websocket.StatusCode(CloseWrongUser), "session belongs to another user")
+			return
+		case errors.Is(err, ErrServerClosed):
+			wc.log.Info("refused session: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
+			_ = wc.closeRestart(s.restartWait())
+			return
+		case errors.Is(err, errSessionExists):
+			// Taken over by another connection of this client meanwhile:
+			// resume it as any session here.
+			if sess, why = s.sessions.find(h); sess == nil {
+				s.refuse(wc, "session busy")
+				return
+			}
+		case err != nil:
+			wc.log.Warn("refused resume: the broker could not hand the session over", "err", err, "close_code", int(websocket.StatusTryAgainLater))
+			s.refuse(wc, "storage unavailable")
+			return
+		case claimed != nil:
+			if !claimed.attach(wc, h, true) {
+				s.sessions.apps.Done()
+				return
+			}
+			s.startApp(claimed, wc, app)
+			claimed.serveLink(wc)
+			claimed.detach(wc)
+			return
+		default:
+			why = reason
+		}
+	}
 	if sess != nil && sess.user != wc.user {
 		// The token is right but the user is not the one who opened the
 		// session: a stolen token, or a shared machine whose next user
@@ -106,15 +143,21 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 			s.sessions.apps.Done()
 			return
 		}
-		go func() {
-			defer s.sessions.apps.Done()
-			conn := &Conn{id: sess.name(), remoteAddr: wc.remoteAddr, log: sess.log, sess: sess, user: sess.user, req: wc.req}
-			s.runApp(app, conn)
-			_ = sess.close(websocket.StatusNormalClosure, "")
-		}()
+		s.startApp(sess, wc, app)
 	}
 	sess.serveLink(wc)
 	sess.detach(wc)
+}
+
+// startApp runs app for sess, on the instance that started the session or
+// took it over, and ends the session when app returns.
+func (s *Server) startApp(sess *session, wc *wsConn, app func(ctx context.Context, c *Conn)) {
+	go func() {
+		defer s.sessions.apps.Done()
+		conn := &Conn{id: sess.name(), remoteAddr: wc.remoteAddr, log: sess.log, sess: sess, user: sess.user, req: wc.req}
+		s.runApp(app, conn)
+		_ = sess.close(websocket.StatusNormalClosure, "")
+	}()
 }
 
 // refuse turns a client away for RetryAfter: a retry-after frame, then
@@ -125,12 +168,12 @@ func (s *Server) refuse(wc *wsConn, reason string) {
 }
 
 // newSession creates a session for a hello that resumes nothing.
-func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
+func (s *Server) newSession(wc *wsConn, h wire.Hello) (sess *session, err error) {
 	// The app's context carries the values of the request that opened the
 	// session, and lives as long as the session, not the connection.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(wc.ctx))
 	client, known := s.ids.issue(h.Client, wc.user)
-	sess := &session{
+	sess = &session{
 		client:  client,
 		firstID: h.FirstID,
 		srv:     s,
@@ -143,6 +186,19 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (*session, error) {
 	if sess.firstID == 0 {
 		sess.firstID = 1
 	}
+	defer func() {
+		if err == nil && s.opts.Broker != nil {
+			rec := SessionRecord{ID: SessionID(sess.id), Token: sess.token, User: sess.user, Client: ClientID(sess.client), FirstID: sess.firstID}
+			bctx, bcancel := context.WithTimeout(wc.ctx, brokerTimeout)
+			defer bcancel()
+			if err = s.opts.Broker.CreateSession(bctx, rec); err != nil {
+				s.sessions.remove(sess)
+				s.sessions.apps.Done()
+				cancel()
+				sess, err = nil, fmt.Errorf("broker: %w", err)
+			}
+		}
+	}()
 	if known && sess.firstID > 1 && s.opts.Applied != nil {
 		// The client sent messages before: some of those it sends again
 		// may be applied already.
@@ -206,6 +262,14 @@ func (s *session) serveLink(wc *wsConn) {
 				s.protocolError(wc, err)
 				return
 			}
+			if b := s.srv.opts.Broker; b != nil {
+				// Only what the broker keeps shrinks: nothing waits for it.
+				go func(n uint64) {
+					ctx, cancel := context.WithTimeout(s.ctx, brokerTimeout)
+					defer cancel()
+					_ = b.AckOut(ctx, SessionID(s.id), n)
+				}(f.Value)
+			}
 		case wire.TypePing:
 			if !wc.allowPing() {
 				return
@@ -223,6 +287,21 @@ func (s *session) serveLink(wc *wsConn) {
 // full. A frame that arrives on a link that was replaced meanwhile is not
 // counted: the client resends it on the new link.
 func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
+	typ := MessageText
+	if f.Type == wire.TypeBinary {
+		typ = MessageBinary
+	}
+	if b := s.srv.opts.Broker; b != nil {
+		s.mu.Lock()
+		n := s.received + 1
+		s.mu.Unlock()
+		// Stored before it counts as received: the welcome of whichever
+		// instance the client reaches next says it has it.
+		if err := b.AppendIn(wc.ctx, SessionID(s.id), n, StoredMessage{N: n, Type: typ, Data: f.Payload}); err != nil {
+			s.brokerFailed(wc, "store a client message", err)
+			return false
+		}
+	}
 	s.mu.Lock()
 	for s.inboxFullLocked(len(f.Payload)) && s.link == wc {
 		space := s.inboxSpace.wait()
@@ -240,10 +319,6 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 	}
 	s.received++
 	s.inboxBytes += len(f.Payload)
-	typ := MessageText
-	if f.Type == wire.TypeBinary {
-		typ = MessageBinary
-	}
 	s.inbox = append(s.inbox, Message{
 		Type: typ,
 		// The frame's bytes are the session's own: the read loop copies

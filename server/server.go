@@ -32,12 +32,17 @@ type Server struct {
 	clients  *registry
 	sessions *sessions
 	ids      clientIDs
+
+	// claiming holds the sessions this instance is taking over from
+	// another (Options.Broker), and whether a third claimed them meanwhile.
+	claimMu  sync.Mutex
+	claiming map[wire.ID]bool
 }
 
 // New returns a Server configured by o.
 func New(o Options) *Server {
 	o = o.withDefaults()
-	return &Server{
+	s := &Server{
 		opts:     o,
 		log:      o.Logger,
 		hosts:    newHostPolicy(o.AllowedHosts, o.Logger),
@@ -46,6 +51,10 @@ func New(o Options) *Server {
 		sessions: newSessions(o),
 		ids:      newClientIDs(o.ClientKey),
 	}
+	if o.Broker != nil {
+		o.Broker.OnClaimed(s.release)
+	}
+	return s
 }
 
 // Handler returns an http.Handler that accepts WebSocket connections,

@@ -57,6 +57,11 @@ type session struct {
 	done   chan struct{}
 
 	wmu sync.Mutex
+	// rmu serialises the app's reads when a broker marks them, and guards
+	// returned and marked: the client messages given to the app, and
+	// those of them the broker knows the app read.
+	rmu              sync.Mutex
+	returned, marked uint64
 
 	mu   sync.Mutex
 	link *wsConn
@@ -114,6 +119,15 @@ func (s *session) shutdown(ctx context.Context) {
 		_ = link.write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, n))
 	}
 	s.wmu.Unlock()
+	if s.srv.opts.Broker != nil {
+		// The instance that takes the session over gives the app only
+		// what this one's did not have.
+		s.rmu.Lock()
+		if err := s.markReturnedLocked(ctx, false); err != nil {
+			s.log.Warn("broker did not take the last read mark", "err", err)
+		}
+		s.rmu.Unlock()
+	}
 	s.srv.sessions.remove(s)
 }
 
@@ -152,6 +166,15 @@ func (s *session) name() string { return fmt.Sprintf("%x", s.id[:]) }
 
 // read returns the next message for the app.
 func (s *session) read(ctx context.Context) (Message, error) {
+	if s.srv.opts.Broker != nil {
+		// One reader at a time, so that the broker's marks come in order.
+		s.rmu.Lock()
+		defer s.rmu.Unlock()
+		// Asking for the next message says the app is done with the last.
+		if err := s.markReturnedLocked(s.ctx, true); err != nil {
+			return Message{}, err
+		}
+	}
 	for {
 		s.mu.Lock()
 		if len(s.inbox) > 0 && !s.shutDown {
@@ -169,6 +192,9 @@ func (s *session) read(ctx context.Context) (Message, error) {
 				s.ackTimer = time.AfterFunc(wait, s.ackDue)
 			}
 			s.mu.Unlock()
+			if s.srv.opts.Broker != nil {
+				s.returned = m.ID.N - s.firstID + 1
+			}
 			if ackNow {
 				s.sendAck(link)
 			}
@@ -234,6 +260,22 @@ func (s *session) writeFrame(ctx context.Context, typ websocket.MessageType, dat
 		}
 	}
 	defer s.wmu.Unlock()
+	if b := s.srv.opts.Broker; b != nil {
+		// Stored before it counts as sent: whichever instance the client
+		// reaches next sends it if the client lacks it. wmu keeps the
+		// session's writes, and so their numbers, in order.
+		n := s.sent + 1
+		s.mu.Unlock()
+		if err := b.AppendOut(ctx, SessionID(s.id), n, StoredMessage{N: n, Type: MessageType(typ), Data: data}); err != nil {
+			return fmt.Errorf("failed to write to session %s: broker: %w", s.name(), err)
+		}
+		s.mu.Lock()
+		if s.ended {
+			err := s.endErr
+			s.mu.Unlock()
+			return fmt.Errorf("failed to write to session %s: %w", s.name(), err)
+		}
+	}
 	frame := dataMessage{typ, built}
 	if frame.b == nil {
 		frame.b = wire.AppendData(make([]byte, 0, 1+len(data)), typ == websocket.MessageBinary, data)
@@ -283,6 +325,16 @@ func (s *session) close(code websocket.StatusCode, reason string) error {
 
 func (s *session) endLocked(err error) {
 	s.ended, s.endErr = true, err
+	if b := s.srv.opts.Broker; b != nil && !errors.Is(err, ErrServerClosed) && !errors.Is(err, ErrSessionMoved) {
+		// Over for good, not merely over here.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := b.EndSession(ctx, SessionID(s.id)); err != nil {
+				s.log.Warn("broker did not forget the session", "err", err)
+			}
+		}()
+	}
 	s.link = nil
 	s.recountLocked()
 	if s.retention != nil {

@@ -111,6 +111,7 @@ const noSuchSession = "no such session: expired or forged"
 var (
 	errTooManySessions = errors.New("too many sessions")
 	errAddressQuota    = errors.New("too many sessions from this address")
+	errSessionExists   = errors.New("session already here")
 )
 
 // ErrSessionEvicted ends a session that had no connection when the server
@@ -131,6 +132,11 @@ func (r *sessions) add(s *session) error {
 	defer r.mu.Unlock()
 	if r.closing {
 		return ErrServerClosed
+	}
+	if _, dup := r.byID[s.id]; dup {
+		// Two connections of one client took the session over from
+		// another instance at once: the first has it.
+		return errSessionExists
 	}
 	if r.perAddr[s.addr] >= r.maxPerAddr {
 		v := r.oldestDetachedLocked(func(d *session) bool { return d.addr == s.addr })
