@@ -52,6 +52,13 @@ type Broker interface {
 	OnClaimed(f func(id SessionID))
 }
 
+// BrokerStatus is implemented by a Broker that can tell whether it works
+// now; Stats reports it.
+type BrokerStatus interface {
+	// Status is nil while the broker can store, or what keeps it from it.
+	Status() error
+}
+
 // ErrNoSession: the broker has no such session.
 var ErrNoSession = errors.New("no such session")
 

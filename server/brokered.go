@@ -59,6 +59,16 @@ func (s *session) markReturnedLocked(ctx context.Context, retry bool) error {
 	}
 }
 
+// brokerDown is what keeps the broker from storing now, if it says
+// (BrokerStatus): a new session or a claim is refused at once rather than
+// after the client gave up waiting.
+func (s *Server) brokerDown() error {
+	if bs, ok := s.opts.Broker.(BrokerStatus); ok {
+		return bs.Status()
+	}
+	return nil
+}
+
 // brokerFailed drops a link whose message the broker would not store: the
 // client is told to come back later, and sends it again then.
 func (s *session) brokerFailed(wc *wsConn, what string, err error) {
@@ -117,6 +127,9 @@ func (s *Server) release(id SessionID) {
 // belongs to another user (errWrongUser).
 func (s *Server) claim(wc *wsConn, h wire.Hello) (*session, string, error) {
 	b := s.opts.Broker
+	if err := s.brokerDown(); err != nil {
+		return nil, "", err
+	}
 	ctx, cancel := context.WithTimeout(wc.ctx, brokerTimeout)
 	defer cancel()
 	s.claimMu.Lock()

@@ -186,6 +186,12 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (sess *session, err error)
 	if sess.firstID == 0 {
 		sess.firstID = 1
 	}
+	if s.opts.Broker != nil {
+		if err := s.brokerDown(); err != nil {
+			cancel()
+			return nil, fmt.Errorf("broker: %w", err)
+		}
+	}
 	defer func() {
 		if err == nil && s.opts.Broker != nil {
 			rec := SessionRecord{ID: SessionID(sess.id), Token: sess.token, User: sess.user, Client: ClientID(sess.client), FirstID: sess.firstID}
@@ -297,7 +303,11 @@ func (s *session) deliver(wc *wsConn, f wire.Frame) bool {
 		s.mu.Unlock()
 		// Stored before it counts as received: the welcome of whichever
 		// instance the client reaches next says it has it.
-		if err := b.AppendIn(wc.ctx, SessionID(s.id), n, StoredMessage{N: n, Type: typ, Data: f.Payload}); err != nil {
+		err := s.srv.brokerDown()
+		if err == nil {
+			err = b.AppendIn(wc.ctx, SessionID(s.id), n, StoredMessage{N: n, Type: typ, Data: f.Payload})
+		}
+		if err != nil {
 			s.brokerFailed(wc, "store a client message", err)
 			return false
 		}

@@ -29,6 +29,9 @@ type Stats struct {
 	// Evicted counts the sessions ended to make room for others
 	// (ErrSessionEvicted).
 	Evicted uint64 `json:"evicted_total"`
+	// Broker is, with Options.Broker set, "ok" or what is wrong with it
+	// (a Broker that implements BrokerStatus says); empty without one.
+	Broker string `json:"broker,omitempty"`
 	// Conns lists the connected clients, longest connected first.
 	Conns []ConnStats `json:"conns"`
 }
@@ -57,6 +60,14 @@ func (s *Server) Stats() Stats {
 	st.Sessions, st.DetachedSessions = s.sessions.count()
 	st.DetachedBytes = s.sessions.detachedBytes.Load()
 	st.Evicted = s.sessions.evicted.Load()
+	if b := s.opts.Broker; b != nil {
+		st.Broker = "ok"
+		if bs, ok := b.(BrokerStatus); ok {
+			if err := bs.Status(); err != nil {
+				st.Broker = err.Error()
+			}
+		}
+	}
 	for _, c := range conns {
 		st.Conns = append(st.Conns, ConnStats{
 			ID:         c.id,

@@ -189,6 +189,17 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: bucket: %w", err)
 	}
+	// Say when NATS goes and comes back, unless the application listens.
+	if nc.Opts.DisconnectedErrCB == nil {
+		nc.SetDisconnectErrHandler(func(_ *nats.Conn, err error) {
+			b.log.Warn("NATS connection lost: new sessions are refused until it is back", "err", err)
+		})
+	}
+	if nc.Opts.ReconnectedCB == nil {
+		nc.SetReconnectHandler(func(nc *nats.Conn) {
+			b.log.Info("NATS connection back", "url", nc.ConnectedUrl())
+		})
+	}
 	b.sub, err = nc.Subscribe(b.releaseSubject(b.instance), b.onRelease)
 	if err != nil {
 		return nil, err
@@ -238,6 +249,14 @@ func (b *Broker) subject(dir string, id server.SessionID) string {
 func sessionKey(id server.SessionID) string { return "s." + hex.EncodeToString(id[:]) }
 func readKey(id server.SessionID) string    { return "r." + hex.EncodeToString(id[:]) }
 func ackedKey(id server.SessionID) string   { return "a." + hex.EncodeToString(id[:]) }
+
+// Status reports whether the broker's NATS connection is up.
+func (b *Broker) Status() error {
+	if st := b.nc.Status(); st != nats.CONNECTED {
+		return fmt.Errorf("NATS connection %s", st)
+	}
+	return nil
+}
 
 // OnClaimed registers what to call when another instance claims a session
 // this one holds.

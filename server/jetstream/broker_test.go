@@ -311,3 +311,101 @@ func TestSessionsMoveBetweenInstancesAndSurviveACrash(t *testing.T) {
 		t.Errorf("%d of %d reconnections resumed their session, want all", resumed, opens-clients)
 	}
 }
+
+// While NATS is away an instance says so, refuses new sessions with 1013
+// rather than keep what it cannot store, and drops a connection whose
+// message it cannot store; once NATS is back, everything goes on and no
+// message is lost or given twice.
+func TestNATSAwayRefusesAndRecovers(t *testing.T) {
+	dir := t.TempDir()
+	ns, err := embeddednats.Start(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := ns.URL()
+	_, portText, _ := net.SplitHostPort(url[len("nats://"):])
+	port, _ := strconv.Atoi(portText)
+	defer func() { ns.Stop() }()
+
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	b, err := jetstream.New(context.Background(), nc, jetstream.Options{Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	c := &cluster{t: t, db: &ledger{read: map[server.ClientID]uint64{}}}
+	in := &instance{}
+	s := server.New(server.Options{Broker: b, Logger: quiet()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: s.Handler(func(ctx context.Context, conn *server.Conn) { c.app(in, ctx, conn) })}
+	go hs.Serve(ln)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Close()
+		s.Shutdown(ctx)
+	}()
+	wsURL := "ws://" + ln.Addr().String() + "/"
+
+	a := newPeer(t, wsURL)
+	for n := range 10 {
+		if err := a.s.SendText(strconv.Itoa(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, 10*time.Second, "the first messages", func() bool { return c.db.total.Load() == 10 })
+
+	ns.Stop()
+	waitUntil(t, 10*time.Second, "the broker's status", func() bool { return s.Stats().Broker != "ok" })
+	t.Logf("broker status while NATS is away: %q", s.Stats().Broker)
+
+	refused := make(chan client.CloseEvent, 16)
+	late, err := client.New(wsURL, client.Options{
+		Resume:  true,
+		Backoff: client.Backoff{Delays: []time.Duration{100 * time.Millisecond}},
+		OnEvent: func(e client.Event) {
+			if e, ok := e.(client.CloseEvent); ok {
+				select {
+				case refused <- e:
+				default:
+				}
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close(client.StatusNormalClosure, "")
+	select {
+	case e := <-refused:
+		if e.Code != client.StatusTryAgainLater || !e.WillReconnect {
+			t.Errorf("a new session while NATS is away: %+v, want 1013 and a retry", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a new session while NATS is away was not refused")
+	}
+	for n := 10; n < 20; n++ {
+		if err := a.s.SendText(strconv.Itoa(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if ns, err = embeddednats.Start(dir, port); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, "every message once NATS is back", func() bool { return c.db.total.Load() == 20 })
+	waitUntil(t, 30*time.Second, "the late client's session", func() bool { return late.State() == client.Open })
+	if st := s.Stats().Broker; st != "ok" {
+		t.Errorf("broker status after NATS came back: %q", st)
+	}
+	for _, e := range c.db.errs {
+		t.Error(e)
+	}
+}
