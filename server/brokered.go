@@ -21,18 +21,35 @@ import (
 // brokerTimeout bounds one call to the broker.
 const brokerTimeout = 10 * time.Second
 
-// markReturnedLocked records, with rmu held, that the app is done with the
-// client messages given to it: it asked for the next one, or the session
-// is leaving this instance. An instance that takes the session over gives
-// the app what was not marked, so that a message the app was given just
-// before its instance died comes again (with its MessageID, for
-// Options.Applied to recognise) rather than never.
-//
-// With retry it retries while the broker cannot be reached, and gives up
-// only when the session ends; without, it tries once.
-func (s *session) markReturnedLocked(ctx context.Context, retry bool) error {
-	n := s.returned
-	if n <= s.marked {
+// startMarker starts the goroutine that records, in the broker, that the
+// app is done with the client messages given to it: it asked for the next
+// one. An instance that takes the session over gives the app what was not
+// recorded, so that a message the app was given just before its instance
+// died comes again (with its MessageID, for Options.Applied to recognise)
+// rather than never. Marks lag the app by a broker round trip, and coalesce
+// while one is under way.
+func (s *session) startMarker() {
+	s.markWake = make(chan struct{}, 1)
+	s.markerDone = make(chan struct{})
+	go func() {
+		defer close(s.markerDone)
+		for {
+			select {
+			case <-s.done:
+				return
+			case <-s.markWake:
+			}
+			s.mark(s.ctx, true)
+		}
+	}()
+}
+
+// mark records the messages returned so far. With retry it retries while
+// the broker cannot be reached, until the session ends; without, it tries
+// once. Only the marker calls it, and flushMarks once the marker stopped.
+func (s *session) mark(ctx context.Context, retry bool) error {
+	n := s.returned.Load()
+	if n <= s.marked.Load() {
 		return nil
 	}
 	b := s.srv.opts.Broker
@@ -41,7 +58,7 @@ func (s *session) markReturnedLocked(ctx context.Context, retry bool) error {
 		err := b.MarkRead(mctx, SessionID(s.id), n)
 		cancel()
 		if err == nil {
-			s.marked = n
+			s.marked.Store(n)
 			return nil
 		}
 		if !retry {
@@ -50,12 +67,26 @@ func (s *session) markReturnedLocked(ctx context.Context, retry bool) error {
 		s.log.Warn("broker did not take a read mark, retrying", "err", err, "retry_in", wait)
 		select {
 		case <-s.done:
-			s.mu.Lock()
-			err := s.endErr
-			s.mu.Unlock()
-			return fmt.Errorf("failed to read from session %s: %w", s.name(), err)
+			return err
 		case <-time.After(wait):
 		}
+	}
+}
+
+// flushMarks records, once the session ended here and its marker stopped,
+// every message the app was given: the session leaves this instance alive,
+// and its app goes on with what it has.
+func (s *session) flushMarks(ctx context.Context) {
+	if s.markerDone == nil {
+		return
+	}
+	<-s.markerDone
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), brokerTimeout)
+	defer cancel()
+	if err := s.mark(mctx, false); err != nil {
+		s.log.Warn("broker did not take the last read mark: the next instance gives the app those messages again", "err", err)
 	}
 }
 
@@ -105,12 +136,7 @@ func (s *Server) release(id SessionID) {
 	}
 	sess.mu.Unlock()
 	sess.wmu.Unlock()
-	sess.rmu.Lock()
-	// Alive, the app here goes on with what it was given.
-	if err := sess.markReturnedLocked(context.Background(), false); err != nil {
-		sess.log.Warn("broker did not take the last read mark: the next instance gives the app those messages again", "err", err)
-	}
-	sess.rmu.Unlock()
+	sess.flushMarks(context.Background())
 	s.sessions.remove(sess)
 	if ended {
 		return
@@ -186,7 +212,8 @@ func (s *Server) claim(wc *wsConn, h wire.Hello) (*session, string, error) {
 		sent:     st.OutCount, acked: h.Received,
 	}
 	sess.acks.Restore(st.Read, st.Read)
-	sess.returned, sess.marked = st.Read, st.Read
+	sess.returned.Store(st.Read)
+	sess.marked.Store(st.Read)
 	if s.opts.Applied != nil {
 		// The app may have applied what its instance was given and had
 		// not marked when it died.
@@ -224,6 +251,7 @@ func (s *Server) claim(wc *wsConn, h wire.Hello) (*session, string, error) {
 		s.sessions.apps.Done()
 		return nil, "", errors.New("claimed by another instance meanwhile")
 	}
+	sess.startMarker()
 	sess.log.Info("session taken over from another instance", "client", wc.id,
 		"unread", len(st.In), "unacknowledged", len(sess.unacked))
 	return sess, "", nil

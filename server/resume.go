@@ -202,7 +202,9 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (sess *session, err error)
 				s.sessions.apps.Done()
 				cancel()
 				sess, err = nil, fmt.Errorf("broker: %w", err)
+				return
 			}
+			sess.startMarker()
 		}
 	}()
 	if known && sess.firstID > 1 && s.opts.Applied != nil {

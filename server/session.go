@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -57,11 +58,14 @@ type session struct {
 	done   chan struct{}
 
 	wmu sync.Mutex
-	// rmu serialises the app's reads when a broker marks them, and guards
-	// returned and marked: the client messages given to the app, and
-	// those of them the broker knows the app read.
-	rmu              sync.Mutex
-	returned, marked uint64
+	// rmu serialises the app's reads when a broker marks them.
+	rmu sync.Mutex
+	// returned and marked count the client messages given to the app, and
+	// those of them the broker knows the app is done with; the marker
+	// goroutine brings marked up to returned when markWake says so, and
+	// closes markerDone once the session ended.
+	returned, marked     atomic.Uint64
+	markWake, markerDone chan struct{}
 
 	mu   sync.Mutex
 	link *wsConn
@@ -122,11 +126,7 @@ func (s *session) shutdown(ctx context.Context) {
 	if s.srv.opts.Broker != nil {
 		// The instance that takes the session over gives the app only
 		// what this one's did not have.
-		s.rmu.Lock()
-		if err := s.markReturnedLocked(ctx, false); err != nil {
-			s.log.Warn("broker did not take the last read mark", "err", err)
-		}
-		s.rmu.Unlock()
+		s.flushMarks(ctx)
 	}
 	s.srv.sessions.remove(s)
 }
@@ -170,9 +170,11 @@ func (s *session) read(ctx context.Context) (Message, error) {
 		// One reader at a time, so that the broker's marks come in order.
 		s.rmu.Lock()
 		defer s.rmu.Unlock()
-		// Asking for the next message says the app is done with the last.
-		if err := s.markReturnedLocked(s.ctx, true); err != nil {
-			return Message{}, err
+		// Asking for the next message says the app is done with the
+		// last: the marker records it, off the app's path.
+		select {
+		case s.markWake <- struct{}{}:
+		default:
 		}
 	}
 	for {
@@ -193,7 +195,7 @@ func (s *session) read(ctx context.Context) (Message, error) {
 			}
 			s.mu.Unlock()
 			if s.srv.opts.Broker != nil {
-				s.returned = m.ID.N - s.firstID + 1
+				s.returned.Store(m.ID.N - s.firstID + 1)
 			}
 			if ackNow {
 				s.sendAck(link)
