@@ -5,9 +5,6 @@ package server
 import (
 	"context"
 	"sync"
-
-	"github.com/coder/websocket"
-	"github.com/resock/resock/internal/wire"
 )
 
 // DefaultHistory is the history NewRoom keeps when asked for none.
@@ -59,53 +56,41 @@ func (r *Room) Clients() int { return r.hub.Clients() }
 // broadcasts each message c sends to every other client in the room and
 // records it in the history, until c is gone or dropped.
 func (r *Room) Serve(ctx context.Context, c *Conn) {
-	m, _ := r.join(c)
+	leave := r.join(c)
 	for {
 		typ, data, err := c.Read(ctx)
 		if err != nil {
 			break
 		}
-		r.broadcast(m, shared(typ, data))
+		r.broadcast(c, NewPreparedMessage(typ, data))
 	}
-	r.hub.leave(m)
+	leave()
 }
 
-// join adds c to the room, its writer sending the history first, and
-// returns that history too.
-func (r *Room) join(c *Conn) (*member, []message) {
+// join adds c to the room, its writer sending the history first.
+func (r *Room) join(c *Conn) (leave func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.hub.QueueSize = r.QueueSize
-	backlog := r.history.messages()
-	return r.hub.join(c, backlog), backlog
+	return r.hub.JoinWithBacklog(c, r.history.messages())
 }
 
-// shared makes a message of data whose resock.v1 frame is built once: the
-// history and every resume session that sends it keep that one copy, and
-// data is its payload.
-func shared(typ MessageType, data []byte) message {
-	frame := wire.AppendData(make([]byte, 0, 1+len(data)), typ == MessageBinary, data)
-	return message{typ: websocket.MessageType(typ), data: frame[1:], frame: frame}
-}
-
-// broadcast records msg and queues it for every member but from, dropping
-// members whose queue is full. It never blocks on a client.
-func (r *Room) broadcast(from *member, msg message) {
+// broadcast records msg and queues it for every client but from, dropping
+// those whose queue is full, unless from is no longer in the room. It
+// never blocks on a client.
+func (r *Room) broadcast(from *Conn, msg *PreparedMessage) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.hub.mu.Lock()
-	_, in := r.hub.members[from]
-	r.hub.mu.Unlock()
-	if !in {
+	if !r.hub.Contains(from) {
 		return
 	}
 	r.record(msg)
-	r.hub.send(msg, func(c *Conn) bool { return c != from.c })
+	r.hub.BroadcastPrepared(msg, from)
 }
 
 // record keeps msg in the history, within HistoryBytes. Called with mu
 // held.
-func (r *Room) record(msg message) {
+func (r *Room) record(msg *PreparedMessage) {
 	maxBytes := r.HistoryBytes
 	if maxBytes <= 0 {
 		maxBytes = DefaultHistoryBytes
