@@ -21,11 +21,9 @@ func ExampleServer_Handler() {
 	// Behind a reverse proxy that serves chat.example.com and passes the
 	// Host on; localhost and loopback addresses are always allowed.
 	s := server.New(server.Options{AllowedHosts: []string{"chat.example.com"}})
-	room := server.NewRoom(0)
 
 	mux := http.NewServeMux()
 	mux.Handle("/echo", s.Handler(server.Echo))
-	mux.Handle("/ws", s.Handler(room.Serve))
 	// For the operator: leave it out of what the proxy serves, or put
 	// access control in front of it.
 	mux.Handle("/stats", s.StatsHandler())

@@ -1,11 +1,10 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"bytes"
 	"compress/gzip"
-	"github.com/resock/resock/internal/precompressed"
 	"io"
 	"maps"
 	"net/http"
@@ -209,30 +208,6 @@ func TestStaticServesDemoAndGlueWithContentTypes(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("/missing.js: %s, want 404", resp.Status)
-	}
-}
-
-func TestAcceptsGzip(t *testing.T) {
-	for header, want := range map[string]bool{
-		"":                     false,
-		"gzip":                 true,
-		"GZIP":                 true,
-		"deflate, gzip;q=1.0":  true,
-		"gzip;q=0":             false,
-		"gzip; q=0.0, br":      false,
-		"gzip;q=0.5":           true,
-		"x-gzip":               true,
-		"br":                   false,
-		"*":                    true,
-		"*;q=0":                false,
-		"gzip;q=0, *":          false,
-		"identity, *;q=0.1":    true,
-		"gzip;q=bogus":         false,
-		"br;q=1, gzip ;q=0.01": true,
-	} {
-		if got := acceptsGzip(header); got != want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
-		}
 	}
 }
 
@@ -550,4 +525,3 @@ func TestStaticServesAGlueFileNamedByItsVersionAsImmutable(t *testing.T) {
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(header string) bool { return precompressed.Accepts(header, precompressed.Gzip) }

@@ -1,6 +1,6 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"bytes"
@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/server"
 )
 
 func newRoomServer(t *testing.T, room *Room) *testServer {
-	return newTestServer(t, Options{}, room.Serve)
+	return newTestServer(t, server.Options{}, room.Serve)
 }
 
 func waitRoomClients(t *testing.T, room *Room, n int) {
@@ -141,11 +143,11 @@ func TestRoomHistoryIsBoundedInBytes(t *testing.T) {
 func TestRoomHistoryDefaultByteBound(t *testing.T) {
 	room := NewRoom(0)
 	for i := range 12 {
-		room.record(NewPreparedMessage(MessageBinary, bytes.Repeat([]byte{byte(i)}, DefaultReadLimit)))
+		room.record(server.NewPreparedMessage(server.MessageBinary, bytes.Repeat([]byte{byte(i)}, server.DefaultReadLimit)))
 	}
 	backlog := room.history.messages()
-	if len(backlog) != DefaultHistoryBytes/DefaultReadLimit {
-		t.Fatalf("a joiner gets %d messages of 1 MiB, want %d (DefaultHistoryBytes)", len(backlog), DefaultHistoryBytes/DefaultReadLimit)
+	if len(backlog) != DefaultHistoryBytes/server.DefaultReadLimit {
+		t.Fatalf("a joiner gets %d messages of 1 MiB, want %d (DefaultHistoryBytes)", len(backlog), DefaultHistoryBytes/server.DefaultReadLimit)
 	}
 	for i, m := range backlog {
 		if want := byte(12 - len(backlog) + i); m.Data()[0] != want {
@@ -156,7 +158,7 @@ func TestRoomHistoryDefaultByteBound(t *testing.T) {
 
 func TestHistoryKeepsTheNewestThatFitBothBounds(t *testing.T) {
 	h := newHistory(3)
-	add := func(s string) { h.add(NewPreparedMessage(MessageText, []byte(s)), 6) }
+	add := func(s string) { h.add(server.NewPreparedMessage(server.MessageText, []byte(s)), 6) }
 	got := func() string {
 		var parts []string
 		total := 0

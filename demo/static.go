@@ -1,6 +1,6 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"bytes"
