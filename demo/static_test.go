@@ -26,14 +26,21 @@ func staticDirs(t *testing.T) (demoDir, jsglueDir string, wasm []byte) {
 	demoDir, jsglueDir = t.TempDir(), t.TempDir()
 	wasm = bytes.Repeat([]byte("\x00asm\x01\x00\x00\x00 resock "), 4096)
 	files := map[string][]byte{
-		filepath.Join(demoDir, "index.html"):     []byte("<!doctype html><title>whiteboard</title>"),
-		filepath.Join(demoDir, "app.js"):         []byte("import '/resock.js';"),
-		filepath.Join(jsglueDir, "resock.js"):    []byte("export class ReconnectingWebSocket {}"),
-		filepath.Join(jsglueDir, "resock.d.ts"):  []byte("export declare class ReconnectingWebSocket {}"),
-		filepath.Join(jsglueDir, "wasm_exec.js"): []byte("globalThis.Go = class {};"),
-		filepath.Join(jsglueDir, "resock.wasm"):  wasm,
+		filepath.Join(demoDir, "index.html"): []byte("<!doctype html><title>whiteboard</title>"),
+		filepath.Join(demoDir, "app.js"):     []byte("import '/resock.js';"),
+		// The Go package beside the page, which Static must not serve.
+		filepath.Join(demoDir, "server.go"):                     []byte("package demo"),
+		filepath.Join(demoDir, "cmd", "resock-demo", "main.go"): []byte("package main"),
+		filepath.Join(demoDir, "e2e", "index.html"):             []byte("<!doctype html><title>harness</title>"),
+		filepath.Join(jsglueDir, "resock.js"):                   []byte("export class ReconnectingWebSocket {}"),
+		filepath.Join(jsglueDir, "resock.d.ts"):                 []byte("export declare class ReconnectingWebSocket {}"),
+		filepath.Join(jsglueDir, "wasm_exec.js"):                []byte("globalThis.Go = class {};"),
+		filepath.Join(jsglueDir, "resock.wasm"):                 wasm,
 	}
 	for name, b := range files {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(name, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -201,13 +208,18 @@ func TestStaticServesDemoAndGlueWithContentTypes(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(hs.URL + "/missing.js")
-	if err != nil {
-		t.Fatal(err)
+	for _, path := range []string{"/missing.js", "/server.go", "/cmd/", "/cmd/resock-demo/", "/cmd/resock-demo/main.go"} {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %s, want 404", path, resp.Status)
+		}
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("/missing.js: %s, want 404", resp.Status)
+	if _, body := get(t, hs.URL+"/e2e/", ""); string(body) != "<!doctype html><title>harness</title>" {
+		t.Errorf("/e2e/ served %q, want its index.html", body)
 	}
 }
 
