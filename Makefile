@@ -10,7 +10,7 @@ build:
 # The binary is run directly, not through go run, so that Ctrl-C reaches
 # only the server, which shuts down cleanly and exits 0.
 run: build
-	go build -o .bin/resock-demo ./server/cmd/resock-demo
+	go build -o .bin/resock-demo ./demo/cmd/resock-demo
 	.bin/resock-demo -addr $(ADDR)
 
 test:

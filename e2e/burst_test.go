@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/server"
 )
 
@@ -53,7 +54,7 @@ func startHandshakeServer(t *testing.T, delay time.Duration) *handshakeServer {
 	mux := http.NewServeMux()
 	mux.Handle("GET /slow", s.slowly(echo.Handler(server.Echo)))
 	mux.HandleFunc("GET /silent", s.serveSilent)
-	mux.Handle("/", server.Static(demoDir, assetsDir))
+	mux.Handle("/", demo.Static(demoDir, assetsDir))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

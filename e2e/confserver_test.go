@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/server"
 )
 
@@ -60,7 +61,7 @@ func startConfServer(t *testing.T) *confServer {
 	mux := http.NewServeMux()
 	mux.Handle("/e2e/conf/echo", s.echo.Handler(server.Echo))
 	mux.Handle("/e2e/conf/raw", s.raw)
-	mux.Handle("/", server.Static(demoDir, assetsDir))
+	mux.Handle("/", demo.Static(demoDir, assetsDir))
 	s.handler = mux
 	s.http = httptest.NewServer(mux)
 

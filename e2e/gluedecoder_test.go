@@ -66,7 +66,7 @@ func TestGlueDecoderAgreesWithWire(t *testing.T) {
 	frames, skipped := glueCorpus(maxMessageSize)
 	t.Logf("%d frames; %d text messages that are not UTF-8 left out: the browser fails the connection on them before the glue sees them", len(frames), skipped)
 
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	h := startHostile(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return

@@ -3,7 +3,10 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/resock/resock/internal/hostile"
 	"github.com/resock/resock/internal/wire"
+	"github.com/resock/resock/server"
 )
 
 // A hostile or broken server (internal/hostile) in front of the real module
@@ -21,6 +25,42 @@ import (
 // real server. Each misbehaviour must give an error event that says what went wrong and
 // the reconnect the close policy calls for, the page must stay responsive,
 // and every message the page sent must reach the good server once, in order.
+
+// hostileServer is a hostile server in front of the real one, and the
+// ledger of what the real one applied.
+type hostileServer struct {
+	*hostile.Server
+	*hostile.Ledger
+}
+
+// startHostile serves script, then the real server, until the test ends.
+// The real server accepts pages of any origin; its app applies each client
+// message once, by id, in the ledger.
+func startHostile(t *testing.T, script ...hostile.Conn) *hostileServer {
+	t.Helper()
+	ledger := &hostile.Ledger{}
+	srv := server.New(server.Options{
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OriginPatterns: []string{"*"},
+	})
+	h := hostile.Start(t, srv.Handler(func(ctx context.Context, c *server.Conn) {
+		for {
+			m, err := c.ReadMessage(ctx)
+			if err != nil {
+				return
+			}
+			ledger.Apply(m.ID.N, m.Data)
+		}
+	}), script...)
+	// After Start's, so that it runs before: the real server is shut down
+	// before the hostile one closes.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return &hostileServer{Server: h, Ledger: ledger}
+}
 
 // hostileCase opens a page, points a resume socket with options at url,
 // sends n messages at once and waits until the good server applied them.
@@ -62,7 +102,7 @@ func hostileCase(t *testing.T, url string, n int, options string, errorParts ...
 
 // wantApplied waits until the good server applied exactly the page's n
 // messages, once each and in order.
-func wantApplied(t *testing.T, h *hostile.Server, n int) {
+func wantApplied(t *testing.T, h *hostileServer, n int) {
 	t.Helper()
 	want := make([]string, n)
 	for i := range want {
@@ -88,7 +128,7 @@ func wantApplied(t *testing.T, h *hostile.Server, n int) {
 // what the good server applied.
 func runHostile(t *testing.T, n int, options string, errorParts []string, script ...hostile.Conn) *page {
 	t.Helper()
-	h := hostile.Start(t, script...)
+	h := startHostile(t, script...)
 	p := hostileCase(t, h.URL, n, options, errorParts...)
 	wantApplied(t, h, n)
 	return p
@@ -132,7 +172,7 @@ func TestHostileServerOversizedMessageInChromium(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	srv := startDemo(t)
 	p := openHarness(t, ctx, "page", srv)
-	h := hostile.Start(t, hostile.WelcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
+	h := startHostile(t, hostile.WelcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
 	p.run(`h.watchLag()`)
 	p.run(fmt.Sprintf(`h.openTracked("s", %s, [], {resume: true, delays: [20], maxMessageSize: 1000})`, js(h.URL)))
 	p.run(`h.ws("s").send("m0")`)
@@ -186,7 +226,7 @@ func TestHostileServerDropsTheUpgradeInChromium(t *testing.T) {
 	// without an answer. The browser tells the page no more than that the
 	// connection failed (the reason goes to the console only), so the error
 	// says which URL failed.
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	h := startHostile(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _, err := http.NewResponseController(w).Hijack()
 		if err == nil {
 			c.Close()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/internal/logbuf"
 	"github.com/resock/resock/server"
 )
@@ -67,7 +68,7 @@ func startLifeServer(t *testing.T) *lifeServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveScripted)
 	mux.Handle("/echo", s.gate(s.echo.Handler(server.Echo)))
-	mux.Handle("/", server.Static(demoDir, assetsDir))
+	mux.Handle("/", demo.Static(demoDir, assetsDir))
 	s.http = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		s.stop()

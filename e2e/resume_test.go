@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/internal/faultproxy"
 	"github.com/resock/resock/server"
 )
@@ -81,7 +82,7 @@ func startResumeServer(t *testing.T, app func(context.Context, *server.Conn), o 
 	srv := server.New(o)
 	mux := http.NewServeMux()
 	mux.Handle("GET /echo", srv.Handler(app))
-	mux.Handle("/", server.Static(demoDir, assetsDir))
+	mux.Handle("/", demo.Static(demoDir, assetsDir))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/internal/logbuf"
 	"github.com/resock/resock/server"
 )
 
-// demoServer runs the demo exactly as cmd/resock-demo does (server.NewDemo,
+// demoServer runs the demo exactly as cmd/resock-demo does (demo.New,
 // then Serve on a listener) on a 127.0.0.1 port that stays the same across
 // stop and start, as a restarted process would.
 type demoServer struct {
@@ -28,7 +29,7 @@ type demoServer struct {
 	// options are the server's, but for the logger.
 	options server.Options
 
-	demo   *server.Demo // nil while stopped
+	demo   *demo.Server // nil while stopped
 	served chan error
 }
 
@@ -67,9 +68,9 @@ func (s *demoServer) start() {
 	logger := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o := s.options
 	o.Logger = logger
-	s.demo, _ = server.NewDemo(o, server.DemoOptions{Dir: demoDir, JSGlueDir: assetsDir})
+	s.demo, _ = demo.New(o, demo.Options{Dir: demoDir, JSGlueDir: assetsDir})
 	s.served = make(chan error, 1)
-	go func(d *server.Demo, served chan<- error) { served <- d.Serve(ln) }(s.demo, s.served)
+	go func(d *demo.Server, served chan<- error) { served <- d.Serve(ln) }(s.demo, s.served)
 }
 
 // listen listens on addr, waiting a little while the previous listener on
@@ -118,7 +119,7 @@ func (s *demoServer) stats() server.Stats {
 	if s.demo == nil {
 		s.t.Fatal("demo server not running")
 	}
-	return s.demo.Server().Stats()
+	return s.demo.Stats()
 }
 
 // url returns the http URL of path on the server.

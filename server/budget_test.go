@@ -40,8 +40,8 @@ func readData(t *testing.T, ctx context.Context, c *websocket.Conn, n int) [][]b
 // frames are the history's own, not a copy per session.
 func TestRoomHistoryFramesAreSharedAmongSessions(t *testing.T) {
 	const messages, size, clients = 8, 256 << 10, 24
-	room := NewRoom(messages)
-	ts := newTestServer(t, Options{MaxUnackedBytes: 4 * messages * size, HeartbeatInterval: time.Hour}, room.Serve)
+	room := &historyRoom{keep: messages}
+	ts := newTestServer(t, Options{MaxUnackedBytes: 4 * messages * size, HeartbeatInterval: time.Hour}, room.serve)
 	ctx := testCtx(t)
 	writer, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
 	for i := range messages {
@@ -260,8 +260,8 @@ func TestAddrKeyGroupsIPv6By64(t *testing.T) {
 func TestHostileDroppedHellosOnARoomStayWithinTheBudget(t *testing.T) {
 	const messages, size = 16, 256 << 10
 	const budget = 8 << 20
-	room := NewRoom(messages)
-	ts := newTestServer(t, boundsOptions(Options{MaxDetachedBytes: budget}), room.Serve)
+	room := &historyRoom{keep: messages}
+	ts := newTestServer(t, boundsOptions(Options{MaxDetachedBytes: budget}), room.serve)
 	ctx := testCtx(t)
 	writer, _ := openSession(t, ctx, ts.wsURL("/"), wire.Hello{})
 	defer writer.CloseNow()

@@ -1,5 +1,5 @@
 // Package server is resock's server side: a small WebSocket server library
-// built on github.com/coder/websocket, and the handlers of the demo.
+// built on github.com/coder/websocket.
 //
 // A Server accepts WebSocket connections through Handler, keeps a registry of
 // the connected clients (see Stats and StatsHandler), pings every client and
@@ -25,11 +25,11 @@
 // that follow a lost session. Plain WebSocket clients get plain behaviour
 // from the same handler.
 //
-// Echo and Room are ready-made applications for Handler: an echo endpoint and
-// the shared whiteboard room with a bounded history. Static serves the demo
-// page and the resock JavaScript and WebAssembly files, and NewDemo wires all
-// of it together the way cmd/resock-demo serves it (/stats only with
-// DemoOptions.Stats).
+// A Hub sends to many clients without letting one hold up the others; with
+// PreparedMessage and JoinWithBacklog it is also a room with a history (see
+// ExampleHub_JoinWithBacklog). Echo is a ready-made application for Handler.
+// The demo (package github.com/resock/resock/demo) is built on this package
+// alone.
 //
 // See ExampleServer_Handler.
 package server

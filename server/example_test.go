@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,11 +21,9 @@ func ExampleServer_Handler() {
 	// Behind a reverse proxy that serves chat.example.com and passes the
 	// Host on; localhost and loopback addresses are always allowed.
 	s := server.New(server.Options{AllowedHosts: []string{"chat.example.com"}})
-	room := server.NewRoom(0)
 
 	mux := http.NewServeMux()
 	mux.Handle("/echo", s.Handler(server.Echo))
-	mux.Handle("/ws", s.Handler(room.Serve))
 	// For the operator: leave it out of what the proxy serves, or put
 	// access control in front of it.
 	mux.Handle("/stats", s.StatsHandler())
@@ -154,4 +153,44 @@ func ExampleHub() {
 		}
 	}
 	http.Handle("/chat", s.Handler(chat))
+}
+
+// A room with a history: what one client sends goes to the others, and the
+// last 100 messages to each client that joins. Each message is prepared
+// once, so its resock.v1 frame is shared by the history and by every
+// session that holds it unacknowledged. One lock is held across taking the
+// backlog and joining, and across recording and broadcasting, so that each
+// client gets each message exactly once: in its backlog or through its
+// queue.
+func ExampleHub_JoinWithBacklog() {
+	var (
+		mu      sync.Mutex
+		hub     server.Hub
+		history []*server.PreparedMessage
+	)
+	room := func(ctx context.Context, c *server.Conn) {
+		mu.Lock()
+		leave := hub.JoinWithBacklog(c, history)
+		mu.Unlock()
+		defer leave()
+		for {
+			typ, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			m := server.NewPreparedMessage(typ, data)
+			mu.Lock()
+			// A client the hub dropped as too slow is not heard either.
+			if hub.Contains(c) {
+				if len(history) == 100 {
+					history = slices.Delete(history, 0, 1)
+				}
+				history = append(history, m)
+				hub.BroadcastPrepared(m, c)
+			}
+			mu.Unlock()
+		}
+	}
+	s := server.New(server.Options{})
+	http.Handle("/room", s.Handler(room))
 }

@@ -647,20 +647,3 @@ func offeredProtocols(h string) []string {
 	}
 	return out
 }
-
-// FuzzAcceptsGzip checks the Accept-Encoding parser: it never panics, and a
-// coding that is neither gzip nor * never changes its answer.
-func FuzzAcceptsGzip(f *testing.F) {
-	for _, h := range []string{"", "gzip", "gzip;q=0", "*;q=0.5", "br, gzip;q=0.1", "x-gzip; q=1.0", "gzip;q=abc", ";;,,=;q"} {
-		f.Add(h)
-	}
-	f.Fuzz(func(t *testing.T, h string) {
-		got := acceptsGzip(h)
-		if again := acceptsGzip(h + ", identity;q=1"); again != got {
-			t.Fatalf("acceptsGzip(%q) = %v, but with another coding after it %v", h, got, again)
-		}
-		if again := acceptsGzip("identity, " + h); again != got {
-			t.Fatalf("acceptsGzip(%q) = %v, but with another coding before it %v", h, got, again)
-		}
-	})
-}

@@ -3,12 +3,8 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -676,89 +672,6 @@ func TestHostileHelloNeverSentIsClosedWith1002(t *testing.T) {
 	checkHeap(t, "50 connections without a hello", grew, 50*128<<10, "128 KiB of buffers per connection: nothing is read but the handshake")
 	ts.logs.waitForLine(t, "no hello in time", "close_code=1002")
 	waitUntil(t, 5*time.Second, func() bool { return ts.Stats().Clients == 1 }, "only the bystander left")
-}
-
-func TestHostileSlowlorisUpgradeIsCutAtReadHeaderTimeout(t *testing.T) {
-	logs := &logBuffer{}
-	d, _ := NewDemo(Options{Logger: newLogger(logs)}, DemoOptions{Dir: t.TempDir(), JSGlueDir: t.TempDir()})
-	// As long as minAbuse, so that the bystander is measured over it.
-	d.http.ReadHeaderTimeout = minAbuse
-	d.http.IdleTimeout = minAbuse
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- d.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := d.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		<-served
-	})
-	b := startBystander(t, "ws://"+ln.Addr().String()+"/echo")
-	defer b.stop()
-	heap := sampleHeap()
-	b.measure(t, "50 upgrade requests trickled a byte at a time", func() {
-		var wg sync.WaitGroup
-		for range 50 {
-			wg.Go(func() {
-				c, err := net.Dial("tcp", ln.Addr().String())
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer c.Close()
-				start := time.Now()
-				req := "GET /echo HTTP/1.1\r\nHost: " + ln.Addr().String() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Slow: " + strings.Repeat("a", 1000)
-				for i := 0; i < len(req); i++ {
-					if _, err := c.Write([]byte{req[i]}); err != nil {
-						break
-					}
-					time.Sleep(10 * time.Millisecond)
-				}
-				// The server may answer 408 before it closes; either way the
-				// connection must end, and never be upgraded.
-				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-				answer, err := io.ReadAll(c)
-				took := time.Since(start)
-				if err != nil && !errors.Is(err, syscall.ECONNRESET) || took > 2*time.Second || bytes.Contains(answer, []byte(" 101 ")) {
-					t.Errorf("a trickled request was still open after %v (%v, answer %q)", took.Round(time.Millisecond), err, answer)
-				}
-			})
-		}
-		wg.Wait()
-	})
-	checkHeap(t, "50 trickled upgrade requests", heap.peak(), 50*128<<10, "128 KiB of buffers per connection: the headers are cut at ReadHeaderTimeout")
-	waitUntil(t, 5*time.Second, func() bool {
-		return strings.Count(logs.String(), "request headers not received in time") == 50
-	}, "a log line for each cut connection")
-	if !strings.Contains(logs.String(), "read_header_timeout="+minAbuse.String()) {
-		t.Errorf("the log lines do not name the timeout:\n%s", logs)
-	}
-
-	// A connection that made one request and then idles is closed too.
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: " + ln.Addr().String() + "\r\n\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	start := time.Now()
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := br.ReadByte(); err == nil || time.Since(start) > 2*time.Second {
-		t.Errorf("an idle keep-alive connection was still open after %v (%v)", time.Since(start).Round(time.Millisecond), err)
-	}
 }
 
 // A client whose connection ends between a frame's header and its payload

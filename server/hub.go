@@ -44,6 +44,8 @@ type Hub struct {
 
 	mu      sync.Mutex
 	members map[*member]struct{}
+	// conns counts the members of each Conn, for Contains.
+	conns   map[*Conn]int
 	dropped atomic.Uint64
 }
 
@@ -63,13 +65,29 @@ type member struct {
 // returns once the writer stopped. Call leave when the app is done with c,
 // typically deferred at the start of the app.
 func (h *Hub) Join(c *Conn) (leave func()) {
-	m := h.join(c, nil)
+	return h.JoinWithBacklog(c, nil)
+}
+
+// JoinWithBacklog is Join for a client that is to get backlog first: its
+// writer sends the messages of backlog, in order, before anything the hub
+// queues for it, and backlog does not count against QueueSize.
+//
+// It is what a room with a history is made of. JoinWithBacklog never
+// blocks, so the caller can hold its own lock across taking the backlog
+// from its history and joining, as it does across recording a message and
+// broadcasting it; then each client gets each message exactly once, in its
+// backlog or through its queue (see ExampleHub_JoinWithBacklog). The
+// caller may change backlog once JoinWithBacklog returned.
+func (h *Hub) JoinWithBacklog(c *Conn, backlog []*PreparedMessage) (leave func()) {
+	msgs := make([]message, len(backlog))
+	for i, p := range backlog {
+		msgs[i] = p.m
+	}
+	m := h.join(c, msgs)
 	return func() { h.leave(m) }
 }
 
-// join adds c, whose writer sends backlog first and then its queue; the
-// caller may hold its own lock, so that what it sends before and after
-// joining is exactly what it chose.
+// join adds c, whose writer sends backlog first and then its queue.
 func (h *Hub) join(c *Conn, backlog []message) *member {
 	size := h.QueueSize
 	if size <= 0 {
@@ -79,8 +97,10 @@ func (h *Hub) join(c *Conn, backlog []message) *member {
 	h.mu.Lock()
 	if h.members == nil {
 		h.members = make(map[*member]struct{})
+		h.conns = make(map[*Conn]int)
 	}
 	h.members[m] = struct{}{}
+	h.conns[c]++
 	h.mu.Unlock()
 	go func() {
 		defer close(m.done)
@@ -106,6 +126,9 @@ func (h *Hub) removeLocked(m *member) bool {
 		return false
 	}
 	delete(h.members, m)
+	if h.conns[m.c]--; h.conns[m.c] == 0 {
+		delete(h.conns, m.c)
+	}
 	close(m.gone)
 	return true
 }
@@ -117,6 +140,15 @@ func (h *Hub) Clients() int {
 	return len(h.members)
 }
 
+// Contains reports whether c is in the hub: joined, and neither left nor
+// dropped for being slow. An app that relays what a client sends can check
+// it first, so that a client the hub gave up on is not heard either.
+func (h *Hub) Contains(c *Conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns[c] > 0
+}
+
 // Dropped counts the messages dropped for slow clients (DropForSlow).
 func (h *Hub) Dropped() uint64 { return h.dropped.Load() }
 
@@ -125,6 +157,12 @@ func (h *Hub) Dropped() uint64 { return h.dropped.Load() }
 // session that sends it. It never blocks.
 func (h *Hub) Broadcast(typ MessageType, data []byte, except *Conn) {
 	h.send(shared(typ, data), func(c *Conn) bool { return c != except })
+}
+
+// BroadcastPrepared is Broadcast of a message prepared once, which the
+// caller may keep too, in a history, without a copy. It never blocks.
+func (h *Hub) BroadcastPrepared(p *PreparedMessage, except *Conn) {
+	h.send(p.m, func(c *Conn) bool { return c != except })
 }
 
 // SendTo queues a message for every client of the hub whose Conn.User is

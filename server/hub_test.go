@@ -4,10 +4,13 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,4 +111,117 @@ func newHTTPTest(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// historyRoom relays what each client sends to the others and replays its
+// last keep messages to each client that joins: a room as an application
+// makes one of a Hub (ExampleHub_JoinWithBacklog).
+type historyRoom struct {
+	keep int
+
+	mu      sync.Mutex
+	hub     Hub
+	history []*PreparedMessage
+}
+
+func (r *historyRoom) serve(ctx context.Context, c *Conn) {
+	r.mu.Lock()
+	leave := r.hub.JoinWithBacklog(c, r.history)
+	r.mu.Unlock()
+	defer leave()
+	for {
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		m := NewPreparedMessage(typ, data)
+		r.mu.Lock()
+		if r.hub.Contains(c) {
+			if len(r.history) == r.keep {
+				r.history = slices.Delete(r.history, 0, 1)
+			}
+			r.history = append(r.history, m)
+			r.hub.BroadcastPrepared(m, c)
+		}
+		r.mu.Unlock()
+	}
+}
+
+// A client that joins with a backlog gets all of it, even beyond its
+// queue, and then what was broadcast the moment it joined: nothing is lost
+// or sent twice between the two.
+func TestHubJoinWithBacklogSendsTheBacklogBeforeTheQueue(t *testing.T) {
+	for _, typ := range []MessageType{MessageText, MessageBinary} {
+		t.Run(typ.String(), func(t *testing.T) {
+			hub := &Hub{QueueSize: 1}
+			var backlog []*PreparedMessage
+			for i := range 5 {
+				backlog = append(backlog, NewPreparedMessage(typ, fmt.Appendf(nil, "old %d", i)))
+			}
+			ts := newTestServer(t, Options{}, func(ctx context.Context, c *Conn) {
+				defer hub.JoinWithBacklog(c, backlog)()
+				hub.Broadcast(typ, []byte("new"), nil)
+				_, _, _ = c.Read(ctx)
+			})
+			ctx := testCtx(t)
+			c := dial(t, ts.wsURL("/"), nil)
+			for i := range 6 {
+				want := fmt.Sprintf("old %d", i)
+				if i == 5 {
+					want = "new"
+				}
+				gotType, got, err := c.Read(ctx)
+				if err != nil {
+					t.Fatalf("after %d messages: %v", i, err)
+				}
+				if gotType != websocket.MessageType(typ) || string(got) != want {
+					t.Fatalf("message %d is %v %q, want %v %q", i, gotType, got, typ, want)
+				}
+			}
+			if n := hub.Clients(); n != 1 {
+				t.Fatalf("%d clients in the hub, want 1: a backlog longer than the queue is not a slow client", n)
+			}
+		})
+	}
+}
+
+func TestHubContainsTheClientsThatJoinedAndHaveNotLeft(t *testing.T) {
+	var hub Hub
+	checked := make(chan error, 1)
+	ts := newTestServer(t, Options{}, func(ctx context.Context, c *Conn) {
+		checked <- func() error {
+			if hub.Contains(c) {
+				return fmt.Errorf("in the hub before joining")
+			}
+			leave := hub.Join(c)
+			leaveAgain := hub.JoinWithBacklog(c, nil)
+			if !hub.Contains(c) {
+				return fmt.Errorf("not in the hub after joining")
+			}
+			leave()
+			if !hub.Contains(c) {
+				return fmt.Errorf("not in the hub after leaving one of two joins")
+			}
+			leaveAgain()
+			if hub.Contains(c) {
+				return fmt.Errorf("in the hub after leaving")
+			}
+			return nil
+		}()
+	})
+	dial(t, ts.wsURL("/"), nil)
+	if err := <-checked; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A prepared message is its own copy of the data, and the Hub sends that
+// copy: the caller may reuse its buffer at once.
+func TestPreparedMessageKeepsItsOwnCopy(t *testing.T) {
+	data := []byte("stroke")
+	m := NewPreparedMessage(MessageBinary, data)
+	copy(data, "xxxxxx")
+	if m.Type() != MessageBinary || string(m.Data()) != "stroke" {
+		t.Fatalf("prepared %v %q, want binary %q", m.Type(), m.Data(), "stroke")
+	}
 }

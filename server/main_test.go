@@ -9,81 +9,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/resock/resock/internal/leakcheck"
 	"github.com/resock/resock/internal/logbuf"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if leaked := leakedGoroutines(10 * time.Second); leaked != "" {
+		if leaked := leakcheck.Leaked(10 * time.Second); leaked != "" {
 			fmt.Fprintf(os.Stderr, "goroutines leaked by the tests:\n\n%s\n", leaked)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// leakedGoroutines waits up to timeout for every goroutine the tests started
-// to end, and returns the stacks of those that did not.
-func leakedGoroutines(timeout time.Duration) string {
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		t.CloseIdleConnections()
-	}
-	deadline := time.Now().Add(timeout)
-	for {
-		leaked := otherGoroutines()
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// otherGoroutines returns the stacks of all goroutines but this one and
-// those the runtime and the testing package keep.
-func otherGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	stacks := strings.Split(string(buf), "\n\n")
-	var out []string
-	for _, g := range stacks[1:] { // stacks[0] is this goroutine
-		if isBackgroundGoroutine(g) {
-			continue
-		}
-		out = append(out, g)
-	}
-	return out
-}
-
-func isBackgroundGoroutine(stack string) bool {
-	for _, s := range []string{
-		"testing.(*M).",
-		"os/signal.signal_recv",
-		"os/signal.loop",
-		"runtime.ensureSigM",
-	} {
-		if strings.Contains(stack, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // logBuffer collects a Server's logs so that tests can check them.

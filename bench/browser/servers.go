@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/server"
 )
 
@@ -43,8 +44,8 @@ var jsLibraries = []jsLibrary{
 
 func startStatic(pageDir, jsglueDir, hookDir, nodeModules string) (*staticServer, error) {
 	mux := http.NewServeMux()
-	mux.Handle("/", server.Static(pageDir, jsglueDir))
-	mux.Handle("/hook/", http.StripPrefix("/hook", server.Static(pageDir, hookDir)))
+	mux.Handle("/", demo.Static(pageDir, jsglueDir))
+	mux.Handle("/hook/", http.StripPrefix("/hook", demo.Static(pageDir, hookDir)))
 	for _, lib := range jsLibraries {
 		h, err := newCompressedFile(filepath.Join(nodeModules, lib.file))
 		if err != nil {

@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/internal/chromium"
 	"github.com/resock/resock/internal/wasmbuild"
 	"github.com/resock/resock/server"
@@ -159,11 +160,11 @@ func preparePage(root, jsglueDir, dir string) error {
 }
 
 // versionedURL is the URL of resock.js that names it, resock.wasm and
-// wasm_exec.js by their server.GlueVersion.
+// wasm_exec.js by their demo.GlueVersion.
 func versionedURL(jsglueDir string) (string, error) {
 	v := map[string]string{}
 	for _, name := range []string{"resock.js", "resock.wasm", "wasm_exec.js"} {
-		ver, err := server.GlueVersion(jsglueDir, name)
+		ver, err := demo.GlueVersion(jsglueDir, name)
 		if err != nil {
 			return "", err
 		}
@@ -173,13 +174,13 @@ func versionedURL(jsglueDir string) (string, error) {
 		url.QueryEscape("/resock.wasm?v="+v["resock.wasm"]), url.QueryEscape("/wasm_exec.js?v="+v["wasm_exec.js"])), nil
 }
 
-// serve serves the page and resock with server.Static, as the demo does,
+// serve serves the page and resock with demo.Static, as the demo does,
 // and server.Echo at /echo.
 func serve(pageDir, jsglueDir string) (string, func(), error) {
 	srv := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	mux := http.NewServeMux()
 	mux.Handle("GET /echo", srv.Handler(server.Echo))
-	mux.Handle("/", server.Static(pageDir, jsglueDir))
+	mux.Handle("/", demo.Static(pageDir, jsglueDir))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, fmt.Errorf("failed to listen: %w", err)

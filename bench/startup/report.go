@@ -160,7 +160,7 @@ func (r *results) loadsOf(c column) []load {
 func (r *results) markdown(w io.Writer) {
 	c := r.Config
 	fmt.Fprintf(w, "%s\n\n", r.Machine)
-	fmt.Fprintf(w, "Import → first open in headless Chromium, ms, median of %d runs; each run starts a browser with a fresh profile, loads every client once cold, waits %v, then loads each %d times warm (new tabs of the same browser: HTTP cache and code caches kept). Same-origin server on loopback (server.Static, server.Echo).\n\n",
+	fmt.Fprintf(w, "Import → first open in headless Chromium, ms, median of %d runs; each run starts a browser with a fresh profile, loads every client once cold, waits %v, then loads each %d times warm (new tabs of the same browser: HTTP cache and code caches kept). Same-origin server on loopback (demo.Static, server.Echo).\n\n",
 		c.Runs, c.Settle, c.Warm)
 	cols := r.columns()
 	fmt.Fprint(w, "| phase |")

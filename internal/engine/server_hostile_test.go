@@ -3,7 +3,10 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/resock/resock/internal/hostile"
 	"github.com/resock/resock/internal/wire"
+	"github.com/resock/resock/server"
 )
 
 // These tests put a hostile or broken server in front of a Socket in resume
@@ -22,6 +26,42 @@ import (
 // wrong and the reconnect the close policy calls for; and once a good
 // server answers, every message the application sent arrives there exactly
 // once and in order.
+
+// hostileServer is a hostile server in front of the real one, and the
+// ledger of what the real one applied.
+type hostileServer struct {
+	*hostile.Server
+	*hostile.Ledger
+}
+
+// startHostile serves script, then the real server, until the test ends.
+// The real server accepts pages of any origin; its app applies each client
+// message once, by id, in the ledger.
+func startHostile(t *testing.T, script ...hostile.Conn) *hostileServer {
+	t.Helper()
+	ledger := &hostile.Ledger{}
+	srv := server.New(server.Options{
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OriginPatterns: []string{"*"},
+	})
+	h := hostile.Start(t, srv.Handler(func(ctx context.Context, c *server.Conn) {
+		for {
+			m, err := c.ReadMessage(ctx)
+			if err != nil {
+				return
+			}
+			ledger.Apply(m.ID.N, m.Data)
+		}
+	}), script...)
+	// After Start's, so that it runs before: the real server is shut down
+	// before the hostile one closes.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return &hostileServer{Server: h, Ledger: ledger}
+}
 
 // watched is a Socket in resume mode whose events the test waits on.
 type watched struct {
@@ -83,7 +123,7 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() boo
 
 // dialHostile connects a resume-mode Socket to h and queues n numbered
 // messages at once.
-func dialHostile(t *testing.T, h *hostile.Server, n int, edit func(*Options)) *watched {
+func dialHostile(t *testing.T, h *hostileServer, n int, edit func(*Options)) *watched {
 	t.Helper()
 	w := &watched{}
 	// The connect timeout is long enough for a handshake on a loaded
@@ -115,7 +155,7 @@ func dialHostile(t *testing.T, h *hostile.Server, n int, edit func(*Options)) *w
 // wantRecovery checks that w reported an error whose text has every part,
 // reconnected, and that the good server then applied every message once and
 // in order.
-func wantRecovery(t *testing.T, h *hostile.Server, w *watched, n int, parts ...string) {
+func wantRecovery(t *testing.T, h *hostileServer, w *watched, n int, parts ...string) {
 	t.Helper()
 	want := make([]string, n)
 	for i := range want {
@@ -154,14 +194,14 @@ func wantRecovery(t *testing.T, h *hostile.Server, w *watched, n int, parts ...s
 
 func TestHostileServerSendsGarbageAfterTheWelcome(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.WelcomeThen(2, []byte{0x7f, 1, 2, 3}))
+	h := startHostile(t, hostile.WelcomeThen(2, []byte{0x7f, 1, 2, 3}))
 	w := dialHostile(t, h, 10, nil)
 	wantRecovery(t, h, w, 10, "protocol error", "unknown type 0x7f")
 }
 
 func TestHostileServerSendsATruncatedFrame(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t,
+	h := startHostile(t,
 		hostile.WelcomeThen(1, []byte{byte(wire.TypeAck), 0x80}),
 		hostile.WelcomeThen(1, wire.AppendWelcome(nil, wire.Welcome{Session: hostile.Session})[:9]),
 	)
@@ -171,21 +211,21 @@ func TestHostileServerSendsATruncatedFrame(t *testing.T) {
 
 func TestHostileServerSendsTextThatIsNotUTF8(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.WelcomeText(wire.Welcome{Session: hostile.Session}, []byte{byte(wire.TypeText), 'a', 0xff, 0xfe}))
+	h := startHostile(t, hostile.WelcomeText(wire.Welcome{Session: hostile.Session}, []byte{byte(wire.TypeText), 'a', 0xff, 0xfe}))
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "not valid UTF-8")
 }
 
 func TestHostileServerAcknowledgesMessagesNeverSent(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.WelcomeThen(1, wire.AppendValue(nil, wire.TypeAck, 1000)))
+	h := startHostile(t, hostile.WelcomeThen(1, wire.AppendValue(nil, wire.TypeAck, 1000)))
 	w := dialHostile(t, h, 10, nil)
 	wantRecovery(t, h, w, 10, "protocol error", "acknowledged 1000")
 }
 
 func TestHostileServerResumesWithSequencesThatNeverExisted(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t,
+	h := startHostile(t,
 		// A genuine-looking session that drops after a few frames …
 		hostile.DropAfter(3),
 		// … then claims, on resume, frames the client never sent.
@@ -208,14 +248,14 @@ func TestHostileServerResumesWithSequencesThatNeverExisted(t *testing.T) {
 
 func TestHostileServerResumesASessionNobodyAskedFor(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.Welcome(wire.Welcome{Resumed: true, Session: hostile.Session}, 0))
+	h := startHostile(t, hostile.Welcome(wire.Welcome{Resumed: true, Session: hostile.Session}, 0))
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "did not ask for")
 }
 
 func TestHostileServerAcceptsAndNeverSendsAByte(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.Silent, hostile.Silent)
+	h := startHostile(t, hostile.Silent, hostile.Silent)
 	start := time.Now()
 	w := dialHostile(t, h, 5, func(o *Options) { o.ConnectTimeout = 300 * time.Millisecond })
 	wantRecovery(t, h, w, 5, "no answer within 300ms")
@@ -226,14 +266,14 @@ func TestHostileServerAcceptsAndNeverSendsAByte(t *testing.T) {
 
 func TestHostileServerNeverCompletesTheResumeHandshake(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.NeverWelcome)
+	h := startHostile(t, hostile.NeverWelcome)
 	w := dialHostile(t, h, 5, func(o *Options) { o.ConnectTimeout = 300 * time.Millisecond })
 	wantRecovery(t, h, w, 5, "welcome", "300ms")
 }
 
 func TestHostileServerClosesInTheMiddleOfTheResumeHandshake(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	h := startHostile(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _ := hostile.AcceptResume(t, w, r)
 		if c == nil {
 			return
@@ -246,7 +286,7 @@ func TestHostileServerClosesInTheMiddleOfTheResumeHandshake(t *testing.T) {
 
 func TestHostileServerDropsTheUpgradeRequest(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	h := startHostile(t, func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		c, _, err := http.NewResponseController(w).Hijack()
 		if err == nil {
 			c.Close()
@@ -258,7 +298,7 @@ func TestHostileServerDropsTheUpgradeRequest(t *testing.T) {
 
 func TestHostileServerSendsAMessageOverMaxMessageSize(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.WelcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
+	h := startHostile(t, hostile.WelcomeThen(1, wire.AppendData(nil, true, make([]byte, 5000))))
 	w := dialHostile(t, h, 5, func(o *Options) { o.MaxMessageSize = 1000 })
 	waitUntil(t, 10*time.Second, "a close for the big message", func() bool {
 		for _, c := range watchedOf[CloseEvent](w) {
@@ -288,7 +328,7 @@ func TestHostileServerSendsAMessageOverMaxMessageSize(t *testing.T) {
 
 func TestHostileServerSendsTextThatIsNotAFrame(t *testing.T) {
 	t.Parallel()
-	h := hostile.Start(t, hostile.WelcomeText(wire.Welcome{Session: hostile.Session}, []byte("not a frame")))
+	h := startHostile(t, hostile.WelcomeText(wire.Welcome{Session: hostile.Session}, []byte("not a frame")))
 	w := dialHostile(t, h, 5, nil)
 	wantRecovery(t, h, w, 5, "protocol error", "text message must hold a text frame")
 }
@@ -304,7 +344,7 @@ func TestDefaultMaxMessageSizeIs16MiB(t *testing.T) {
 	if got := (Options{}).withDefaults().MaxMessageSize; got != DefaultMaxMessageSize {
 		t.Errorf("the default MaxMessageSize is %d, want DefaultMaxMessageSize", got)
 	}
-	h := hostile.Start(t, hostile.WelcomeThen(1,
+	h := startHostile(t, hostile.WelcomeThen(1,
 		wire.AppendData(nil, true, make([]byte, DefaultMaxMessageSize)),
 		wire.AppendData(nil, true, make([]byte, DefaultMaxMessageSize+1))))
 	w := dialHostile(t, h, 1, nil)

@@ -2,16 +2,17 @@
 
 // Package hostile is a hostile or broken resock server for tests: its first
 // resume connections follow a script, later ones reach the real resock
-// server, whose app applies each client message once, by id, in a ledger.
-// The engine's tests drive it with the Go client, the end-to-end tests with
-// a page in Chromium.
+// server, which the test gives it as a handler; that server's app applies
+// each client message once, by id, in a Ledger. The engine's tests drive it
+// with the Go client, the end-to-end tests with a page in Chromium.
+//
+// It does not import the server library: the test that uses it does, so
+// that no test rig below the library depends on it.
 package hostile
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,12 +20,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/resock/resock/internal/wire"
-	"github.com/resock/resock/server"
 )
 
 // Conn is what a scripted connection does after the upgrade request
@@ -47,28 +46,18 @@ type Server struct {
 	mu    sync.Mutex
 	conns int
 	// holds keeps hijacked connections open until the test ends.
-	holds   []net.Conn
-	applied []string
-	last    uint64
-	errs    []string
+	holds []net.Conn
 }
 
-// Start serves script, then the real server, on a port of its own until
-// the test ends. The real server accepts pages of any origin.
-func Start(t *testing.T, script ...Conn) *Server {
+// Start serves script, then real, the real resock server's handler, on a
+// port of its own until the test ends. The caller shuts the real server
+// down in a cleanup registered after Start, so that it runs first.
+func Start(t *testing.T, real http.Handler, script ...Conn) *Server {
 	t.Helper()
-	h := &Server{t: t, script: script}
-	srv := server.New(server.Options{
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OriginPatterns: []string{"*"},
-	})
-	h.real = srv.Handler(h.ledger)
+	h := &Server{t: t, script: script, real: real}
 	hs := httptest.NewServer(h)
 	h.URL = "ws" + strings.TrimPrefix(hs.URL, "http")
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
 		h.mu.Lock()
 		for _, c := range h.holds {
 			c.Close()
@@ -127,33 +116,37 @@ func NeverWelcome(t *testing.T, w http.ResponseWriter, r *http.Request) {
 	_, _ = Drain(r.Context(), c)
 }
 
-// ledger is the real server's app: it applies each client message once, by
-// message id, and echoes nothing.
-func (h *Server) ledger(ctx context.Context, c *server.Conn) {
-	for {
-		m, err := c.ReadMessage(ctx)
-		if err != nil {
-			return
-		}
-		h.mu.Lock()
-		switch {
-		case m.ID.N <= h.last:
-		case m.ID.N != h.last+1:
-			h.errs = append(h.errs, fmt.Sprintf("message id %d after %d", m.ID.N, h.last))
-		default:
-			h.last = m.ID.N
-			h.applied = append(h.applied, string(m.Data))
-		}
-		h.mu.Unlock()
+// Ledger is what the real server's app applied of one client's messages:
+// each once, by message id, in order. The app reads each message with its
+// id and passes it to Apply, and echoes nothing.
+type Ledger struct {
+	mu      sync.Mutex
+	applied []string
+	last    uint64
+	errs    []string
+}
+
+// Apply applies data, the client's message numbered n (its MessageID.N),
+// unless it applied it before; a message that skips a number is an error.
+func (l *Ledger) Apply(n uint64, data []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case n <= l.last:
+	case n != l.last+1:
+		l.errs = append(l.errs, fmt.Sprintf("message id %d after %d", n, l.last))
+	default:
+		l.last = n
+		l.applied = append(l.applied, string(data))
 	}
 }
 
-// Applied returns the messages the real server applied, in order, and what
-// went wrong with their ids.
-func (h *Server) Applied() (applied, errs []string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return slices.Clone(h.applied), slices.Clone(h.errs)
+// Applied returns the messages applied, in order, and what went wrong with
+// their ids.
+func (l *Ledger) Applied() (applied, errs []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.applied), slices.Clone(l.errs)
 }
 
 // AcceptResume upgrades the request selecting resock.v1, from a page of any

@@ -1,6 +1,6 @@
 // Package precompressed serves a file in the content coding a request
 // accepts, from copies compressed ahead of time: brotli when the client
-// accepts it, then gzip, then the file as it is. server.Static (resock's
+// accepts it, then gzip, then the file as it is. demo.Static (resock's
 // files on disk, which a build replaces) and package web (the same files
 // compiled into a program) both serve through it, so that they answer
 // alike: one table of content types, one ETag per coding made from a digest

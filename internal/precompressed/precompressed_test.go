@@ -181,3 +181,46 @@ func TestReadVersionIsVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                     false,
+		"gzip":                 true,
+		"GZIP":                 true,
+		"deflate, gzip;q=1.0":  true,
+		"gzip;q=0":             false,
+		"gzip; q=0.0, br":      false,
+		"gzip;q=0.5":           true,
+		"x-gzip":               true,
+		"br":                   false,
+		"*":                    true,
+		"*;q=0":                false,
+		"gzip;q=0, *":          false,
+		"identity, *;q=0.1":    true,
+		"gzip;q=bogus":         false,
+		"br;q=1, gzip ;q=0.01": true,
+	} {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
+
+// FuzzAcceptsGzip checks the Accept-Encoding parser: it never panics, and a
+// coding that is neither gzip nor * never changes its answer.
+func FuzzAcceptsGzip(f *testing.F) {
+	for _, h := range []string{"", "gzip", "gzip;q=0", "*;q=0.5", "br, gzip;q=0.1", "x-gzip; q=1.0", "gzip;q=abc", ";;,,=;q"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		got := acceptsGzip(h)
+		if again := acceptsGzip(h + ", identity;q=1"); again != got {
+			t.Fatalf("acceptsGzip(%q) = %v, but with another coding after it %v", h, got, again)
+		}
+		if again := acceptsGzip("identity, " + h); again != got {
+			t.Fatalf("acceptsGzip(%q) = %v, but with another coding before it %v", h, got, again)
+		}
+	})
+}
+
+func acceptsGzip(header string) bool { return Accepts(header, Gzip) }

@@ -18,7 +18,7 @@ import (
 )
 
 // A Coding is a content coding a file is served with. Compress writes the
-// file so coded beside it, under its name plus Ext, where server.Static
+// file so coded beside it, under its name plus Ext, where demo.Static
 // looks for it.
 type Coding struct {
 	// Name is the Content-Encoding token.
@@ -43,7 +43,7 @@ var (
 )
 
 // Compress writes each file in each coding beside it, and gives the copies
-// the modification time of the file they were made from: server.Static
+// the modification time of the file they were made from: demo.Static
 // takes a copy older than its file for stale. The copies are written in
 // parallel, the largest files first; each appears whole, by rename.
 //

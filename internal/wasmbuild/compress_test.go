@@ -141,7 +141,7 @@ func TestCompressIsDeterministic(t *testing.T) {
 	}
 }
 
-// server.Static serves a copy only if it is not older than its file.
+// demo.Static serves a copy only if it is not older than its file.
 func TestCompressGivesTheCopiesTheTimeOfTheirFile(t *testing.T) {
 	dir := t.TempDir()
 	paths := writeFiles(t, dir, map[string][]byte{"past.js": []byte("past"), "future.js": []byte("future")})

@@ -94,7 +94,7 @@ async function measure() {
 		case "resock":
 		case "resock-versioned": {
 			// resock-versioned names resock's files by their version, so
-			// that server.Static lets the browser keep them without asking.
+			// that demo.Static lets the browser keep them without asking.
 			const mod = await import(client === "resock" ? "/resock.js" : params.get("module"));
 			marks.imported = now();
 			ws = new mod.ReconnectingWebSocket(echoURL);

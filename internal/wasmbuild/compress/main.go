@@ -1,6 +1,6 @@
 // Command compress writes each file named on its command line beside it
 // with gzip and with brotli, as wasmbuild.Compress does; .ci/build-wasm.sh
-// runs it on what server.Static serves from jsglue/.
+// runs it on what demo.Static serves from jsglue/.
 //
 //	go run ./internal/wasmbuild/compress jsglue/resock.wasm jsglue/*.js jsglue/*.d.ts
 package main

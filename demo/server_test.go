@@ -1,6 +1,6 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"context"
@@ -12,13 +12,16 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/server"
 )
 
-// startDemo serves a Demo on addr and returns it with the address it got.
-func startDemo(t *testing.T, addr string, do DemoOptions) (*Demo, string, <-chan error) {
+// startDemo serves a demo Server on addr and returns it with the address it
+// got.
+func startDemo(t *testing.T, addr string, do Options) (*Server, string, <-chan error) {
 	t.Helper()
 	logs := &logBuffer{}
-	d, _ := NewDemo(Options{Logger: newLogger(logs)}, do)
+	d, _ := New(server.Options{Logger: newLogger(logs)}, do)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +31,7 @@ func startDemo(t *testing.T, addr string, do DemoOptions) (*Demo, string, <-chan
 	return d, ln.Addr().String(), served
 }
 
-func stopDemo(t *testing.T, d *Demo, served <-chan error) {
+func stopDemo(t *testing.T, d *Server, served <-chan error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -44,7 +47,7 @@ func TestDemoServesAllRoutesAndRestartsOnTheSameAddress(t *testing.T) {
 	demoDir, jsglueDir, _ := staticDirs(t)
 	ctx := testCtx(t)
 
-	do := DemoOptions{Dir: demoDir, JSGlueDir: jsglueDir, Stats: true}
+	do := Options{Dir: demoDir, JSGlueDir: jsglueDir, Stats: true}
 	d, addr, served := startDemo(t, "127.0.0.1:0", do)
 	echo := dial(t, "ws://"+addr+"/echo", nil)
 	write(t, ctx, echo, websocket.MessageText, "ping")
@@ -59,7 +62,7 @@ func TestDemoServesAllRoutesAndRestartsOnTheSameAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st Stats
+	var st server.Stats
 	err = json.NewDecoder(resp.Body).Decode(&st)
 	resp.Body.Close()
 	if err != nil || st.Clients != 2 {
@@ -109,12 +112,12 @@ func TestDemoServesAllRoutesAndRestartsOnTheSameAddress(t *testing.T) {
 func TestDemoServesStatsOnlyWhenAsked(t *testing.T) {
 	demoDir, jsglueDir, _ := staticDirs(t)
 	for _, stats := range []bool{false, true} {
-		d, addr, served := startDemo(t, "127.0.0.1:0", DemoOptions{Dir: demoDir, JSGlueDir: jsglueDir, Stats: stats})
+		d, addr, served := startDemo(t, "127.0.0.1:0", Options{Dir: demoDir, JSGlueDir: jsglueDir, Stats: stats})
 		resp, body := getWith(t, "http://"+addr+"/stats", nil)
 		stopDemo(t, d, served)
 		isStats := resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Type") == "application/json"
 		if isStats != stats {
-			t.Errorf("DemoOptions.Stats %v: /stats answered %s %q", stats, resp.Status, body)
+			t.Errorf("Options.Stats %v: /stats answered %s %q", stats, resp.Status, body)
 		}
 		if !stats && resp.StatusCode != http.StatusNotFound {
 			t.Errorf("/stats of a demo without Stats: %s, want 404", resp.Status)

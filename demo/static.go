@@ -1,6 +1,6 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"sync"
 	"time"
@@ -21,6 +22,10 @@ import (
 // Static serves the demo: "/" and the files beside it from demoDir, and
 // from jsglueDir /resock.js with the modules it imports, /resock.d.ts,
 // /resock.wasm and /wasm_exec.js.
+//
+// Of demoDir it serves what a page loads, not the Go package that shares
+// the folder with the demo page: no .go file, and no directory but through
+// its index.html, so never a listing.
 //
 // resock.wasm is served as application/wasm. It and the other files of
 // jsglueDir are compressed when the request accepts it: with brotli or
@@ -51,13 +56,38 @@ func Static(demoDir, jsglueDir string) http.Handler {
 	for _, name := range names {
 		mux.Handle("GET /"+name, &glueFile{path: filepath.Join(jsglueDir, name)})
 	}
-	demo := http.FileServer(http.Dir(demoDir))
+	demo := http.FileServer(pageFiles{http.Dir(demoDir)})
 	mux.Handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		precompressed.SetContentType(w.Header(), r.URL.Path)
 		w.Header().Set("Cache-Control", "no-cache")
 		demo.ServeHTTP(w, r)
 	}))
 	return mux
+}
+
+// pageFiles is a directory as a page sees it: its Go source files and the
+// directories without an index.html are not there.
+type pageFiles struct {
+	dir http.Dir
+}
+
+func (p pageFiles) Open(name string) (http.File, error) {
+	if path.Ext(name) == ".go" {
+		return nil, fs.ErrNotExist
+	}
+	f, err := p.dir.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.IsDir() {
+		index, err := p.dir.Open(path.Join(name, "index.html"))
+		if err != nil {
+			f.Close()
+			return nil, fs.ErrNotExist
+		}
+		index.Close()
+	}
+	return f, nil
 }
 
 // GlueVersion returns the version of the file name of jsglueDir that Static

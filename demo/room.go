@@ -1,13 +1,12 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"context"
 	"sync"
 
-	"github.com/coder/websocket"
-	"github.com/resock/resock/internal/wire"
+	"github.com/resock/resock/server"
 )
 
 // DefaultHistory is the history NewRoom keeps when asked for none.
@@ -20,25 +19,28 @@ const DefaultHistoryBytes = 8 << 20
 // other client in the room, and the most recent ones are kept for clients
 // that join later, within a count (NewRoom's history) and HistoryBytes.
 //
-// A Room is a Hub with a history: each client has its own bounded outgoing
-// queue and writer, so one slow client never holds up the others: when its
-// queue is full it is dropped with 1013 (try again later).
+// A Room is a server.Hub with a history: each client has its own bounded
+// outgoing queue and writer, so one slow client never holds up the others:
+// when its queue is full it is dropped with 1013 (try again later). The
+// history and every resume session share each message's one frame
+// (server.PreparedMessage).
 type Room struct {
 	// QueueSize is how many messages may wait for one client before it is
-	// dropped; default DefaultQueueSize. Set it before the first Serve.
+	// dropped; default server.DefaultQueueSize. Set it before the first
+	// Serve.
 	QueueSize int
 
 	// HistoryBytes bounds the payload bytes of the kept history; the oldest
 	// messages are dropped first. A count alone would let messages of up
-	// to Options.ReadLimit each pile up to a gigabyte, replayed to every
-	// client that joins. Default DefaultHistoryBytes. Set it before the
-	// first Serve.
+	// to server.Options.ReadLimit each pile up to a gigabyte, replayed to
+	// every client that joins. Default DefaultHistoryBytes. Set it before
+	// the first Serve.
 	HistoryBytes int
 
 	// mu orders joining and broadcasting, so that each client gets every
 	// message once: in its backlog or through its queue.
 	mu      sync.Mutex
-	hub     Hub
+	hub     server.Hub
 	history history
 }
 
@@ -55,57 +57,45 @@ func NewRoom(history int) *Room {
 // Clients returns the number of clients in the room.
 func (r *Room) Clients() int { return r.hub.Clients() }
 
-// Serve is an app for Server.Handler. It replays the history to c, then
+// Serve is an app for server.Server.Handler. It replays the history to c, then
 // broadcasts each message c sends to every other client in the room and
 // records it in the history, until c is gone or dropped.
-func (r *Room) Serve(ctx context.Context, c *Conn) {
-	m, _ := r.join(c)
+func (r *Room) Serve(ctx context.Context, c *server.Conn) {
+	leave := r.join(c)
 	for {
 		typ, data, err := c.Read(ctx)
 		if err != nil {
 			break
 		}
-		r.broadcast(m, shared(typ, data))
+		r.broadcast(c, server.NewPreparedMessage(typ, data))
 	}
-	r.hub.leave(m)
+	leave()
 }
 
-// join adds c to the room, its writer sending the history first, and
-// returns that history too.
-func (r *Room) join(c *Conn) (*member, []message) {
+// join adds c to the room, its writer sending the history first.
+func (r *Room) join(c *server.Conn) (leave func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.hub.QueueSize = r.QueueSize
-	backlog := r.history.messages()
-	return r.hub.join(c, backlog), backlog
+	return r.hub.JoinWithBacklog(c, r.history.messages())
 }
 
-// shared makes a message of data whose resock.v1 frame is built once: the
-// history and every resume session that sends it keep that one copy, and
-// data is its payload.
-func shared(typ MessageType, data []byte) message {
-	frame := wire.AppendData(make([]byte, 0, 1+len(data)), typ == MessageBinary, data)
-	return message{typ: websocket.MessageType(typ), data: frame[1:], frame: frame}
-}
-
-// broadcast records msg and queues it for every member but from, dropping
-// members whose queue is full. It never blocks on a client.
-func (r *Room) broadcast(from *member, msg message) {
+// broadcast records msg and queues it for every client but from, dropping
+// those whose queue is full, unless from is no longer in the room. It
+// never blocks on a client.
+func (r *Room) broadcast(from *server.Conn, msg *server.PreparedMessage) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.hub.mu.Lock()
-	_, in := r.hub.members[from]
-	r.hub.mu.Unlock()
-	if !in {
+	if !r.hub.Contains(from) {
 		return
 	}
 	r.record(msg)
-	r.hub.send(msg, func(c *Conn) bool { return c != from.c })
+	r.hub.BroadcastPrepared(msg, from)
 }
 
 // record keeps msg in the history, within HistoryBytes. Called with mu
 // held.
-func (r *Room) record(msg message) {
+func (r *Room) record(msg *server.PreparedMessage) {
 	maxBytes := r.HistoryBytes
 	if maxBytes <= 0 {
 		maxBytes = DefaultHistoryBytes

@@ -1,11 +1,10 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"bytes"
 	"compress/gzip"
-	"github.com/resock/resock/internal/precompressed"
 	"io"
 	"maps"
 	"net/http"
@@ -27,14 +26,21 @@ func staticDirs(t *testing.T) (demoDir, jsglueDir string, wasm []byte) {
 	demoDir, jsglueDir = t.TempDir(), t.TempDir()
 	wasm = bytes.Repeat([]byte("\x00asm\x01\x00\x00\x00 resock "), 4096)
 	files := map[string][]byte{
-		filepath.Join(demoDir, "index.html"):     []byte("<!doctype html><title>whiteboard</title>"),
-		filepath.Join(demoDir, "app.js"):         []byte("import '/resock.js';"),
-		filepath.Join(jsglueDir, "resock.js"):    []byte("export class ReconnectingWebSocket {}"),
-		filepath.Join(jsglueDir, "resock.d.ts"):  []byte("export declare class ReconnectingWebSocket {}"),
-		filepath.Join(jsglueDir, "wasm_exec.js"): []byte("globalThis.Go = class {};"),
-		filepath.Join(jsglueDir, "resock.wasm"):  wasm,
+		filepath.Join(demoDir, "index.html"): []byte("<!doctype html><title>whiteboard</title>"),
+		filepath.Join(demoDir, "app.js"):     []byte("import '/resock.js';"),
+		// The Go package beside the page, which Static must not serve.
+		filepath.Join(demoDir, "server.go"):                     []byte("package demo"),
+		filepath.Join(demoDir, "cmd", "resock-demo", "main.go"): []byte("package main"),
+		filepath.Join(demoDir, "e2e", "index.html"):             []byte("<!doctype html><title>harness</title>"),
+		filepath.Join(jsglueDir, "resock.js"):                   []byte("export class ReconnectingWebSocket {}"),
+		filepath.Join(jsglueDir, "resock.d.ts"):                 []byte("export declare class ReconnectingWebSocket {}"),
+		filepath.Join(jsglueDir, "wasm_exec.js"):                []byte("globalThis.Go = class {};"),
+		filepath.Join(jsglueDir, "resock.wasm"):                 wasm,
 	}
 	for name, b := range files {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(name, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -202,37 +208,18 @@ func TestStaticServesDemoAndGlueWithContentTypes(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(hs.URL + "/missing.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("/missing.js: %s, want 404", resp.Status)
-	}
-}
-
-func TestAcceptsGzip(t *testing.T) {
-	for header, want := range map[string]bool{
-		"":                     false,
-		"gzip":                 true,
-		"GZIP":                 true,
-		"deflate, gzip;q=1.0":  true,
-		"gzip;q=0":             false,
-		"gzip; q=0.0, br":      false,
-		"gzip;q=0.5":           true,
-		"x-gzip":               true,
-		"br":                   false,
-		"*":                    true,
-		"*;q=0":                false,
-		"gzip;q=0, *":          false,
-		"identity, *;q=0.1":    true,
-		"gzip;q=bogus":         false,
-		"br;q=1, gzip ;q=0.01": true,
-	} {
-		if got := acceptsGzip(header); got != want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+	for _, path := range []string{"/missing.js", "/server.go", "/cmd/", "/cmd/resock-demo/", "/cmd/resock-demo/main.go"} {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
 		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %s, want 404", path, resp.Status)
+		}
+	}
+	if _, body := get(t, hs.URL+"/e2e/", ""); string(body) != "<!doctype html><title>harness</title>" {
+		t.Errorf("/e2e/ served %q, want its index.html", body)
 	}
 }
 
@@ -550,4 +537,3 @@ func TestStaticServesAGlueFileNamedByItsVersionAsImmutable(t *testing.T) {
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(header string) bool { return precompressed.Accepts(header, precompressed.Gzip) }

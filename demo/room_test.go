@@ -1,6 +1,6 @@
 //go:build !js
 
-package server
+package demo
 
 import (
 	"bytes"
@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/resock/resock/server"
 )
 
 func newRoomServer(t *testing.T, room *Room) *testServer {
-	return newTestServer(t, Options{}, room.Serve)
+	return newTestServer(t, server.Options{}, room.Serve)
 }
 
 func waitRoomClients(t *testing.T, room *Room, n int) {
@@ -141,28 +143,28 @@ func TestRoomHistoryIsBoundedInBytes(t *testing.T) {
 func TestRoomHistoryDefaultByteBound(t *testing.T) {
 	room := NewRoom(0)
 	for i := range 12 {
-		room.record(message{typ: websocket.MessageBinary, data: bytes.Repeat([]byte{byte(i)}, DefaultReadLimit)})
+		room.record(server.NewPreparedMessage(server.MessageBinary, bytes.Repeat([]byte{byte(i)}, server.DefaultReadLimit)))
 	}
 	backlog := room.history.messages()
-	if len(backlog) != DefaultHistoryBytes/DefaultReadLimit {
-		t.Fatalf("a joiner gets %d messages of 1 MiB, want %d (DefaultHistoryBytes)", len(backlog), DefaultHistoryBytes/DefaultReadLimit)
+	if len(backlog) != DefaultHistoryBytes/server.DefaultReadLimit {
+		t.Fatalf("a joiner gets %d messages of 1 MiB, want %d (DefaultHistoryBytes)", len(backlog), DefaultHistoryBytes/server.DefaultReadLimit)
 	}
 	for i, m := range backlog {
-		if want := byte(12 - len(backlog) + i); m.data[0] != want {
-			t.Fatalf("history message %d is message %d, want %d: the oldest go first", i, m.data[0], want)
+		if want := byte(12 - len(backlog) + i); m.Data()[0] != want {
+			t.Fatalf("history message %d is message %d, want %d: the oldest go first", i, m.Data()[0], want)
 		}
 	}
 }
 
 func TestHistoryKeepsTheNewestThatFitBothBounds(t *testing.T) {
 	h := newHistory(3)
-	add := func(s string) { h.add(message{data: []byte(s)}, 6) }
+	add := func(s string) { h.add(server.NewPreparedMessage(server.MessageText, []byte(s)), 6) }
 	got := func() string {
 		var parts []string
 		total := 0
 		for _, m := range h.messages() {
-			parts = append(parts, string(m.data))
-			total += len(m.data)
+			parts = append(parts, string(m.Data()))
+			total += len(m.Data())
 		}
 		if total != h.bytes {
 			t.Fatalf("history counts %d bytes, holds %d", h.bytes, total)

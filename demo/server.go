@@ -1,6 +1,12 @@
 //go:build !js
 
-package server
+// Package demo is resock's demo, the shared whiteboard, on the server side:
+// Static serves its page and resock's JavaScript and WebAssembly files from
+// disk, Room is the whiteboard room with a bounded history, and Server puts
+// them together with the echo endpoint the way cmd/resock-demo serves them.
+// It is built on package server alone, as any application is; the page
+// itself is the HTML, JavaScript and CSS beside this package.
+package demo
 
 import (
 	"context"
@@ -12,18 +18,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/resock/resock/server"
 )
 
-// Demo is the demo server as cmd/resock-demo runs it: one Server with the
-// static files at "/", Echo at /echo, the whiteboard Room at /ws and, when
-// DemoOptions.Stats asks for it, Stats at /stats.
+// Server is the demo server as cmd/resock-demo runs it: one server.Server
+// with the static files at "/", server.Echo at /echo, the whiteboard Room at
+// /ws and, when Options.Stats asks for it, the server's stats at /stats.
 //
-// Tests run the very same thing in-process: NewDemo, net.Listen, Serve; then
-// Shutdown, and a fresh NewDemo can Serve again on the same address.
-type Demo struct {
-	server *Server
+// Tests run the very same thing in-process: New, net.Listen, Serve; then
+// Shutdown, and a fresh New can Serve again on the same address.
+type Server struct {
+	server *server.Server
 	room   *Room
 	http   *http.Server
+	log    *slog.Logger
 
 	// fresh holds connections that have not sent a request yet. Browsers
 	// open such spare connections ahead of need; http.Server.Shutdown waits
@@ -51,33 +60,39 @@ const (
 	demoIdleTimeout       = 2 * time.Minute
 )
 
-// DemoOptions says what NewDemo serves besides the Server's Options.
-type DemoOptions struct {
+// Options says what New serves besides the server's own options.
+type Options struct {
 	// Dir is the directory of the demo page; JSGlueDir that of resock.js,
 	// resock.wasm and wasm_exec.js.
 	Dir, JSGlueDir string
 
-	// Stats serves Server.StatsHandler at GET /stats; default off. The
+	// Stats serves server.Server.StatsHandler at GET /stats; default off. The
 	// page does not need it: it shows its own socket's state.
 	Stats bool
 }
 
-// NewDemo returns the demo and its handler, which has all the routes. Serve
-// serves that handler; it can also be mounted elsewhere (an httptest.Server),
-// in which case Shutdown still closes the WebSocket clients.
-func NewDemo(o Options, do DemoOptions) (*Demo, http.Handler) {
-	s := New(o)
+// New returns the demo, serving with the server options o, and its handler,
+// which has all the routes. Serve serves that handler; it can also be
+// mounted elsewhere (an httptest.Server), in which case Shutdown still
+// closes the WebSocket clients.
+func New(o server.Options, do Options) (*Server, http.Handler) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := server.New(o)
 	room := NewRoom(DefaultHistory)
 	mux := http.NewServeMux()
-	mux.Handle("GET /echo", s.Handler(Echo))
+	mux.Handle("GET /echo", s.Handler(server.Echo))
 	mux.Handle("GET /ws", s.Handler(room.Serve))
 	if do.Stats {
 		mux.Handle("GET /stats", s.StatsHandler())
 	}
 	mux.Handle("/", Static(do.Dir, do.JSGlueDir))
-	d := &Demo{
+	d := &Server{
 		server: s,
 		room:   room,
+		log:    log,
 		fresh:  make(map[net.Conn]struct{}),
 		conns:  make(map[net.Conn]*connLife),
 	}
@@ -91,7 +106,7 @@ func NewDemo(o Options, do DemoOptions) (*Demo, http.Handler) {
 		ReadHeaderTimeout: demoReadHeaderTimeout,
 		IdleTimeout:       demoIdleTimeout,
 		// net/http's own errors (bad requests, panics) go to the same log.
-		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelError),
 		ConnContext: d.follow,
 		ConnState:   d.track,
 	}
@@ -99,7 +114,7 @@ func NewDemo(o Options, do DemoOptions) (*Demo, http.Handler) {
 }
 
 // follow starts following a connection the HTTP server accepted.
-func (d *Demo) follow(ctx context.Context, c net.Conn) context.Context {
+func (d *Server) follow(ctx context.Context, c net.Conn) context.Context {
 	l := &connLife{opened: time.Now()}
 	d.mu.Lock()
 	d.conns[c] = l
@@ -107,7 +122,7 @@ func (d *Demo) follow(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connLifeKey{}, l)
 }
 
-func (d *Demo) track(c net.Conn, state http.ConnState) {
+func (d *Server) track(c net.Conn, state http.ConnState) {
 	d.mu.Lock()
 	if state == http.StateNew {
 		d.fresh[c] = struct{}{}
@@ -130,22 +145,22 @@ func (d *Demo) track(c net.Conn, state http.ConnState) {
 	// that sent nothing at all.
 	if cut != nil {
 		if open := time.Since(cut.opened); open >= d.http.ReadHeaderTimeout {
-			d.server.log.Info("request headers not received in time, connection closed",
+			d.log.Info("request headers not received in time, connection closed",
 				"remote_addr", c.RemoteAddr().String(), "read_header_timeout", d.http.ReadHeaderTimeout, "open", open.Round(time.Millisecond))
 		}
 	}
 }
 
-// Server returns the demo's Server, for its Stats.
-func (d *Demo) Server() *Server { return d.server }
+// Stats returns the stats of the demo's server.
+func (d *Server) Stats() server.Stats { return d.server.Stats() }
 
 // Room returns the demo's whiteboard room.
-func (d *Demo) Room() *Room { return d.room }
+func (d *Server) Room() *Room { return d.room }
 
 // Serve serves the demo on ln until Shutdown. Like http.Server.Serve, it
 // always returns a non-nil error: http.ErrServerClosed after Shutdown.
-func (d *Demo) Serve(ln net.Listener) error {
-	d.server.log.Info("serving the demo", "url", "http://"+ln.Addr().String())
+func (d *Server) Serve(ln net.Listener) error {
+	d.log.Info("serving the demo", "url", "http://"+ln.Addr().String())
 	return d.http.Serve(ln)
 }
 
@@ -153,7 +168,7 @@ func (d *Demo) Serve(ln net.Listener) error {
 // (service restart), waiting until they are gone or ctx is done; then
 // anything left is closed at once. It returns once the demo is completely
 // stopped, at the latest shortly after ctx is done.
-func (d *Demo) Shutdown(ctx context.Context) error {
+func (d *Server) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	for c := range d.fresh {
 		_ = c.Close()

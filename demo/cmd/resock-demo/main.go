@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/resock/resock/demo"
 	"github.com/resock/resock/server"
 )
 
@@ -71,12 +72,12 @@ func run() error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
 
-	d, _ := server.NewDemo(server.Options{
+	d, _ := demo.New(server.Options{
 		AllowedHosts:       allowedHosts(*hosts, *addr),
 		OriginPatterns:     splitList(*origins),
 		Logger:             logger,
 		ShutdownRetryAfter: *retryAfter,
-	}, server.DemoOptions{Dir: *demoDir, JSGlueDir: *jsglueDir, Stats: *stats})
+	}, demo.Options{Dir: *demoDir, JSGlueDir: *jsglueDir, Stats: *stats})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
