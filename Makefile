@@ -2,7 +2,7 @@
 
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: build run test vet clean
+.PHONY: build run run-cluster test vet clean
 
 build:
 	.ci/build-wasm.sh
@@ -12,6 +12,13 @@ build:
 run: build
 	go build -o .bin/resock-demo ./demo/cmd/resock-demo
 	.bin/resock-demo -addr $(ADDR)
+
+# Three instances sharing their sessions and whiteboard through NATS
+# JetStream (started in-process), behind a round-robin proxy on ADDR.
+run-cluster: build
+	go build -o .bin/resock-demo ./demo/cmd/resock-demo
+	go build -o .bin/resock-cluster ./demo/cmd/resock-cluster
+	.bin/resock-cluster -addr $(ADDR) -binary .bin/resock-demo
 
 test:
 	.ci/ensure-chromium.sh
@@ -26,7 +33,7 @@ clean:
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".
-.PHONY: bench bench-server bench-startup
+.PHONY: bench bench-server bench-startup bench-broker
 
 bench:
 	.ci/ensure-chromium.sh
@@ -45,3 +52,6 @@ bench-startup:
 
 fuzz:
 	.ci/fuzz.sh
+
+bench-broker:
+	go run ./bench/broker $(BENCH_FLAGS)

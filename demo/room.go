@@ -4,6 +4,10 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/resock/resock/server"
@@ -42,6 +46,62 @@ type Room struct {
 	mu      sync.Mutex
 	hub     server.Hub
 	history history
+
+	// relay, if set, carries the room between instances (NewRelayedRoom);
+	// members maps the origin each local client publishes as to it, so
+	// that a message does not come back to its sender.
+	relay   Relay
+	name    string
+	joins   uint64
+	members map[string]*server.Conn
+}
+
+// Relay carries a room's messages between the instances of a service that
+// serve it, so that the clients of every instance are in one room: every
+// instance gets every message, its own included, in one order, and the
+// relay keeps the room's history. *jetstream.Topic is one, on NATS
+// JetStream.
+type Relay interface {
+	// Publish hands a message, sent by origin, to every instance; it
+	// returns once the relay keeps it.
+	Publish(ctx context.Context, typ server.MessageType, data []byte, origin string) error
+	// Subscribe calls f with the messages kept (the history), then with
+	// each message published, in order, from one goroutine, until Stop.
+	Subscribe(ctx context.Context, f func(typ server.MessageType, data []byte, origin string)) error
+	// Stop ends the subscription.
+	Stop()
+}
+
+// NewRelayedRoom returns a room shared with every instance that serves it
+// through relay: what a client of any instance sends reaches the clients
+// of all of them, and the history is the relay's. history bounds the
+// history this instance replays, as for NewRoom.
+func NewRelayedRoom(ctx context.Context, history int, relay Relay) (*Room, error) {
+	r := NewRoom(history)
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	r.relay, r.name, r.members = relay, hex.EncodeToString(id[:]), map[string]*server.Conn{}
+	if err := relay.Subscribe(ctx, r.apply); err != nil {
+		return nil, fmt.Errorf("room relay: %w", err)
+	}
+	return r, nil
+}
+
+// Close stops a relayed room's subscription.
+func (r *Room) Close() {
+	if r.relay != nil {
+		r.relay.Stop()
+	}
+}
+
+// apply records and broadcasts a message the relay delivers, to every
+// client here but its sender.
+func (r *Room) apply(typ server.MessageType, data []byte, origin string) {
+	msg := server.NewPreparedMessage(typ, data)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.record(msg)
+	r.hub.BroadcastPrepared(msg, r.members[origin])
 }
 
 // NewRoom returns an empty room that replays its last history messages to
@@ -61,6 +121,10 @@ func (r *Room) Clients() int { return r.hub.Clients() }
 // broadcasts each message c sends to every other client in the room and
 // records it in the history, until c is gone or dropped.
 func (r *Room) Serve(ctx context.Context, c *server.Conn) {
+	if r.relay != nil {
+		r.serveRelayed(ctx, c)
+		return
+	}
 	leave := r.join(c)
 	for {
 		typ, data, err := c.Read(ctx)
@@ -101,4 +165,35 @@ func (r *Room) record(msg *server.PreparedMessage) {
 		maxBytes = DefaultHistoryBytes
 	}
 	r.history.add(msg, maxBytes)
+}
+
+// serveRelayed is Serve for a room shared through a relay: what c sends
+// goes to the relay, and comes back to this room, as to every other
+// instance's, from it.
+func (r *Room) serveRelayed(ctx context.Context, c *server.Conn) {
+	r.mu.Lock()
+	r.joins++
+	origin := r.name + "." + strconv.FormatUint(r.joins, 10)
+	r.members[origin] = c
+	r.hub.QueueSize = r.QueueSize
+	leave := r.hub.JoinWithBacklog(c, r.history.messages())
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.members, origin)
+		r.mu.Unlock()
+		leave()
+	}()
+	for {
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if err := r.relay.Publish(ctx, typ, data, origin); err != nil {
+			// The room cannot keep it: the client is told to come back
+			// later rather than left to think it was shared.
+			_ = c.Close(server.StatusTryAgainLater, "room unavailable")
+			return
+		}
+	}
 }

@@ -69,6 +69,10 @@ type Options struct {
 	// Stats serves server.Server.StatsHandler at GET /stats; default off. The
 	// page does not need it: it shows its own socket's state.
 	Stats bool
+
+	// Room is the whiteboard room; default NewRoom(DefaultHistory). A room
+	// from NewRelayedRoom is shared with the other instances of the demo.
+	Room *Room
 }
 
 // New returns the demo, serving with the server options o, and its handler,
@@ -81,7 +85,10 @@ func New(o server.Options, do Options) (*Server, http.Handler) {
 		log = slog.Default()
 	}
 	s := server.New(o)
-	room := NewRoom(DefaultHistory)
+	room := do.Room
+	if room == nil {
+		room = NewRoom(DefaultHistory)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /echo", s.Handler(server.Echo))
 	mux.Handle("GET /ws", s.Handler(room.Serve))

@@ -409,3 +409,80 @@ func TestNATSAwayRefusesAndRecovers(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// Every subscriber of a topic, on any instance, gets its kept messages and
+// then every message published, in one order; a subscriber that comes
+// later gets the last history messages first.
+func TestTopicDeliversOneOrderToEveryInstance(t *testing.T) {
+	ns, err := embeddednats.Start("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Stop()
+	type got struct {
+		mu   sync.Mutex
+		msgs []string
+	}
+	subscribe := func(topic *jetstream.Topic) *got {
+		g := &got{}
+		if err := topic.Subscribe(context.Background(), func(typ server.MessageType, data []byte, origin string) {
+			g.mu.Lock()
+			g.msgs = append(g.msgs, origin+":"+string(data))
+			g.mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(topic.Stop)
+		return g
+	}
+	var topics []*jetstream.Topic
+	var brokers []*jetstream.Broker
+	for range 2 {
+		nc, err := nats.Connect(ns.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		b, err := jetstream.New(context.Background(), nc, jetstream.Options{Logger: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		topic, err := b.Topic(context.Background(), "board", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		topics = append(topics, topic)
+		brokers = append(brokers, b)
+	}
+	a, b := subscribe(topics[0]), subscribe(topics[1])
+	var wg sync.WaitGroup
+	for i, topic := range topics {
+		wg.Go(func() {
+			for n := range 20 {
+				if err := topic.Publish(context.Background(), server.MessageText, []byte(strconv.Itoa(n)), strconv.Itoa(i)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	snapshot := func(g *got) []string {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return append([]string(nil), g.msgs...)
+	}
+	waitUntil(t, 10*time.Second, "every message on both instances", func() bool { return len(snapshot(a)) == 40 && len(snapshot(b)) == 40 })
+	if x, y := fmt.Sprint(snapshot(a)), fmt.Sprint(snapshot(b)); x != y {
+		t.Fatalf("the instances saw different orders:\n%s\n%s", x, y)
+	}
+	again, err := brokers[0].Topic(context.Background(), "board", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := subscribe(again)
+	waitUntil(t, 10*time.Second, "the history", func() bool { return len(snapshot(late)) == 5 })
+	if got, want := fmt.Sprint(snapshot(late)), fmt.Sprint(snapshot(a)[35:]); got != want {
+		t.Errorf("a late subscriber's history is %s, want the last five: %s", got, want)
+	}
+}

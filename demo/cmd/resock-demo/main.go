@@ -4,7 +4,17 @@
 // JavaScript and WebAssembly files, an echo endpoint, the whiteboard room
 // and, with -stats, the server's stats.
 //
-//	resock-demo [-addr 127.0.0.1:8080] [-allowed-hosts host,...] [-origin host,...] [-stats] [-demo demo] [-jsglue jsglue] [-retry-after 3s]
+//	resock-demo [-addr 127.0.0.1:8080] [-allowed-hosts host,...] [-origin host,...] [-stats] [-demo demo] [-jsglue jsglue] [-retry-after 3s] [-nats URL|embedded]
+//
+// With -nats, resume sessions and the whiteboard live in NATS JetStream
+// (package server/jetstream), so that several instances serve one demo: a
+// client resumes its session on whichever instance it reaches, and a
+// stroke drawn on one instance's page reaches every instance's pages. -nats
+// nats://host:4222 uses a NATS server (with JetStream enabled) already
+// running; -nats embedded starts one inside this process, storing in
+// -nats-dir (a temporary folder by default), for a try on one machine.
+// Instances must share RESOCK_CLIENT_KEY (at least 16 bytes) so that the
+// client ids one issues hold on the others.
 //
 // WebSocket handshakes and /stats are answered only for the hosts the demo
 // serves: localhost, loopback addresses, the address a request arrives on,
@@ -33,8 +43,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/resock/resock/demo"
+	"github.com/resock/resock/internal/embeddednats"
 	"github.com/resock/resock/server"
+	"github.com/resock/resock/server/jetstream"
 )
 
 // shutdownTimeout leaves room within the promised 5 s for the process to exit.
@@ -61,6 +74,9 @@ func run() error {
 	demoDir := flag.String("demo", "demo", "directory of the demo page")
 	jsglueDir := flag.String("jsglue", "jsglue", "directory of resock.js, resock.wasm and wasm_exec.js")
 	retryAfter := flag.Duration("retry-after", defaultRetryAfter, "least wait clients are told to observe after a shutdown before they come back (0: no hint)")
+	natsURL := flag.String("nats", "", `keep sessions and the whiteboard in NATS JetStream: a NATS URL, or "embedded" to start a NATS server in this process`)
+	natsDir := flag.String("nats-dir", "", "with -nats embedded, where the NATS server stores its streams (default: a temporary folder)")
+	natsPort := flag.Int("nats-port", 0, "with -nats embedded, the port the NATS server listens on (default: a free one)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", flag.Args())
@@ -72,12 +88,22 @@ func run() error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
 
-	d, _ := demo.New(server.Options{
+	so := server.Options{
 		AllowedHosts:       allowedHosts(*hosts, *addr),
 		OriginPatterns:     splitList(*origins),
 		Logger:             logger,
 		ShutdownRetryAfter: *retryAfter,
-	}, demo.Options{Dir: *demoDir, JSGlueDir: *jsglueDir, Stats: *stats})
+		ClientKey:          []byte(os.Getenv("RESOCK_CLIENT_KEY")),
+	}
+	do := demo.Options{Dir: *demoDir, JSGlueDir: *jsglueDir, Stats: *stats}
+	if *natsURL != "" {
+		closeNATS, err := useNATS(*natsURL, *natsDir, *natsPort, logger, &so, &do)
+		if err != nil {
+			return err
+		}
+		defer closeNATS()
+	}
+	d, _ := demo.New(so, do)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -116,6 +142,55 @@ func run() error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// useNATS connects to NATS, or starts one in the process, and keeps the
+// demo's sessions and room there.
+func useNATS(url, dir string, port int, logger *slog.Logger, so *server.Options, do *demo.Options) (func(), error) {
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	if url == "embedded" {
+		ns, err := embeddednats.Start(dir, port)
+		if err != nil {
+			return nil, fmt.Errorf("failed to start NATS: %w", err)
+		}
+		logger.Info("started an embedded NATS server", "url", ns.URL(), "store", ns.Dir())
+		closers = append(closers, ns.Stop)
+		url = ns.URL()
+	}
+	nc, err := nats.Connect(url, nats.Name("resock-demo"), nats.MaxReconnects(-1))
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("failed to connect to NATS at %s: %w", url, err)
+	}
+	closers = append(closers, nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := jetstream.New(ctx, nc, jetstream.Options{Logger: logger})
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	closers = append(closers, func() { _ = b.Close() })
+	topic, err := b.Topic(ctx, "board", demo.DefaultHistory)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	room, err := demo.NewRelayedRoom(ctx, demo.DefaultHistory, topic)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	closers = append(closers, room.Close)
+	so.Broker = b
+	do.Room = room
+	logger.Info("sessions and the whiteboard live in NATS JetStream", "nats", url)
+	return closeAll, nil
 }
 
 // allowedHosts returns the hosts of -allowed-hosts and the host name of
