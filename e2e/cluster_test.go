@@ -122,6 +122,8 @@ func TestClusterSurvivesKilledInstances(t *testing.T) {
 		Args:   []string{"-demo", demoDir, "-jsglue", assetsDir, "-retry-after", "0", "-stats"},
 		Env:    []string{"RESOCK_CLIENT_KEY=the key every instance shares"},
 		Output: w,
+		// This test process is busy with 100 clients, under -race in CI.
+		NATSProcess: true,
 	})
 	if err != nil {
 		t.Fatal(err)

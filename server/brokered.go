@@ -44,15 +44,15 @@ func (s *session) startMarker() {
 	}()
 }
 
-// mark records the messages returned so far. With retry it retries while
+// mark records the messages the app finished with so far. With retry it retries while
 // the broker cannot be reached, until the session ends; without, it tries
 // once. Only the marker calls it, and flushMarks once the marker stopped.
 func (s *session) mark(ctx context.Context, retry bool) error {
-	n := s.returned.Load()
+	n := s.finished.Load()
 	if n <= s.marked.Load() {
 		return nil
 	}
-	b := s.srv.opts.Broker
+	b := s.cfg.broker
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 		mctx, cancel := context.WithTimeout(ctx, brokerTimeout)
 		err := b.MarkRead(mctx, SessionID(s.id), n)
@@ -74,8 +74,9 @@ func (s *session) mark(ctx context.Context, retry bool) error {
 }
 
 // flushMarks records, once the session ended here and its marker stopped,
-// every message the app was given: the session leaves this instance alive,
-// and its app goes on with what it has.
+// every message the app finished with, so that the instance that takes the
+// session over gives its app only the rest: the message this one's app was
+// given last, and could no longer answer once its Conn ended, included.
 func (s *session) flushMarks(ctx context.Context) {
 	if s.markerDone == nil {
 		return
@@ -88,16 +89,6 @@ func (s *session) flushMarks(ctx context.Context) {
 	if err := s.mark(mctx, false); err != nil {
 		s.log.Warn("broker did not take the last read mark: the next instance gives the app those messages again", "err", err)
 	}
-}
-
-// brokerDown is what keeps the broker from storing now, if it says
-// (BrokerStatus): a new session or a claim is refused at once rather than
-// after the client gave up waiting.
-func (s *Server) brokerDown() error {
-	if bs, ok := s.opts.Broker.(BrokerStatus); ok {
-		return bs.Status()
-	}
-	return nil
 }
 
 // brokerFailed drops a link whose message the broker would not store: the
@@ -153,7 +144,7 @@ func (s *Server) release(id SessionID) {
 // belongs to another user (errWrongUser).
 func (s *Server) claim(wc *wsConn, h wire.Hello) (*session, string, error) {
 	b := s.opts.Broker
-	if err := s.brokerDown(); err != nil {
+	if err := s.sessCfg.brokerDown(); err != nil {
 		return nil, "", err
 	}
 	ctx, cancel := context.WithTimeout(wc.ctx, brokerTimeout)
@@ -194,6 +185,11 @@ func (s *Server) claim(wc *wsConn, h wire.Hello) (*session, string, error) {
 	if len(st.Out) > 0 && h.Received+1 < st.Out[0].N || h.Received > st.OutCount {
 		// The client claims what was never sent, or lacks what it
 		// acknowledged: this session cannot go on.
+		first := uint64(0)
+		if len(st.Out) > 0 {
+			first = st.Out[0].N
+		}
+		wc.log.Warn("claimed session does not fit the client's count", "client_received", h.Received, "stored", st.OutCount, "first_kept", first)
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
 			defer cancel()
@@ -206,13 +202,14 @@ func (s *Server) claim(wc *wsConn, h wire.Hello) (*session, string, error) {
 	sess := &session{
 		id: wire.ID(r.ID), token: wire.ID(r.Token), client: wire.ID(r.Client),
 		firstID: r.FirstID, user: r.User,
-		srv: s, ctx: sctx, cancel: scancel, done: make(chan struct{}),
+		cfg: s.sessCfg, ctx: sctx, cancel: scancel, done: make(chan struct{}),
 		addr:     addrKey(wc.remoteAddr),
 		received: st.InCount,
 		sent:     st.OutCount, acked: h.Received,
 	}
 	sess.acks.Restore(st.Read, st.Read)
 	sess.returned.Store(st.Read)
+	sess.finished.Store(st.Read)
 	sess.marked.Store(st.Read)
 	if s.opts.Applied != nil {
 		// The app may have applied what its instance was given and had

@@ -33,6 +33,9 @@ type Server struct {
 	sessions *sessions
 	ids      clientIDs
 
+	// sessCfg is what every session of the server is given.
+	sessCfg *sessionConfig
+
 	// claiming holds the sessions this instance is taking over from
 	// another (Options.Broker), and whether a third claimed them meanwhile.
 	claimMu  sync.Mutex
@@ -50,6 +53,17 @@ func New(o Options) *Server {
 		clients:  newRegistry(),
 		sessions: newSessions(o),
 		ids:      newClientIDs(o.ClientKey),
+	}
+	s.sessCfg = &sessionConfig{
+		maxUnackedBytes:   o.MaxUnackedBytes,
+		readLimit:         o.ReadLimit,
+		heartbeatInterval: o.HeartbeatInterval,
+		heartbeatTimeout:  o.HeartbeatTimeout,
+		retention:         o.SessionRetention,
+		unackedRetention:  o.UnackedSessionRetention,
+		broker:            o.Broker,
+		table:             s.sessions,
+		ended:             s.sessions.remove,
 	}
 	if o.Broker != nil {
 		o.Broker.OnClaimed(s.release)

@@ -30,6 +30,29 @@ var (
 // stops reading the connection.
 const inboxLimit = 1024
 
+// sessionConfig is what a session needs of the server it belongs to: its
+// settings, the table that bounds what sessions hold, and ended, which
+// takes a session that ended out of the table.
+type sessionConfig struct {
+	maxUnackedBytes                     int
+	readLimit                           int64
+	heartbeatInterval, heartbeatTimeout time.Duration
+	retention, unackedRetention         time.Duration
+	broker                              Broker
+	table                               *sessions
+	ended                               func(*session)
+}
+
+// brokerDown is what keeps the broker from storing now, if it says
+// (BrokerStatus): a new session or a claim is refused at once rather than
+// after the client gave up waiting.
+func (c *sessionConfig) brokerDown() error {
+	if bs, ok := c.broker.(BrokerStatus); ok {
+		return bs.Status()
+	}
+	return nil
+}
+
 // session is the server's side of one resock.v1 session: the app's Conn,
 // attached to at most one connection (a link) at a time.
 //
@@ -50,7 +73,7 @@ type session struct {
 	// messages up to it.
 	applied uint64
 
-	srv *Server
+	cfg *sessionConfig
 	log *slog.Logger
 	// ctx is the app's context, done when the session ends.
 	ctx    context.Context
@@ -60,12 +83,14 @@ type session struct {
 	wmu sync.Mutex
 	// rmu serialises the app's reads when a broker marks them.
 	rmu sync.Mutex
-	// returned and marked count the client messages given to the app, and
-	// those of them the broker knows the app is done with; the marker
-	// goroutine brings marked up to returned when markWake says so, and
-	// closes markerDone once the session ended.
-	returned, marked     atomic.Uint64
-	markWake, markerDone chan struct{}
+	// returned counts the client messages given to the app, finished
+	// those of them it is done with (it asked for the next one), marked
+	// those the broker knows it is done with; the marker goroutine brings
+	// marked up to finished when markWake says so, and closes markerDone
+	// once the session ended. A message returned but not finished when the
+	// session leaves this instance is given again by the next.
+	returned, finished, marked atomic.Uint64
+	markWake, markerDone       chan struct{}
 
 	mu   sync.Mutex
 	link *wsConn
@@ -123,12 +148,12 @@ func (s *session) shutdown(ctx context.Context) {
 		_ = link.write(ctx, websocket.MessageBinary, wire.AppendValue(nil, wire.TypeAck, n))
 	}
 	s.wmu.Unlock()
-	if s.srv.opts.Broker != nil {
+	if s.cfg.broker != nil {
 		// The instance that takes the session over gives the app only
 		// what this one's did not have.
 		s.flushMarks(ctx)
 	}
-	s.srv.sessions.remove(s)
+	s.cfg.ended(s)
 }
 
 // recountLocked brings the session's share of the bytes detached sessions
@@ -141,7 +166,7 @@ func (s *session) recountLocked() {
 	}
 	if d := held - s.counted; d != 0 {
 		s.counted = held
-		s.srv.sessions.detachedBytes.Add(int64(d))
+		s.cfg.table.detachedBytes.Add(int64(d))
 	}
 }
 
@@ -166,12 +191,13 @@ func (s *session) name() string { return fmt.Sprintf("%x", s.id[:]) }
 
 // read returns the next message for the app.
 func (s *session) read(ctx context.Context) (Message, error) {
-	if s.srv.opts.Broker != nil {
+	if s.cfg.broker != nil {
 		// One reader at a time, so that the broker's marks come in order.
 		s.rmu.Lock()
 		defer s.rmu.Unlock()
 		// Asking for the next message says the app is done with the
 		// last: the marker records it, off the app's path.
+		s.finished.Store(s.returned.Load())
 		select {
 		case s.markWake <- struct{}{}:
 		default:
@@ -194,7 +220,7 @@ func (s *session) read(ctx context.Context) (Message, error) {
 				s.ackTimer = time.AfterFunc(wait, s.ackDue)
 			}
 			s.mu.Unlock()
-			if s.srv.opts.Broker != nil {
+			if s.cfg.broker != nil {
 				s.returned.Store(m.ID.N - s.firstID + 1)
 			}
 			if ackNow {
@@ -203,6 +229,9 @@ func (s *session) read(ctx context.Context) (Message, error) {
 			if m.ID.N <= s.applied {
 				// Sent again after the session was lost, and applied
 				// already: taken in, acknowledged, not returned.
+				if s.cfg.broker != nil {
+					s.finished.Store(s.returned.Load())
+				}
 				continue
 			}
 			return m, nil
@@ -233,7 +262,7 @@ func (s *session) write(ctx context.Context, typ websocket.MessageType, data []b
 // session that sends it (a room's history). Otherwise the frame is built
 // once there is room for it.
 func (s *session) writeFrame(ctx context.Context, typ websocket.MessageType, data, built []byte) error {
-	limit := s.srv.opts.MaxUnackedBytes
+	limit := s.cfg.maxUnackedBytes
 	for {
 		s.mu.Lock()
 		if s.ended {
@@ -262,7 +291,7 @@ func (s *session) writeFrame(ctx context.Context, typ websocket.MessageType, dat
 		}
 	}
 	defer s.wmu.Unlock()
-	if b := s.srv.opts.Broker; b != nil {
+	if b := s.cfg.broker; b != nil {
 		// Stored before it counts as sent: whichever instance the client
 		// reaches next sends it if the client lacks it. wmu keeps the
 		// session's writes, and so their numbers, in order.
@@ -289,7 +318,7 @@ func (s *session) writeFrame(ctx context.Context, typ websocket.MessageType, dat
 	link := s.link
 	s.mu.Unlock()
 	if link == nil {
-		s.srv.sessions.enforceBudget()
+		s.cfg.table.enforceBudget()
 	}
 	if link != nil {
 		// A failed write leaves the frame buffered: the link is broken, its
@@ -318,7 +347,7 @@ func (s *session) close(code websocket.StatusCode, reason string) error {
 	link := s.link
 	s.endLocked(websocket.CloseError{Code: code, Reason: reason})
 	s.mu.Unlock()
-	s.srv.sessions.remove(s)
+	s.cfg.ended(s)
 	if link != nil {
 		return link.Close(code, reason)
 	}
@@ -327,7 +356,7 @@ func (s *session) close(code websocket.StatusCode, reason string) error {
 
 func (s *session) endLocked(err error) {
 	s.ended, s.endErr = true, err
-	if b := s.srv.opts.Broker; b != nil && !errors.Is(err, ErrServerClosed) && !errors.Is(err, ErrSessionMoved) {
+	if b := s.cfg.broker; b != nil && !errors.Is(err, ErrServerClosed) && !errors.Is(err, ErrSessionMoved) {
 		// Over for good, not merely over here.
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -423,15 +452,15 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 	}
 	s.link = wc
 	s.recountLocked()
-	s.srv.sessions.setDetached(s, false)
+	s.cfg.table.setDetached(s, false)
 	frames := append([]dataMessage(nil), s.unacked...)
 	welcome := wire.AppendWelcome(nil, wire.Welcome{
 		Resumed:         resumed,
 		Session:         s.id,
 		Token:           s.token,
 		Received:        s.received,
-		HeartbeatMillis: uint64(s.srv.opts.HeartbeatInterval / time.Millisecond),
-		RetentionMillis: uint64(s.srv.opts.SessionRetention / time.Millisecond),
+		HeartbeatMillis: uint64(s.cfg.heartbeatInterval / time.Millisecond),
+		RetentionMillis: uint64(s.cfg.retention / time.Millisecond),
 		Client:          s.client,
 	})
 	s.acks.Restore(s.acks.Received(), s.received)
@@ -461,14 +490,14 @@ func (s *session) detach(wc *wsConn) {
 	if code == websocket.StatusNormalClosure || code == websocket.StatusGoingAway {
 		s.endLocked(websocket.CloseError{Code: code})
 		s.mu.Unlock()
-		s.srv.sessions.remove(s)
+		s.cfg.ended(s)
 		s.log.Info("client ended the session", "close_code", int(code))
 		return
 	}
-	retention := s.srv.opts.SessionRetention
+	retention := s.cfg.retention
 	if s.sent > 0 && s.acked == 0 {
 		// Its client never acknowledged a frame: it may never come back.
-		retention = min(retention, s.srv.opts.UnackedSessionRetention)
+		retention = min(retention, s.cfg.unackedRetention)
 	}
 	s.retention = time.AfterFunc(retention, func() {
 		s.mu.Lock()
@@ -478,12 +507,12 @@ func (s *session) detach(wc *wsConn) {
 		}
 		s.mu.Unlock()
 		if expired {
-			s.srv.sessions.remove(s)
+			s.cfg.ended(s)
 			s.log.Info("session expired", "retention", retention)
 		}
 	})
 	s.recountLocked()
-	s.srv.sessions.setDetached(s, true)
+	s.cfg.table.setDetached(s, true)
 	s.mu.Unlock()
-	s.srv.sessions.enforceBudget()
+	s.cfg.table.enforceBudget()
 }

@@ -255,8 +255,8 @@ func evict(victims []*session, why string) {
 		}
 		s.mu.Unlock()
 		if ok {
-			s.srv.sessions.remove(s)
-			s.srv.sessions.evicted.Add(1)
+			s.cfg.ended(s)
+			s.cfg.table.evicted.Add(1)
 			s.log.Warn("session evicted", "reason", why, "held_bytes", held)
 		}
 	}

@@ -31,8 +31,12 @@ type Options struct {
 	Args []string
 	// Env is added to every instance's environment.
 	Env []string
-	// NATS is the NATS server's URL; empty starts one in this process.
-	NATS string
+	// NATS is the NATS server's URL; empty starts one in this process,
+	// or, with NATSProcess, in a process of its own (Binary with -nats
+	// embedded, never killed), which keeps a busy or instrumented test
+	// process from slowing NATS down.
+	NATS        string
+	NATSProcess bool
 	// Output receives the instances' logs; default os.Stderr.
 	Output *os.File
 	Logger *slog.Logger
@@ -49,6 +53,9 @@ type Cluster struct {
 	mu    sync.Mutex
 	procs []*exec.Cmd
 	done  []chan struct{}
+
+	natsProc *exec.Cmd
+	natsDone chan struct{}
 }
 
 // Start starts the NATS server (unless Options.NATS names one), the
@@ -68,7 +75,13 @@ func Start(o Options) (*Cluster, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Cluster{o: o, url: o.NATS}
-	if c.url == "" {
+	switch {
+	case c.url != "":
+	case o.NATSProcess:
+		if err := c.startNATS(); err != nil {
+			return nil, err
+		}
+	default:
 		ns, err := embeddednats.Start("", 0)
 		if err != nil {
 			return nil, err
@@ -109,6 +122,55 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
+// startNATS runs a NATS server in a process of its own: the demo binary
+// with -nats embedded, which also serves a demo nobody uses.
+func (c *Cluster) startNATS() error {
+	natsAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	demoAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	_, port, _ := net.SplitHostPort(natsAddr)
+	cmd := exec.Command(c.o.Binary, append([]string{"-addr", demoAddr, "-nats", "embedded", "-nats-port", port}, c.o.Args...)...)
+	cmd.Stdout, cmd.Stderr = c.o.Output, c.o.Output
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("NATS process: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	c.natsProc, c.natsDone = cmd, done
+	c.url = "nats://" + natsAddr
+	// The demo listens once NATS is up.
+	return waitListening(demoAddr, done, 60*time.Second)
+}
+
+// waitListening waits until addr accepts connections, or done is closed,
+// or d has passed.
+func waitListening(addr string, done <-chan struct{}, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("the process for %s exited while starting", addr)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing listened on %s within %v", addr, d)
+		}
+	}
+}
+
 // Addr is the proxy's address, where clients connect.
 func (c *Cluster) Addr() string { return c.proxy.Addr() }
 
@@ -145,23 +207,11 @@ func (c *Cluster) Restart(i int) error {
 	c.mu.Lock()
 	c.procs[i], c.done[i] = cmd, done
 	c.mu.Unlock()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", c.addrs[i], time.Second)
-		if err == nil {
-			conn.Close()
-			c.o.Logger.Info("instance up", "instance", i, "addr", c.addrs[i], "pid", cmd.Process.Pid)
-			return nil
-		}
-		select {
-		case <-done:
-			return fmt.Errorf("instance %d exited while starting", i)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("instance %d did not listen on %s within 30 s", i, c.addrs[i])
-		}
+	if err := waitListening(c.addrs[i], done, 60*time.Second); err != nil {
+		return fmt.Errorf("instance %d: %w", i, err)
 	}
+	c.o.Logger.Info("instance up", "instance", i, "addr", c.addrs[i], "pid", cmd.Process.Pid)
+	return nil
 }
 
 // Kill kills instance i with SIGKILL, as a crash would, and waits until it
@@ -211,5 +261,14 @@ func (c *Cluster) Stop() {
 	}
 	if c.nats != nil {
 		c.nats.Stop()
+	}
+	if c.natsProc != nil {
+		_ = c.natsProc.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-c.natsDone:
+		case <-time.After(5 * time.Second):
+			_ = c.natsProc.Process.Kill()
+			<-c.natsDone
+		}
 	}
 }

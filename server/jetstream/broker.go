@@ -109,7 +109,10 @@ type Broker struct {
 // its messages sit in the streams, so that it can remove what is no longer
 // needed.
 type held struct {
-	rev uint64
+	// trimMu keeps one removal of a session's acknowledged messages at a
+	// time, so that the count written and what is removed only grow.
+	trimMu sync.Mutex
+	rev    uint64
 	// inSeq and outSeq map a message's number to its stream sequence, for
 	// the messages still kept.
 	inSeq, outSeq map[uint64]uint64
@@ -404,47 +407,26 @@ func (b *Broker) take(ctx context.Context, id server.SessionID, rec record) (uin
 }
 
 // load reads every message kept on subject, in order, noting where each
-// sits in the stream.
+// sits in the stream: one direct read per message, each for the next
+// message of the subject, so that a session holding a few messages (the
+// usual case) costs a few requests and no consumer.
 func (b *Broker) load(ctx context.Context, s jetstream.Stream, subject string, seqs map[uint64]uint64) ([]server.StoredMessage, error) {
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subject))
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: stream info: %w", err)
-	}
-	if info.State.Subjects[subject] == 0 {
-		return nil, nil
-	}
-	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: consumer: %w", err)
-	}
 	var msgs []server.StoredMessage
-	for {
-		batch, err := c.Fetch(256, jetstream.FetchMaxWait(time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("jetstream: fetch: %w", err)
-		}
-		pending := uint64(1)
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			sm, err := decodeMessage(m)
-			if err != nil {
-				return nil, err
-			}
-			meta, err := m.Metadata()
-			if err != nil {
-				return nil, err
-			}
-			seqs[sm.N] = meta.Sequence.Stream
-			pending = meta.NumPending
-			msgs = append(msgs, sm)
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-			return nil, fmt.Errorf("jetstream: fetch: %w", err)
-		}
-		if pending == 0 || got == 0 {
+	for seq := uint64(1); ; {
+		raw, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return msgs, nil
 		}
+		if err != nil {
+			return nil, fmt.Errorf("jetstream: read %s: %w", subject, err)
+		}
+		sm, err := decodeHeaders(raw.Header, raw.Data)
+		if err != nil {
+			return nil, err
+		}
+		seqs[sm.N] = raw.Sequence
+		msgs = append(msgs, sm)
+		seq = raw.Sequence + 1
 	}
 }
 
@@ -482,16 +464,16 @@ func (b *Broker) publish(ctx context.Context, dir string, id server.SessionID, m
 	return ack.Sequence, nil
 }
 
-func decodeMessage(m jetstream.Msg) (server.StoredMessage, error) {
-	n, err := strconv.ParseUint(m.Headers().Get(headerN), 10, 64)
+func decodeHeaders(h nats.Header, data []byte) (server.StoredMessage, error) {
+	n, err := strconv.ParseUint(h.Get(headerN), 10, 64)
 	if err != nil {
 		return server.StoredMessage{}, fmt.Errorf("jetstream: message without %s: %w", headerN, err)
 	}
 	t := server.MessageText
-	if m.Headers().Get(headerType) == "binary" {
+	if h.Get(headerType) == "binary" {
 		t = server.MessageBinary
 	}
-	return server.StoredMessage{N: n, Type: t, Data: m.Data()}, nil
+	return server.StoredMessage{N: n, Type: t, Data: data}, nil
 }
 
 // AppendIn stores the client's message n.
@@ -595,7 +577,16 @@ func (b *Broker) trim(ctx context.Context, id server.SessionID, force bool) {
 func (b *Broker) trimOut(ctx context.Context, id server.SessionID, n uint64) error {
 	b.mu.Lock()
 	h := b.held[id]
-	if h == nil || n <= h.outPurged || (n-h.outPurged < purgeEvery && time.Since(h.lastPurge) < purgeEveryTime) {
+	b.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	// Acknowledgements may come here out of order: an older one must not
+	// write a smaller count after a newer one.
+	h.trimMu.Lock()
+	defer h.trimMu.Unlock()
+	b.mu.Lock()
+	if b.held[id] != h || n <= h.outPurged || (n-h.outPurged < purgeEvery && time.Since(h.lastPurge) < purgeEveryTime) {
 		b.mu.Unlock()
 		return nil
 	}
@@ -674,9 +665,9 @@ func (b *Broker) refresh(every time.Duration) {
 		case <-t.C:
 		}
 		b.mu.Lock()
-		ids := make(map[server.SessionID]held, len(b.held))
+		ids := make(map[server.SessionID]keys, len(b.held))
 		for id, h := range b.held {
-			ids[id] = *h
+			ids[id] = keys{rev: h.rev, read: h.read, readRev: h.readRev, acked: h.outPurged, ackedRev: h.ackedRev}
 		}
 		b.mu.Unlock()
 		for id, h := range ids {
@@ -690,7 +681,13 @@ func (b *Broker) refresh(every time.Duration) {
 // touch writes a held session's keys again, each only if this instance
 // wrote it last: once another instance claimed the session, its keys are
 // that instance's.
-func (b *Broker) touch(ctx context.Context, id server.SessionID, h held) {
+// keys is what touch needs of a held session: the values and revisions of
+// its keys as this instance last wrote them.
+type keys struct {
+	rev, read, readRev, acked, ackedRev uint64
+}
+
+func (b *Broker) touch(ctx context.Context, id server.SessionID, h keys) {
 	e, err := b.kv.Get(ctx, sessionKey(id))
 	if err != nil {
 		return
@@ -704,7 +701,7 @@ func (b *Broker) touch(ctx context.Context, id server.SessionID, h held) {
 		readRev, _ = b.kv.Update(ctx, readKey(id), []byte(strconv.FormatUint(h.read, 10)), h.readRev)
 	}
 	if h.ackedRev != 0 {
-		ackedRev, _ = b.kv.Update(ctx, ackedKey(id), []byte(strconv.FormatUint(h.outPurged, 10)), h.ackedRev)
+		ackedRev, _ = b.kv.Update(ctx, ackedKey(id), []byte(strconv.FormatUint(h.acked, 10)), h.ackedRev)
 	}
 	b.mu.Lock()
 	if cur := b.held[id]; cur != nil {

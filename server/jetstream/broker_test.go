@@ -100,18 +100,21 @@ func newCluster(t *testing.T, n, perDir int) (*cluster, *roundrobin.Proxy) {
 }
 
 // start runs an instance on ln, with a broker of its own.
-func (c *cluster) start(ln net.Listener) *instance {
+func (c *cluster) start(ln net.Listener) *instance { return c.startWith(ln, 30*time.Second) }
+
+// startWith is start with the sessions' retention.
+func (c *cluster) startWith(ln net.Listener, retention time.Duration) *instance {
 	nc, err := nats.Connect(c.nats.URL())
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	b, err := jetstream.New(context.Background(), nc, jetstream.Options{Retention: 30 * time.Second, Logger: quiet()})
+	b, err := jetstream.New(context.Background(), nc, jetstream.Options{Retention: retention, Logger: quiet()})
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	in := &instance{addr: ln.Addr().String(), nc: nc, b: b}
 	in.s = server.New(server.Options{
-		Broker: b, SessionRetention: 30 * time.Second, Logger: quiet(),
+		Broker: b, SessionRetention: retention, Logger: quiet(),
 		ClientKey: []byte("a key every instance shares...."),
 		// The app's own record of what it read, for the messages a dead
 		// instance's app was given and had not yet said it was done with.
@@ -472,7 +475,9 @@ func TestTopicDeliversOneOrderToEveryInstance(t *testing.T) {
 		defer g.mu.Unlock()
 		return append([]string(nil), g.msgs...)
 	}
-	waitUntil(t, 10*time.Second, "every message on both instances", func() bool { return len(snapshot(a)) == 40 && len(snapshot(b)) == 40 })
+	waitUntil(t, 60*time.Second, "every message on both instances", func() bool { return len(snapshot(a)) == 40 && len(snapshot(b)) == 40 }, func() string {
+		return fmt.Sprintf("%d and %d messages", len(snapshot(a)), len(snapshot(b)))
+	})
 	if x, y := fmt.Sprint(snapshot(a)), fmt.Sprint(snapshot(b)); x != y {
 		t.Fatalf("the instances saw different orders:\n%s\n%s", x, y)
 	}
@@ -481,8 +486,72 @@ func TestTopicDeliversOneOrderToEveryInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	late := subscribe(again)
-	waitUntil(t, 10*time.Second, "the history", func() bool { return len(snapshot(late)) == 5 })
+	waitUntil(t, 60*time.Second, "the history", func() bool { return len(snapshot(late)) == 5 })
 	if got, want := fmt.Sprint(snapshot(late)), fmt.Sprint(snapshot(a)[35:]); got != want {
 		t.Errorf("a late subscriber's history is %s, want the last five: %s", got, want)
+	}
+}
+
+// A session whose client stayed away longer than the retention is gone on
+// every instance: the client gets a fresh session (resumed false) and sends
+// again what was never acknowledged, with the same message ids, which
+// Options.Applied recognises.
+func TestExpiredSessionIsFreshEverywhereAndKeepsMessageIDs(t *testing.T) {
+	c, proxy := newCluster(t, 2, 0)
+	for _, in := range c.insts {
+		// Shorter retention, as every instance of a service would have.
+		c.stop(in)
+	}
+	c.insts = nil
+	var addrs []string
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, ln.Addr().String())
+		c.insts = append(c.insts, c.startWith(ln, time.Second))
+	}
+	proxy.Close()
+	rr, err := roundrobin.Listen("127.0.0.1:0", addrs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+
+	p := newPeer(t, "ws://"+rr.Addr()+"/")
+	for n := range 100 {
+		if err := p.s.SendText(strconv.Itoa(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, 10*time.Second, "the first messages", func() bool { return c.db.total.Load() == 100 })
+	// Away for longer than the retention: both instances are cut off from
+	// the client, the one holding its session expires it.
+	rr.Close()
+	waitUntil(t, 10*time.Second, "the session to expire", func() bool {
+		for _, in := range c.insts {
+			if in.s.Stats().Sessions != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	back, err := roundrobin.Listen(rr.Addr(), addrs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	for n := 100; n < 200; n++ {
+		if err := p.s.SendText(strconv.Itoa(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, 20*time.Second, "every message after the expiry", func() bool { return c.db.total.Load() == 200 })
+	if p.opens.Load() < 2 || p.resumed.Load() != 0 {
+		t.Errorf("%d opens, %d resumed: want a fresh session after the expiry", p.opens.Load(), p.resumed.Load())
+	}
+	for _, e := range c.db.errs {
+		t.Error(e)
 	}
 }
