@@ -59,16 +59,17 @@ func main() {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	var results []result
-	for _, store := range []string{"memory", "jetstream"} {
+	for _, store := range []string{"memory", "jetstream", "jetstream-memory"} {
 		for _, size := range []int{16, 1024} {
 			opts := server.Options{Logger: quiet}
 			var nc *nats.Conn
 			var b *jetstream.Broker
-			if store == "jetstream" {
+			if store != "memory" {
 				if nc, err = nats.Connect(ns.URL()); err != nil {
 					log.Fatal(err)
 				}
-				if b, err = jetstream.New(context.Background(), nc, jetstream.Options{Logger: quiet, Prefix: fmt.Sprintf("bench%d", size)}); err != nil {
+				jo := jetstream.Options{Logger: quiet, Prefix: fmt.Sprintf("bench%s%d", strings.ReplaceAll(store, "-", ""), size), Memory: store == "jetstream-memory"}
+				if b, err = jetstream.New(context.Background(), nc, jo); err != nil {
 					log.Fatal(err)
 				}
 				opts.Broker = b
@@ -206,7 +207,7 @@ func latency(url string, size, rounds int) (p50, p99 float64) {
 func table(rs []result, clients, messages, inflight, rounds int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Resume sessions in NATS JetStream against memory\n\n")
-	fmt.Fprintf(&b, "`go run ./bench/broker`: one resock server running `server.Echo`, native resume clients (package client) on loopback, an embedded nats-server with a file store. Throughput: %d clients × %d binary messages, %d in flight each. Latency: %d round trips, one at a time.\n\n", clients, messages, inflight, rounds)
+	fmt.Fprintf(&b, "`go run ./bench/broker`: one resock server running `server.Echo`, native resume clients (package client) on loopback, an embedded nats-server; `jetstream` keeps the streams in files, `jetstream-memory` in the NATS server's memory (jetstream.Options.Memory). Throughput: %d clients × %d binary messages, %d in flight each. Latency: %d round trips, one at a time.\n\n", clients, messages, inflight, rounds)
 	fmt.Fprintf(&b, "| size | store | echoes/s | vs memory | p50 µs | p99 µs | p50 vs memory |\n|---:|---|---:|---:|---:|---:|---:|\n")
 	mem := map[int]result{}
 	for _, r := range rs {

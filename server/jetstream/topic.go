@@ -27,11 +27,13 @@ type Topic struct {
 // sender does not send it back to it.
 const headerOrigin = "Resock-Origin"
 
-// Topic returns the topic name, whose stream keeps its last history
-// messages. All topics of a Broker share one stream,
-// "<PREFIX>_TOPICS", which keeps history messages per topic: the first
-// call's history sets it.
-func (b *Broker) Topic(ctx context.Context, name string, history int) (*Topic, error) {
+// Topic returns the topic name, whose stream keeps its last keep messages:
+// what a subscriber that starts replays, and how far a subscriber may fall
+// behind before it misses messages the stream removed. Keep several times
+// the history a room replays. All topics of a Broker share one stream,
+// "<PREFIX>_TOPICS", which keeps that many per topic: the first call's keep
+// sets it.
+func (b *Broker) Topic(ctx context.Context, name string, keep int) (*Topic, error) {
 	storage := jetstream.FileStorage
 	if b.o.Memory {
 		storage = jetstream.MemoryStorage
@@ -41,7 +43,7 @@ func (b *Broker) Topic(ctx context.Context, name string, history int) (*Topic, e
 		Subjects:          []string{b.o.Prefix + ".topic.*"},
 		Storage:           storage,
 		Replicas:          b.o.Replicas,
-		MaxMsgsPerSubject: int64(history),
+		MaxMsgsPerSubject: int64(keep),
 		MaxBytes:          b.o.MaxBytes,
 		Discard:           jetstream.DiscardOld,
 	}

@@ -176,7 +176,9 @@ func useNATS(url, dir string, port int, logger *slog.Logger, so *server.Options,
 		return nil, err
 	}
 	closers = append(closers, func() { _ = b.Close() })
-	topic, err := b.Topic(ctx, "board", demo.DefaultHistory)
+	// Four times the history: an instance may fall that far behind before
+	// it misses strokes.
+	topic, err := b.Topic(ctx, "board", 4*demo.DefaultHistory)
 	if err != nil {
 		closeAll()
 		return nil, err
