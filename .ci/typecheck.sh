@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # typecheck.sh runs tsc --strict --noEmit over jsglue (jsglue/tsconfig.json):
-# every module of the glue, JavaScript checked through its JSDoc types
-# (wasm_exec.js, the Go toolchain's, excepted); example.ts, which uses the
+# every module of the glue and the demo page's whiteboard.js, JavaScript
+# checked through its JSDoc types (wasm_exec.js, the Go toolchain's,
+# excepted; the page sees resock.js through the contract resock.d.ts); example.ts, which uses the
 # whole API, against the contract resock.d.ts; and exports.ts, which checks
 # that resock.js exports what resock.d.ts declares. The TypeScript compiler
 # is the one pinned in jsglue/package-lock.json, installed by npm ci into
@@ -9,7 +10,7 @@
 # packages when they are missing and we are root.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-section "tsc --strict --noEmit jsglue"
+section "tsc --strict --noEmit jsglue demo"
 if ! command -v npm >/dev/null; then
 	if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
 		echo "npm is missing; install Node.js and npm, for example: sudo apt-get install -y nodejs npm" >&2
@@ -24,4 +25,4 @@ cd jsglue
 # The npm cache makes a repeated install work without the network.
 npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null
 ./node_modules/.bin/tsc -p tsconfig.json --strict --noEmit
-echo "jsglue: no type errors ($(./node_modules/.bin/tsc --version))"
+echo "jsglue and demo: no type errors ($(./node_modules/.bin/tsc --version))"

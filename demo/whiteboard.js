@@ -15,12 +15,28 @@
 // any size draw the same picture. The id, this page's random prefix and a
 // counter, lets a page that reconnects take the replayed history without
 // drawing twice what it already shows.
+// @ts-check
 import { ReconnectingWebSocket } from "/resock.js";
 
-const canvas = document.getElementById("board");
-const ctx = canvas.getContext("2d");
-const badge = document.getElementById("status");
-const logList = document.getElementById("log");
+/** A piece of a stroke, as it travels. @typedef {{i?: string, c: string, w: number, p: number[]}} Segment */
+
+/**
+ * The element of the page with id, which index.html has.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {new () => T} type
+ * @returns {T}
+ */
+function byId(id, type) {
+	const el = document.getElementById(id);
+	if (!(el instanceof type)) throw new Error(`the page has no ${type.name} #${id}`);
+	return el;
+}
+
+const canvas = byId("board", HTMLCanvasElement);
+const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+const badge = byId("status", HTMLElement);
+const logList = byId("log", HTMLElement);
 
 const COLOR = /^#[0-9a-f]{6}$/i;
 const MAX_POINTS = 4096;
@@ -29,7 +45,9 @@ const LOG_LINES = 8;
 // Points closer than this (a fraction of the board) add nothing visible.
 const MIN_STEP = 0.0015;
 
+/** @type {Segment[]} */
 const segments = []; // what this view shows, kept to repaint after a resize
+/** @type {Set<string | undefined>} */
 const seen = new Set(); // ids of the segments in this view or cleared from it
 const origin = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
 let seq = 0;
@@ -41,7 +59,8 @@ let sent = 0; // strokes handed to send(); stats() counts what reached a connect
 // `seen` drop what this view already has.
 const ws = new ReconnectingWebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`, undefined, { resume: true });
 let state = ws.state;
-let retry = null; // {attempt, until} from the last "reconnecting" event
+/** @type {{attempt: number, until: number} | null} */
+let retry = null; // from the last "reconnecting" event
 
 ws.addEventListener("statechange", (e) => {
 	state = e.to;
@@ -72,7 +91,12 @@ ws.addEventListener("message", (e) => {
 	render();
 });
 
+/**
+ * @param {string} text
+ * @returns {Segment | null}
+ */
 function parseSegment(text) {
+	/** @type {any} */
 	let s;
 	try {
 		s = JSON.parse(text);
@@ -83,10 +107,11 @@ function parseSegment(text) {
 		typeof s.c === "string" && COLOR.test(s.c) &&
 		typeof s.w === "number" && s.w > 0 && s.w <= 0.1 &&
 		Array.isArray(s.p) && s.p.length >= 2 && s.p.length % 2 === 0 && s.p.length <= MAX_POINTS &&
-		s.p.every((v) => typeof v === "number" && v >= 0 && v <= 1);
+		s.p.every((/** @type {unknown} */ v) => typeof v === "number" && v >= 0 && v <= 1);
 	return valid ? { i: s.i, c: s.c, w: s.w, p: s.p } : null;
 }
 
+/** @param {Segment} s */
 function keep(s) {
 	if (s.i !== undefined) {
 		if (seen.has(s.i)) return;
@@ -99,6 +124,7 @@ function keep(s) {
 	paint(s);
 }
 
+/** @param {Segment} s */
 function paint(s) {
 	const w = canvas.width, h = canvas.height;
 	ctx.strokeStyle = ctx.fillStyle = s.c;
@@ -123,6 +149,10 @@ function repaint() {
 
 // send draws a stroke here and hands it to resock, which queues it while the
 // connection is down; only a full outbox makes send throw.
+/**
+ * @param {number[]} points
+ * @returns {Segment}
+ */
 function send(points) {
 	const s = { i: `${origin}.${(seq++).toString(36)}`, c: pick("color"), w: Number(pick("width")), p: points };
 	keep(s);
@@ -130,19 +160,23 @@ function send(points) {
 		ws.send(JSON.stringify(s));
 		sent++;
 	} catch (err) {
-		log(`not sent: ${err.message}`, "bad");
+		log(`not sent: ${err instanceof Error ? err.message : err}`, "bad");
 	}
 	render();
 	return s;
 }
 
+/** @param {string} name */
 function pick(name) {
-	return document.querySelector(`input[name="${name}"]:checked`).value;
+	const input = document.querySelector(`input[name="${name}"]:checked`);
+	if (!(input instanceof HTMLInputElement)) throw new Error(`no ${name} is chosen`);
+	return input.value;
 }
 
-const fraction = (v) => Math.round(Math.min(1, Math.max(0, v)) * 1e4) / 1e4;
+const fraction = (/** @type {number} */ v) => Math.round(Math.min(1, Math.max(0, v)) * 1e4) / 1e4;
 
-let pen = null; // {id, x, y, moved} while a pointer is down
+/** @type {{id: number, x: number, y: number, moved: boolean} | null} */
+let pen = null; // while a pointer is down
 
 canvas.addEventListener("pointerdown", (e) => {
 	if (pen || (e.pointerType === "mouse" && e.button !== 0)) return;
@@ -159,12 +193,12 @@ canvas.addEventListener("pointermove", (e) => {
 	const coalesced = e.getCoalescedEvents?.() ?? [];
 	for (const ev of coalesced.length ? coalesced : [e]) {
 		const x = fraction((ev.clientX - r.left) / r.width), y = fraction((ev.clientY - r.top) / r.height);
-		if (Math.hypot(x - points.at(-2), y - points.at(-1)) < MIN_STEP) continue;
+		if (Math.hypot(x - points[points.length - 2], y - points[points.length - 1]) < MIN_STEP) continue;
 		points.push(x, y);
 	}
 	if (points.length < 4) return;
-	pen.x = points.at(-2);
-	pen.y = points.at(-1);
+	pen.x = points[points.length - 2];
+	pen.y = points[points.length - 1];
 	pen.moved = true;
 	send(points);
 });
@@ -177,7 +211,7 @@ canvas.addEventListener("pointerup", (e) => {
 
 for (const type of ["pointercancel", "lostpointercapture"]) {
 	canvas.addEventListener(type, (e) => {
-		if (pen?.id === e.pointerId) pen = null;
+		if (e instanceof PointerEvent && pen?.id === e.pointerId) pen = null;
 	});
 }
 
@@ -191,12 +225,13 @@ new ResizeObserver(([entry]) => {
 	repaint();
 }).observe(canvas);
 
-document.getElementById("drop").addEventListener("click", () => ws.reconnect());
-document.getElementById("clear").addEventListener("click", () => {
+byId("drop", HTMLElement).addEventListener("click", () => ws.reconnect());
+byId("clear", HTMLElement).addEventListener("click", () => {
 	segments.length = 0;
 	repaint();
 });
 
+/** @param {number} now */
 function badgeText(now) {
 	if (state === "reconnecting" && retry) {
 		const left = retry.until - now;
@@ -207,11 +242,21 @@ function badgeText(now) {
 	return state;
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {string} text
+ */
 function set(el, text) {
 	if (el.textContent !== text) el.textContent = text;
 }
 
-const counters = Object.fromEntries(["sent", "received", "queued", "reconnects", "rtt"].map((id) => [id, document.getElementById(id)]));
+const counters = {
+	sent: byId("sent", HTMLElement),
+	received: byId("received", HTMLElement),
+	queued: byId("queued", HTMLElement),
+	reconnects: byId("reconnects", HTMLElement),
+	rtt: byId("rtt", HTMLElement),
+};
 
 function render() {
 	const st = ws.stats();
@@ -230,6 +275,10 @@ function render() {
 // The counters change without an event, and the countdown runs by itself.
 setInterval(render, 100);
 
+/**
+ * @param {string} text
+ * @param {string} [tone]
+ */
 function log(text, tone = "") {
 	const li = document.createElement("li");
 	li.className = tone;
@@ -237,25 +286,30 @@ function log(text, tone = "") {
 	time.textContent = new Date().toLocaleTimeString([], { hour12: false });
 	li.append(time, text);
 	logList.prepend(li);
-	while (logList.children.length > LOG_LINES) logList.lastElementChild.remove();
+	while (logList.children.length > LOG_LINES) logList.lastElementChild?.remove();
 }
 
 {
 	const swatches = document.querySelectorAll('input[name="color"]');
-	swatches[Math.floor(Math.random() * swatches.length)].checked = true;
+	const swatch = swatches[Math.floor(Math.random() * swatches.length)];
+	if (swatch instanceof HTMLInputElement) swatch.checked = true;
 }
 render();
 
 // board is the page's handle for tests and the console: draw(points) sends a
 // stroke as a user would, segments() counts the pieces of strokes in this view,
 // colorAt(x, y) reads what the view shows ("#rrggbb", or null where blank).
-window.board = {
+/** @type {Window & {board?: object}} */ (window).board = {
 	ws,
 	sent: () => sent,
 	received: () => ws.stats().messagesIn,
 	reconnects: () => ws.stats().reconnects,
 	segments: () => segments.length,
-	draw: (points) => send(points.map(fraction)),
+	draw: (/** @type {number[]} */ points) => send(points.map(fraction)),
+	/**
+	 * @param {number} x
+	 * @param {number} y
+	 */
 	colorAt(x, y) {
 		const px = Math.min(canvas.width - 1, Math.floor(x * canvas.width));
 		const py = Math.min(canvas.height - 1, Math.floor(y * canvas.height));
