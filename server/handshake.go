@@ -60,13 +60,10 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		claimed, reason, err := s.claim(wc, h)
 		switch {
 		case errors.Is(err, errWrongUser):
-			wc.log.Warn("refused resume: the session belongs to another user",
-				"session", fmt.Sprintf("%x", h.Session[:]), "user", wc.user, "close_code", int(CloseWrongUser))
-			_ = wc.Close(websocket.StatusCode(CloseWrongUser), "session belongs to another user")
+			refuseWrongUser(wc, fmt.Sprintf("%x", h.Session[:]))
 			return
 		case errors.Is(err, ErrServerClosed):
-			wc.log.Info("refused session: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
-			_ = wc.closeRestart(s.restartWait())
+			s.refuseClosing(wc)
 			return
 		case errors.Is(err, errSessionExists):
 			// Taken over by another connection of this client meanwhile:
@@ -80,13 +77,10 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 			s.refuse(wc, "storage unavailable")
 			return
 		case claimed != nil:
-			if !claimed.attach(wc, h, true) {
-				s.sessions.apps.Done()
-				return
+			if s.begin(claimed, wc, h, true, app) {
+				claimed.serveLink(wc)
+				claimed.detach(wc)
 			}
-			s.startApp(claimed, wc, app)
-			claimed.serveLink(wc)
-			claimed.detach(wc)
 			return
 		default:
 			why = reason
@@ -97,9 +91,7 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		// session: a stolen token, or a shared machine whose next user
 		// kept the last one's storage. Neither may have the session, and
 		// neither gets a fresh one: retrying cannot help.
-		wc.log.Warn("refused resume: the session belongs to another user",
-			"session", sess.name(), "user", wc.user, "close_code", int(CloseWrongUser))
-		_ = wc.Close(websocket.StatusCode(CloseWrongUser), "session belongs to another user")
+		refuseWrongUser(wc, sess.name())
 		return
 	}
 	if sess != nil && sess.attach(wc, h, true) {
@@ -132,8 +124,7 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 		}
 		sess, err = s.newSession(wc, h)
 		if errors.Is(err, ErrServerClosed) {
-			wc.log.Info("refused session: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
-			_ = wc.closeRestart(s.restartWait())
+			s.refuseClosing(wc)
 			return
 		}
 		if err != nil {
@@ -141,14 +132,39 @@ func (s *Server) serveResume(wc *wsConn, app func(ctx context.Context, c *Conn))
 			s.refuse(wc, err.Error())
 			return
 		}
-		if !sess.attach(wc, h, false) {
-			s.sessions.apps.Done()
+		if !s.begin(sess, wc, h, false, app) {
 			return
 		}
-		s.startApp(sess, wc, app)
 	}
 	sess.serveLink(wc)
 	sess.detach(wc)
+}
+
+// begin attaches wc to sess, a session this instance has just started or
+// taken over, and runs app for it; it reports false, the app not started,
+// if the session ended meanwhile.
+func (s *Server) begin(sess *session, wc *wsConn, h wire.Hello, resumed bool, app func(ctx context.Context, c *Conn)) bool {
+	if !sess.attach(wc, h, resumed) {
+		s.sessions.apps.Done()
+		return false
+	}
+	s.startApp(sess, wc, app)
+	return true
+}
+
+// refuseWrongUser closes a connection that presents the token of a session
+// another user opened, with a close code resock clients take as final.
+func refuseWrongUser(wc *wsConn, session string) {
+	wc.log.Warn("refused resume: the session belongs to another user",
+		"session", session, "user", wc.user, "close_code", int(CloseWrongUser))
+	_ = wc.Close(websocket.StatusCode(CloseWrongUser), "session belongs to another user")
+}
+
+// refuseClosing turns a client away while the server shuts down, telling
+// it when to come back.
+func (s *Server) refuseClosing(wc *wsConn) {
+	wc.log.Info("refused session: server is shutting down", "close_code", int(websocket.StatusServiceRestart))
+	_ = wc.closeRestart(s.restartWait())
 }
 
 // startApp runs app for sess, on the instance that started the session or

@@ -126,6 +126,10 @@ type held struct {
 	readRev, ackedRev uint64
 }
 
+func newHeld(rev uint64) *held {
+	return &held{rev: rev, inSeq: map[uint64]uint64{}, outSeq: map[uint64]uint64{}, lastPurge: time.Now()}
+}
+
 // record is a session's key in the bucket.
 type record struct {
 	ID      string `json:"id"`
@@ -300,23 +304,19 @@ func (b *Broker) CreateSession(ctx context.Context, r server.SessionRecord) erro
 		return fmt.Errorf("jetstream: create session: %w", err)
 	}
 	b.mu.Lock()
-	b.held[r.ID] = &held{rev: rev, inSeq: map[uint64]uint64{}, outSeq: map[uint64]uint64{}, lastPurge: time.Now()}
+	b.held[r.ID] = newHeld(rev)
 	b.mu.Unlock()
 	return nil
 }
 
 // ClaimSession takes a session over from the instance that holds or held it.
 func (b *Broker) ClaimSession(ctx context.Context, id server.SessionID, accept func(server.SessionRecord) error) (*server.StoredSession, error) {
-	entry, err := b.kv.Get(ctx, sessionKey(id))
+	rec, _, err := b.getRecord(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, server.ErrNoSession
 	}
 	if err != nil {
-		return nil, fmt.Errorf("jetstream: get session: %w", err)
-	}
-	var rec record
-	if err := json.Unmarshal(entry.Value(), &rec); err != nil {
-		return nil, fmt.Errorf("jetstream: session record: %w", err)
+		return nil, err
 	}
 	r, err := rec.decode()
 	if err != nil {
@@ -330,7 +330,7 @@ func (b *Broker) ClaimSession(ctx context.Context, id server.SessionID, accept f
 		return nil, err
 	}
 
-	h := &held{rev: rev, inSeq: map[uint64]uint64{}, outSeq: map[uint64]uint64{}, lastPurge: time.Now()}
+	h := newHeld(rev)
 	st := &server.StoredSession{Record: r}
 	st.Read, err = b.getCount(ctx, readKey(id))
 	if err != nil {
@@ -364,6 +364,19 @@ func (b *Broker) ClaimSession(ctx context.Context, id server.SessionID, accept f
 	return st, nil
 }
 
+// getRecord reads a session's record and the entry that holds it.
+func (b *Broker) getRecord(ctx context.Context, id server.SessionID) (record, jetstream.KeyValueEntry, error) {
+	entry, err := b.kv.Get(ctx, sessionKey(id))
+	if err != nil {
+		return record{}, nil, fmt.Errorf("jetstream: get session: %w", err)
+	}
+	var rec record
+	if err := json.Unmarshal(entry.Value(), &rec); err != nil {
+		return record{}, nil, fmt.Errorf("jetstream: session record: %w", err)
+	}
+	return rec, entry, nil
+}
+
 // take makes this instance the holder of the session whose record entry
 // holds: it has the holder let go, then writes itself in, if the record
 // still names that holder; if another instance claimed the session
@@ -381,12 +394,10 @@ func (b *Broker) take(ctx context.Context, id server.SessionID, rec record) (uin
 			// change the session any more.
 		}
 		asked := rec.Holder
-		entry, err := b.kv.Get(ctx, sessionKey(id))
-		if err != nil {
-			return 0, fmt.Errorf("jetstream: get session: %w", err)
-		}
-		if err := json.Unmarshal(entry.Value(), &rec); err != nil {
-			return 0, fmt.Errorf("jetstream: session record: %w", err)
+		var entry jetstream.KeyValueEntry
+		var err error
+		if rec, entry, err = b.getRecord(ctx, id); err != nil {
+			return 0, err
 		}
 		if rec.Holder != asked && rec.Holder != b.instance {
 			continue // claimed by another instance meanwhile: ask it
@@ -478,29 +489,30 @@ func decodeHeaders(h nats.Header, data []byte) (server.StoredMessage, error) {
 
 // AppendIn stores the client's message n.
 func (b *Broker) AppendIn(ctx context.Context, id server.SessionID, n uint64, m server.StoredMessage) error {
-	m.N = n
-	seq, err := b.publish(ctx, "in", id, m)
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	if h := b.held[id]; h != nil {
-		h.inSeq[n] = seq
-	}
-	b.mu.Unlock()
-	return nil
+	return b.append(ctx, "in", id, n, m)
 }
 
 // AppendOut stores the server's message n.
 func (b *Broker) AppendOut(ctx context.Context, id server.SessionID, n uint64, m server.StoredMessage) error {
+	return b.append(ctx, "out", id, n, m)
+}
+
+// append stores message n of a session in the direction dir, and notes
+// where it sits in the stream, for the removal that follows its
+// acknowledgement.
+func (b *Broker) append(ctx context.Context, dir string, id server.SessionID, n uint64, m server.StoredMessage) error {
 	m.N = n
-	seq, err := b.publish(ctx, "out", id, m)
+	seq, err := b.publish(ctx, dir, id, m)
 	if err != nil {
 		return err
 	}
 	b.mu.Lock()
 	if h := b.held[id]; h != nil {
-		h.outSeq[n] = seq
+		if dir == "in" {
+			h.inSeq[n] = seq
+		} else {
+			h.outSeq[n] = seq
+		}
 	}
 	b.mu.Unlock()
 	return nil
