@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/resock/resock/client"
 	"github.com/resock/resock/internal/cluster"
+	"github.com/resock/resock/internal/logbuf"
 )
 
 // buildDemo builds cmd/resock-demo into dir.
@@ -27,18 +26,6 @@ func buildDemo(t *testing.T, dir string) string {
 		t.Fatalf("go build resock-demo: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// syncBuffer is a log the instances write to from their processes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
 }
 
 // echoPeer is a native resume client that sends numbered messages to
@@ -102,26 +89,12 @@ func TestClusterSurvivesKilledInstances(t *testing.T) {
 	// Built before the clock starts: the first build compiles nats-server.
 	bin := buildDemo(t, t.TempDir())
 	ctx := testContext(t, 4*time.Minute)
-	logs := &syncBuffer{}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := r.Read(buf)
-			logs.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
+	logs := &logbuf.Buffer{}
 	c, err := cluster.Start(cluster.Options{
 		Binary: bin,
 		Args:   []string{"-demo", demoDir, "-jsglue", assetsDir, "-retry-after", "0", "-stats"},
 		Env:    []string{"RESOCK_CLIENT_KEY=the key every instance shares"},
-		Output: w,
+		Output: logs,
 		// This test process is busy with 100 clients, under -race in CI.
 		NATSProcess: true,
 	})
@@ -130,11 +103,8 @@ func TestClusterSurvivesKilledInstances(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		c.Stop()
-		w.Close()
 		if t.Failed() {
-			logs.mu.Lock()
-			t.Logf("instances' log:\n%s", logs.b.String())
-			logs.mu.Unlock()
+			t.Logf("instances' log:\n%s", logs)
 		}
 	})
 

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/resock/resock/internal/engine"
 	"github.com/resock/resock/internal/wire"
 )
 
@@ -163,19 +162,7 @@ func TestAppliedDropsWhatTheAppHadBeforeACrash(t *testing.T) {
 	c := newResumeClient(t, "ws://"+addr, nil)
 	defer c.close(t)
 	<-c.openedAt
-	sent := make(chan struct{})
-	go func() {
-		defer close(sent)
-		tick := time.NewTicker(time.Second / rate)
-		defer tick.Stop()
-		for i := range n {
-			<-tick.C
-			if err := c.s.Send(engine.Message{Data: []byte(strconv.Itoa(i))}); err != nil {
-				t.Errorf("send %d: %v", i, err)
-				return
-			}
-		}
-	}()
+	sent := c.sendAtRate(t, rate, n)
 	waitUntil(t, 10*time.Second, func() bool { return ledger.received.Load() > n/3 }, "a third of the messages")
 	// The crash: the app stops, every connection is cut without a close,
 	// and nothing is acknowledged on the way out.

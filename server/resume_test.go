@@ -153,6 +153,25 @@ func (c *resumeClient) sendNumbered(t *testing.T, from, to int) {
 	}
 }
 
+// sendAtRate sends the numbers 0 … n-1, rate a second, as a busy client
+// would; the channel closes once all are sent.
+func (c *resumeClient) sendAtRate(t *testing.T, rate, n int) <-chan struct{} {
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		tick := time.NewTicker(time.Second / time.Duration(rate))
+		defer tick.Stop()
+		for i := range n {
+			<-tick.C
+			if err := c.s.Send(engine.Message{Data: []byte(strconv.Itoa(i))}); err != nil {
+				t.Errorf("send %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	return sent
+}
+
 func (c *resumeClient) close(t *testing.T) {
 	c.s.Close(1000, "")
 	select {
@@ -517,19 +536,7 @@ func TestGracefulRestartRedeliversNothingRead(t *testing.T) {
 	c := newResumeClient(t, "ws://"+addr, nil)
 	defer c.close(t)
 	<-c.openedAt
-	sent := make(chan struct{})
-	go func() {
-		defer close(sent)
-		tick := time.NewTicker(time.Second / rate)
-		defer tick.Stop()
-		for i := range n {
-			<-tick.C
-			if err := c.s.Send(engine.Message{Data: []byte(strconv.Itoa(i))}); err != nil {
-				t.Errorf("send %d: %v", i, err)
-				return
-			}
-		}
-	}()
+	sent := c.sendAtRate(t, rate, n)
 	waitUntil(t, 10*time.Second, func() bool { return app.received.Load() > n/3 }, "a third of the messages")
 	stop()
 	ln2, err := net.Listen("tcp", addr)

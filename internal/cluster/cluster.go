@@ -6,6 +6,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -38,7 +39,7 @@ type Options struct {
 	NATS        string
 	NATSProcess bool
 	// Output receives the instances' logs; default os.Stderr.
-	Output *os.File
+	Output io.Writer
 	Logger *slog.Logger
 }
 

@@ -21,6 +21,23 @@ import (
 	"github.com/resock/resock/server/jetstream"
 )
 
+// connectBroker connects to NATS at url and starts a Broker on it; both are
+// closed when the test ends.
+func connectBroker(t *testing.T, url string, opts ...nats.Option) *jetstream.Broker {
+	t.Helper()
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	b, err := jetstream.New(context.Background(), nc, jetstream.Options{Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // ledger stands for the application's database, which outlives every
@@ -330,16 +347,7 @@ func TestNATSAwayRefusesAndRecovers(t *testing.T) {
 	port, _ := strconv.Atoi(portText)
 	defer func() { ns.Stop() }()
 
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	b, err := jetstream.New(context.Background(), nc, jetstream.Options{Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := connectBroker(t, url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	c := &cluster{t: t, db: &ledger{read: map[server.ClientID]uint64{}}}
 	in := &instance{}
 	s := server.New(server.Options{Broker: b, Logger: quiet()})
@@ -441,16 +449,7 @@ func TestTopicDeliversOneOrderToEveryInstance(t *testing.T) {
 	var topics []*jetstream.Topic
 	var brokers []*jetstream.Broker
 	for range 2 {
-		nc, err := nats.Connect(ns.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		b, err := jetstream.New(context.Background(), nc, jetstream.Options{Logger: quiet()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
+		b := connectBroker(t, ns.URL())
 		topic, err := b.Topic(context.Background(), "board", 100)
 		if err != nil {
 			t.Fatal(err)
