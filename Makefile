@@ -2,7 +2,7 @@
 
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: build run run-cluster test vet clean
+.PHONY: build run run-cluster test vet clean pack
 
 build:
 	.ci/build-wasm.sh
@@ -20,6 +20,11 @@ run-cluster: build
 	go build -o .bin/resock-cluster ./demo/cmd/resock-cluster
 	.bin/resock-cluster -addr $(ADDR) -binary .bin/resock-demo
 
+# The npm package: jsglue/ as make build leaves it, packed into .bin/.
+pack: build
+	mkdir -p .bin
+	cd jsglue && npm pack --pack-destination ../.bin
+
 test:
 	.ci/ensure-chromium.sh
 	.ci/build-wasm.sh
@@ -29,7 +34,7 @@ vet:
 	.ci/vet.sh
 
 clean:
-	rm -f jsglue/resock.js jsglue/resock.wasm jsglue/wasm_exec.js jsglue/*.gz jsglue/*.br
+	rm -f jsglue/resock.js jsglue/react.js jsglue/resock.wasm jsglue/wasm_exec.js jsglue/*.gz jsglue/*.br
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".

@@ -22,6 +22,9 @@ cp "$goroot/lib/wasm/wasm_exec.js" jsglue/wasm_exec.js
 # The glue's modules in jsglue/src become the one jsglue/resock.js a page
 # imports.
 go run ./internal/wasmbuild/bundle -o jsglue/resock.js jsglue/src/resock.js
+# The React hook stays its own module, "resock/react", so that a page
+# without React loads none of it; it imports resock.js beside it.
+cp jsglue/src/react.js jsglue/react.js
 # Everything Static serves from jsglue/ gets a gzip and a brotli copy
 # beside it, made in Go: a fresh machine needs no compression tools.
 go run ./internal/wasmbuild/compress jsglue/resock.wasm jsglue/*.js jsglue/*.d.ts

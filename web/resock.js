@@ -1103,7 +1103,11 @@ async function load(wasmURL2, wasmExecURL2) {
     globalThis
   );
   if (typeof global.Go !== "function") {
-    await import(wasmExecURL2.href);
+    await import(
+      /* @vite-ignore */
+      /* webpackIgnore: true */
+      wasmExecURL2.href
+    );
   }
   const Go = (
     /** @type {new () => Go} */
@@ -1443,8 +1447,10 @@ function debug(program2) {
 
 // jsglue/src/resock.js
 var moduleURL = new URL(import.meta.url);
-var wasmURL = new URL(moduleURL.searchParams.get("wasm") ?? "resock.wasm", moduleURL);
-var wasmExecURL = new URL(moduleURL.searchParams.get("wasm_exec") ?? "wasm_exec.js", moduleURL);
+var wasmParam = moduleURL.searchParams.get("wasm");
+var wasmExecParam = moduleURL.searchParams.get("wasm_exec");
+var wasmURL = wasmParam !== null ? new URL(wasmParam, moduleURL) : new URL("./resock.wasm", import.meta.url);
+var wasmExecURL = wasmExecParam !== null ? new URL(wasmExecParam, moduleURL) : new URL("./wasm_exec.js", import.meta.url);
 var program = await load(wasmURL, wasmExecURL);
 var wire2 = program.bridge.init(DataPath);
 if (wire2 instanceof Error) {

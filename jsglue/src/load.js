@@ -106,7 +106,9 @@ export async function load(wasmURL, wasmExecURL) {
 	if (typeof global.Go !== "function") {
 		// wasm_exec.js only assigns globalThis.Go, so it runs as a module too:
 		// no <script> tag, no eval, and it works in workers.
-		await import(wasmExecURL.href);
+		// The URL is only known at run time: bundlers are told to leave
+		// this import to the browser.
+		await import(/* @vite-ignore */ /* webpackIgnore: true */ wasmExecURL.href);
 	}
 	const Go = /** @type {new () => Go} */ (global.Go);
 	const go = new Go();

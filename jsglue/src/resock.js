@@ -22,9 +22,18 @@ import { DataPath, setWire } from "./datapath.js";
 import { load } from "./load.js";
 import { CLOSED, CLOSING, CONNECTING, OPEN, debug, defineSocket } from "./socket.js";
 
+// The two files are named by new URL("./…", import.meta.url) literally:
+// that is the form Vite, webpack 5, esbuild and Rollup recognise, so that
+// they emit the files beside the bundle and put the emitted names here. A
+// bundler may replace import.meta.url with the source file's URL; it has
+// no query string then, and the defaults hold. The query's URLs are
+// resolved against moduleURL, not import.meta.url, so that webpack does
+// not take them for files to bundle.
 const moduleURL = new URL(import.meta.url);
-const wasmURL = new URL(moduleURL.searchParams.get("wasm") ?? "resock.wasm", moduleURL);
-const wasmExecURL = new URL(moduleURL.searchParams.get("wasm_exec") ?? "wasm_exec.js", moduleURL);
+const wasmParam = moduleURL.searchParams.get("wasm");
+const wasmExecParam = moduleURL.searchParams.get("wasm_exec");
+const wasmURL = wasmParam !== null ? new URL(wasmParam, moduleURL) : new URL("./resock.wasm", import.meta.url);
+const wasmExecURL = wasmExecParam !== null ? new URL(wasmExecParam, moduleURL) : new URL("./wasm_exec.js", import.meta.url);
 
 const program = await load(wasmURL, wasmExecURL);
 // Go makes each socket's DataPath and says what resock.v1's constants are.
