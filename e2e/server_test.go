@@ -28,6 +28,8 @@ type demoServer struct {
 	logs *logbuf.Buffer
 	// options are the server's, but for the logger.
 	options server.Options
+	// dir is the page's directory: demoDir, or another site's.
+	dir string
 
 	demo   *demo.Server // nil while stopped
 	served chan error
@@ -43,7 +45,14 @@ func startDemo(t *testing.T) *demoServer {
 // startDemoWith is startDemo with the server options o.
 func startDemoWith(t *testing.T, o server.Options) *demoServer {
 	t.Helper()
-	s := &demoServer{t: t, addr: "127.0.0.1:0", logs: &logbuf.Buffer{}, options: o}
+	return startDemoIn(t, demoDir, o)
+}
+
+// startDemoIn is startDemoWith serving the directory dir instead of the
+// demo page, beside resock's files and the demo's WebSocket routes.
+func startDemoIn(t *testing.T, dir string, o server.Options) *demoServer {
+	t.Helper()
+	s := &demoServer{t: t, addr: "127.0.0.1:0", logs: &logbuf.Buffer{}, options: o, dir: dir}
 	s.start()
 	t.Cleanup(func() {
 		s.stop()
@@ -68,7 +77,7 @@ func (s *demoServer) start() {
 	logger := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o := s.options
 	o.Logger = logger
-	s.demo, _ = demo.New(o, demo.Options{Dir: demoDir, JSGlueDir: assetsDir})
+	s.demo, _ = demo.New(o, demo.Options{Dir: s.dir, JSGlueDir: assetsDir})
 	s.served = make(chan error, 1)
 	go func(d *demo.Server, served chan<- error) { served <- d.Serve(ln) }(s.demo, s.served)
 }
