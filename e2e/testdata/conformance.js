@@ -8,6 +8,9 @@
 // readyState inside the listener. The Go test compares the two transcripts.
 import { ReconnectingWebSocket } from "/resock.js";
 
+// page is the window with window.conf.
+const page = /** @type {Window & typeof globalThis & { conf: object }} */ (window);
+
 // TIMEOUT bounds every wait of a case, so that a socket that never fires
 // the event a case waits for ends that case instead of the suite.
 const TIMEOUT = 5000;
@@ -31,7 +34,7 @@ function thrown(f) {
 	try {
 		f();
 		return "ok";
-	} catch (e) {
+	} catch (/** @type {any} */ e) {
 		return `threw ${e?.constructor?.name} ${e?.name}`;
 	}
 }
@@ -321,7 +324,10 @@ test("send/ArrayBuffer", (t) => {
 test("send/every TypedArray", (t) => {
 	const ws = t.construct("echo", t.echo);
 	ws.binaryType = "arraybuffer";
+	/** @type {{ readonly name: string, new (buffer: ArrayBuffer): ArrayBufferView }[]} */
 	const kinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+	// Float16Array is newer than the others (ES2025): older browsers lack it.
+	const { Float16Array } = /** @type {{ Float16Array?: (typeof kinds)[number] }} */ (globalThis);
 	if (typeof Float16Array === "function") kinds.push(Float16Array);
 	return sendAll(t, ws, kinds.map((K) => {
 		const bytes = new Uint8Array(16).map((_, i) => i * 17);
@@ -426,7 +432,7 @@ test("close/reason of 124 and 123 bytes", async (t) => {
 	t.call("close(4000, 123 UTF-8 bytes)", () => ws.close(4000, "é".repeat(61) + "a"));
 	await t.closed(ws);
 });
-for (const [label, args] of [
+for (const [label, args] of /** @type {[string, unknown[]][]} */ ([
 	["no code", []],
 	["1000 and \"bye\"", [1000, "bye"]],
 	["4000 and \"x\"", [4000, "x"]],
@@ -434,7 +440,7 @@ for (const [label, args] of [
 	["4999 and an empty reason", [4999, ""]],
 	["a reason and no code", [undefined, "why"]],
 	["undefined and undefined", [undefined, undefined]],
-]) {
+])) {
 	test(`close/${label}`, async (t) => {
 		const ws = t.construct("raw echo", t.raw());
 		await t.opened(ws);
@@ -533,11 +539,11 @@ test("server drop/after a message", async (t) => {
 });
 
 // close() while CONNECTING.
-for (const [label, path, args] of [
+for (const [label, path, args] of /** @type {[string, string, unknown[]][]} */ ([
 	["a server that never answers", "/e2e/conf/raw?hold", []],
 	["the echo server", "/e2e/conf/echo", []],
 	["with a code and reason", "/e2e/conf/raw?hold", [4000, "x"]],
-]) {
+])) {
 	test(`close while CONNECTING/${label}`, async (t) => {
 		const ws = t.construct("socket", t.ws(path));
 		for (const type of ["error", "close"]) {
@@ -584,12 +590,12 @@ for (const [label, frame] of [
 }
 
 // Messages the server splits into frames: one message each.
-for (const [label, frames] of [
+for (const [label, frames] of /** @type {[string, number[][]][]} */ ([
 	["a text message in three frames", [[0x01, 0x02, 0x68, 0x65], [0x00, 0x01, 0x6c], [0x80, 0x02, 0x6c, 0x6f]]],
 	["a binary message with a ping between its frames", [[0x02, 0x01, 0x01], [0x89, 0x01, 0x70], [0x80, 0x01, 0x02]]],
 	["a character split between frames", [[0x01, 0x01, 0xc3], [0x80, 0x01, 0xa9]]],
 	["an empty text and an empty binary message", [[0x81, 0x00], [0x82, 0x00]]],
-]) {
+])) {
 	test(`server frames/${label}`, async (t) => {
 		const ws = t.construct("raw", t.raw());
 		ws.binaryType = "arraybuffer";
@@ -754,7 +760,7 @@ test("binaryType/invalid values are ignored", async (t) => {
 	const ws = t.construct("echo", t.echo);
 	await t.opened(ws);
 	ws.binaryType = "arraybuffer";
-	for (const [label, v] of [["\"Blob\"", "Blob"], ["\"ArrayBuffer\"", "ArrayBuffer"], ["\"text\"", "text"], ["\"\"", ""], ["null", null], ["undefined", undefined], ["0", 0], ["{}", {}], ["Symbol", Symbol("b")]]) {
+	for (const [label, v] of /** @type {[string, unknown][]} */ ([["\"Blob\"", "Blob"], ["\"ArrayBuffer\"", "ArrayBuffer"], ["\"text\"", "text"], ["\"\"", ""], ["null", null], ["undefined", undefined], ["0", 0], ["{}", {}], ["Symbol", Symbol("b")]])) {
 		t.call(`binaryType = ${label}`, () => { ws.binaryType = v; });
 		t.log(`binaryType=${q(ws.binaryType)}`);
 	}
@@ -900,13 +906,13 @@ async function run(name, variant, env, host) {
 	const t = new Transcript(variant, env, host);
 	try {
 		await cases[name](t);
-	} catch (e) {
+	} catch (/** @type {any} */ e) {
 		t.log(`case ended: ${e?.message ?? e}`);
 	}
 	return t.finish();
 }
 
-window.conf = {
+page.conf = {
 	names: () => Object.keys(cases),
 	// runAll runs every case on both variants and resolves with their
 	// transcripts by case. env.hosts has a host:port per case. Cases run

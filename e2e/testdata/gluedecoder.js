@@ -14,15 +14,27 @@
 // engine's business, fuzzed on its own (FuzzServerFrames).
 import { ReconnectingWebSocket } from "/resock.js";
 
+// page is the window with window.g.
+const page = /** @type {Window & typeof globalThis & { g: Record<string, unknown> }} */ (window);
+
+/**
+ * Outcome is what the receiver did with a message.
+ * @typedef {object} Outcome
+ * @property {"page" | "go" | "glue"} to who took it
+ * @property {number} delivered how many message events it caused
+ * @property {string} [kind] what the first one's data was: "text", "binary" or its class
+ * @property {string} [payload] the data: the text, or the bytes in hex
+ */
+
 const state = {
 	// watching is set once the session is carried by the glue.
 	watching: false,
 	// delivered are the message events' data, in order.
-	delivered: [],
+	delivered: /** @type {unknown[]} */ ([]),
 	// outcomes are what the receiver did with each message, in order.
-	outcomes: [],
+	outcomes: /** @type {Outcome[]} */ ([]),
 	// events are the socket's other events.
-	events: [],
+	events: /** @type {{ type: string, code: number | undefined, message: string | undefined }[]} */ ([]),
 };
 
 const PING = [0x06, 0x00];
@@ -48,7 +60,7 @@ function observe(ws, h, ev) {
 	const before = state.delivered.length;
 	h.call(ws, probe);
 	const delivered = state.delivered.slice(before);
-	const outcome = { delivered: delivered.length };
+	const outcome = /** @type {Outcome} */ ({ delivered: delivered.length });
 	if (reads > 1) {
 		outcome.to = "go";
 	} else if (delivered.length === 0) {
@@ -64,7 +76,7 @@ function observe(ws, h, ev) {
 
 // The onmessage attribute of every browser WebSocket of the page goes
 // through observe; reading it gives what was set.
-const attribute = Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage");
+const attribute = /** @type {{ enumerable: boolean, set: (this: WebSocket, h: unknown) => void }} */ (Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage"));
 const handlers = new WeakMap();
 Object.defineProperty(WebSocket.prototype, "onmessage", {
 	configurable: true,
@@ -74,11 +86,11 @@ Object.defineProperty(WebSocket.prototype, "onmessage", {
 	},
 	set(h) {
 		handlers.set(this, h);
-		attribute.set.call(this, typeof h === "function" ? function (ev) { observe(this, h, ev); } : h);
+		attribute.set.call(this, typeof h === "function" ? /** @this {WebSocket} */ function (ev) { observe(this, h, ev); } : h);
 	},
 });
 
-window.g = {
+page.g = {
 	state,
 
 	// open connects to url in resume mode; once the session is carried it
@@ -87,7 +99,7 @@ window.g = {
 		const ws = new ReconnectingWebSocket(url, [], { resume: true, binaryType: "arraybuffer", ...options });
 		ws.addEventListener("message", (e) => state.delivered.push(e.data));
 		for (const type of ["open", "close", "error", "reconnecting"]) {
-			ws.addEventListener(type, (e) => {
+			ws.addEventListener(type, /** @param {Event & { code?: number, message?: string }} e */ (e) => {
 				state.events.push({ type, code: e.code, message: e.message });
 				if (type === "open" && !state.watching) {
 					state.watching = true;
@@ -110,4 +122,4 @@ window.g = {
 		});
 	},
 };
-window.g.ready = true;
+page.g.ready = true;

@@ -3,6 +3,12 @@
 // dispatches, so that a test can poll the page for what happened, in order.
 import { ReconnectingWebSocket } from "/resock.js";
 
+/** @import { DebugInfo } from "../../jsglue/src/load.js" */
+
+// page is the window with window.h, whose members the tests call by name,
+// with arguments of any type.
+const page = /** @type {Window & typeof globalThis & { h: Record<string, any> }} */ (window);
+
 const TYPES = ["open", "message", "close", "error", "reconnecting", "statechange"];
 
 function kindOf(data) {
@@ -12,9 +18,35 @@ function kindOf(data) {
 	return Object.prototype.toString.call(data);
 }
 
+/**
+ * RecordedEvent is an event of a recorded socket: its type, when it came
+ * (performance.now()), the socket's readyState and bufferedAmount in the
+ * listener, and the fields of its type (see record).
+ * @typedef {{ type: string, at: number, readyState: number, bufferedAmount: number, [field: string]: unknown }} RecordedEvent
+ */
+
+/**
+ * RecordedMessage is what a message event carried.
+ * @typedef {object} RecordedMessage
+ * @property {boolean} messageEvent whether the event is a MessageEvent
+ * @property {string} origin
+ * @property {string} kind the data's kind, by kindOf
+ * @property {string} [text] a string's
+ * @property {number[]} [bytes] binary data's; a Blob's once it is read
+ */
+
+/**
+ * Recording is what record keeps of a socket.
+ * @typedef {object} Recording
+ * @property {RecordedEvent[]} events every event, in order
+ * @property {RecordedMessage[]} messages the message events' data; a message event's index is its place here
+ * @property {number} pending Blobs not read yet
+ */
+
 // record keeps every event of ws. Blob payloads are read asynchronously;
 // pending counts those not read yet.
 function record(ws) {
+	/** @type {Recording} */
 	const rec = { events: [], messages: [], pending: 0 };
 	for (const type of TYPES) {
 		ws.addEventListener(type, (e) => {
@@ -64,7 +96,7 @@ function record(ws) {
 
 const sockets = {};
 
-window.h = {
+page.h = {
 	RWS: ReconnectingWebSocket,
 	sockets,
 
@@ -77,15 +109,15 @@ window.h = {
 	ws: (name) => sockets[name].ws,
 	rec: (name) => sockets[name].rec,
 	events: (name, type) => sockets[name].rec.events.filter((e) => e.type === type),
-	count: (name, type) => window.h.events(name, type).length,
-	last: (name, type) => window.h.events(name, type).at(-1),
+	count: (name, type) => page.h.events(name, type).length,
+	last: (name, type) => page.h.events(name, type).at(-1),
 	texts: (name) => sockets[name].rec.messages.filter((m) => m.kind === "string").map((m) => m.text),
 
 	// errorName runs f and returns the name of what it throws, or "none".
 	errorName(f) {
 		try {
 			f();
-		} catch (e) {
+		} catch (/** @type {any} */ e) {
 			return e?.name ?? String(e);
 		}
 		return "none";
@@ -95,8 +127,8 @@ window.h = {
 	// clock: the window in which something must not happen.
 	timers: {},
 	startTimer(name, ms) {
-		window.h.timers[name] = false;
-		setTimeout(() => { window.h.timers[name] = true; }, ms);
+		page.h.timers[name] = false;
+		setTimeout(() => { page.h.timers[name] = true; }, ms);
 		return true;
 	},
 
@@ -115,13 +147,13 @@ window.h = {
 		return JSON.stringify(out);
 	},
 };
-window.h.ready = true;
+page.h.ready = true;
 
 // exchange opens a resume-mode socket that sends n numbered messages
 // ("c0", "c1" …) and checks that their echoes and the server's own numbered
 // messages ("s0" …) each arrive exactly once and in order.
-window.h.exchange = (url, n, options) => {
-	const st = { echoes: 0, server: 0, errors: [], opens: 0, fresh: 0, closes: 0, errorEvents: 0, openedAt: [] };
+page.h.exchange = (url, n, options) => {
+	const st = { echoes: 0, server: 0, errors: /** @type {string[]} */ ([]), opens: 0, fresh: 0, closes: 0, errorEvents: 0, openedAt: /** @type {number[]} */ ([]) };
 	const ws = new ReconnectingWebSocket(url, undefined, { resume: true, ...options });
 	const expect = (kind, got, want) => {
 		if (got !== want && st.errors.length < 10) st.errors.push(`${kind}: got ${got}, want ${want}`);
@@ -145,9 +177,9 @@ window.h.exchange = (url, n, options) => {
 	ws.onerror = () => st.errorEvents++;
 	for (let i = 0; i < n; i++) ws.send("c" + i);
 	st.ws = ws;
-	window.h.exchanges = window.h.exchanges ?? [];
-	window.h.exchanges.push(st);
-	return window.h.exchanges.length - 1;
+	page.h.exchanges = page.h.exchanges ?? [];
+	page.h.exchanges.push(st);
+	return page.h.exchanges.length - 1;
 };
 
 // The page-lifecycle, policy and introspection tests (lifecycle_test.go,
@@ -155,18 +187,18 @@ window.h.exchange = (url, n, options) => {
 // what the page itself went through, and h.track(name) records every event
 // of a socket with all of its fields, "dropped" included, in h.full(name).
 {
-	window.h.life = [];
-	for (const [target, types] of [
+	page.h.life = [];
+	for (const [target, types] of /** @type {[EventTarget, string[]][]} */ ([
 		[window, ["online", "offline", "pagehide", "pageshow"]],
 		[document, ["visibilitychange", "freeze", "resume"]],
-	]) {
+	])) {
 		for (const type of types) {
 			target.addEventListener(type, (e) => {
-				window.h.life.push({ type, at: performance.now(), persisted: e.persisted ?? null, visibility: document.visibilityState });
+				page.h.life.push({ type, at: performance.now(), persisted: /** @type {{ persisted?: boolean }} */ (e).persisted ?? null, visibility: document.visibilityState });
 			});
 		}
 	}
-	window.h.lifeOf = (type) => window.h.life.filter((e) => e.type === type);
+	page.h.lifeOf = (type) => page.h.life.filter((e) => e.type === type);
 
 	const TRACKED = {
 		open: ["reconnected", "resumed", "downtime"],
@@ -178,7 +210,7 @@ window.h.exchange = (url, n, options) => {
 		dropped: ["messages", "bytes", "reason"],
 	};
 
-	window.h.track = (name) => {
+	page.h.track = (name) => {
 		const { ws } = sockets[name];
 		const full = [];
 		sockets[name].full = full;
@@ -195,8 +227,8 @@ window.h.exchange = (url, n, options) => {
 	};
 	// openTracked is h.open and h.track at once. url and protocols may be
 	// functions, and options may hold them (shouldReconnect).
-	window.h.openTracked = (name, url, protocols, options) => window.h.open(name, url, protocols, options) && window.h.track(name);
-	window.h.full = (name, type) => sockets[name].full.filter((e) => type === undefined || e.type === type);
+	page.h.openTracked = (name, url, protocols, options) => page.h.open(name, url, protocols, options) && page.h.track(name);
+	page.h.full = (name, type) => sockets[name].full.filter((e) => type === undefined || e.type === type);
 }
 
 // The soak, hostile-server and misuse tests (soak_test.go,
@@ -205,9 +237,10 @@ window.h.exchange = (url, n, options) => {
 	// watchLag measures how late a 10 ms timer fires from now on: a page
 	// whose event loop is held up shows it at once. lagMax is the worst so
 	// far, in ms.
-	let lagTimer = null;
+	/** @type {number | undefined} */
+	let lagTimer;
 	let lagMax = 0;
-	window.h.watchLag = () => {
+	page.h.watchLag = () => {
 		clearInterval(lagTimer);
 		lagMax = 0;
 		let last = performance.now();
@@ -218,20 +251,22 @@ window.h.exchange = (url, n, options) => {
 		}, 10);
 		return true;
 	};
-	window.h.lagMax = () => lagMax;
+	page.h.lagMax = () => lagMax;
 
 	// goStats returns the Go side's counters from the module's debug hook,
 	// {goroutines, funcs, heap, sockets}, or null while it has none.
-	window.h.goStats = async () => {
-		const m = await import("/resock.js");
+	page.h.goStats = async () => {
+		const m = /** @type {{ __resockDebug?: () => DebugInfo }} */ (await import("/resock.js"));
 		return typeof m.__resockDebug === "function" ? m.__resockDebug() : null;
 	};
 
 	// soakSocket opens a socket that records nothing but how many times it
 	// opened, so that a long run keeps nothing on the page's side.
-	window.h.soakSocket = (url, options) => {
+	page.h.soakSocket = (url, options) => {
 		const ws = new ReconnectingWebSocket(url, [], options);
-		const soak = { ws, opens: 0, errors: 0, echoes: 0, waiting: null, echoed: null };
+		// waiting and echoed are what reconnectCycles waits on: called on
+		// every open and every message.
+		const soak = { ws, opens: 0, errors: 0, echoes: 0, waiting: /** @type {(() => void) | null} */ (null), echoed: /** @type {(() => void) | null} */ (null) };
 		ws.addEventListener("open", () => {
 			soak.opens++;
 			soak.waiting?.();
@@ -241,7 +276,7 @@ window.h.exchange = (url, n, options) => {
 			soak.echoed?.();
 		});
 		ws.addEventListener("error", () => soak.errors++);
-		window.h.soak = soak;
+		page.h.soak = soak;
 		return true;
 	};
 
@@ -249,8 +284,8 @@ window.h.exchange = (url, n, options) => {
 	// for the open that follows, then sends one message of every kind over
 	// the new connection and waits for their echoes, in alternating
 	// binaryTypes; it resolves with the time it took in ms.
-	window.h.reconnectCycles = async (n) => {
-		const soak = window.h.soak;
+	page.h.reconnectCycles = async (n) => {
+		const soak = page.h.soak;
 		const ws = soak.ws;
 		const backing = new Uint8Array([1, 2, 3, 4, 5, 6]);
 		const start = performance.now();
@@ -259,9 +294,9 @@ window.h.exchange = (url, n, options) => {
 			ws.reconnect();
 			await opened;
 			const want = soak.echoes + 5;
-			const echoed = new Promise((resolve) => {
+			const echoed = /** @type {Promise<void>} */ (new Promise((resolve) => {
 				soak.echoed = () => soak.echoes >= want && resolve();
-			});
+			}));
 			ws.binaryType = i % 2 ? "blob" : "arraybuffer";
 			ws.send("text " + i);
 			ws.send(backing.buffer);
@@ -287,7 +322,7 @@ window.h.exchange = (url, n, options) => {
 				v.close();
 			}
 			return "none";
-		} catch (e) {
+		} catch (/** @type {any} */ e) {
 			return e?.name ?? typeof e;
 		}
 	};
@@ -303,11 +338,20 @@ window.h.exchange = (url, n, options) => {
 		structuredClone(b, { transfer: [b] });
 		return b;
 	};
-	const getter = (C, name) => Object.getOwnPropertyDescriptor(C.prototype, name).get;
-	const setter = (C, name) => Object.getOwnPropertyDescriptor(C.prototype, name).set;
+	/** @type {(C: any, name: string) => Function} */
+	const getter = (C, name) => /** @type {any} */ (Object.getOwnPropertyDescriptor(C.prototype, name)).get;
+	/** @type {(C: any, name: string) => Function} */
+	const setter = (C, name) => /** @type {any} */ (Object.getOwnPropertyDescriptor(C.prototype, name)).set;
+
+	/**
+	 * A misuse case: its name, what it does with the class C and the socket
+	 * s, and whether s must be a fresh one.
+	 * @typedef {[name: string, f: (C: any, s: any) => unknown, fresh?: "fresh"]} MisuseCase
+	 */
 
 	// Each case runs on the class C and, when it takes one, an open socket
 	// s of that class; "fresh" cases get a new, still connecting, socket.
+	/** @type {(url: string) => MisuseCase[]} */
 	const cases = (url) => [
 		["constructor without arguments", (C) => new C()],
 		["constructor called without new", (C) => C(url)],
@@ -391,11 +435,11 @@ window.h.exchange = (url, n, options) => {
 		["close on another object", (C) => C.prototype.close.call({})],
 
 		...["url", "readyState", "protocol", "extensions", "bufferedAmount", "binaryType", "onopen", "onmessage", "onclose", "onerror"].map(
-			(name) => [`${name} read on another object`, (C) => getter(C, name).call({})]),
+			/** @returns {MisuseCase} */ (name) => [`${name} read on another object`, (C) => getter(C, name).call({})]),
 		...["binaryType", "onopen", "onmessage", "onclose", "onerror"].map(
-			(name) => [`${name} set on another object`, (C) => setter(C, name).call({}, null)]),
+			/** @returns {MisuseCase} */ (name) => [`${name} set on another object`, (C) => setter(C, name).call({}, null)]),
 		...["url", "readyState", "protocol", "extensions", "bufferedAmount"].map(
-			(name) => [`${name} assigned in strict mode`, (C, s) => { "use strict"; s[name] = 5; }]),
+			/** @returns {MisuseCase} */ (name) => [`${name} assigned in strict mode`, (C, s) => { "use strict"; s[name] = 5; }]),
 		["a constant assigned in strict mode", (C, s) => { "use strict"; s.OPEN = 5; }],
 		["a static constant assigned in strict mode", (C) => { "use strict"; C.CLOSED = 5; }],
 		["binaryType = 'text' (ignored)", (C, s) => { s.binaryType = "text"; if (s.binaryType !== "blob") throw new Error("changed"); }],
@@ -411,7 +455,7 @@ window.h.exchange = (url, n, options) => {
 
 	// misuseAll runs every case on both classes and returns, per case, the
 	// name of what each threw.
-	window.h.misuseAll = async (url, options) => {
+	page.h.misuseAll = async (url, options) => {
 		const open = {
 			rws: await opened(new ReconnectingWebSocket(url, [], options)),
 			ws: await opened(new WebSocket(url)),
@@ -434,9 +478,10 @@ window.h.exchange = (url, n, options) => {
 	};
 
 	// onlyResock runs calls whose right answer is resock's own: options, and
-	// send after close, which WebSocket ignores and resock refuses.
-	window.h.onlyResock = (url) => {
-		const C = ReconnectingWebSocket;
+	// send after close, which WebSocket ignores and resock refuses. Most
+	// pass C arguments of the wrong type, on purpose.
+	page.h.onlyResock = (url) => {
+		const C = /** @type {any} */ (ReconnectingWebSocket);
 		const s = new C(url, [], { delays: [60000] });
 		s.close();
 		const out = {
@@ -477,9 +522,9 @@ window.h.exchange = (url, n, options) => {
 	// open, reconnect in close, a chain of sends each from the previous
 	// echo, close from a message listener, then calls on the closed socket
 	// from its final close listener. It resolves with what happened.
-	window.h.inListeners = (url, chain, options) => new Promise((resolve) => {
+	page.h.inListeners = (url, chain, options) => new Promise((resolve) => {
 		const ws = new ReconnectingWebSocket(url, [], { delays: [0], ...options });
-		const st = { opens: 0, echoes: 0, errorsCaught: [], closes: [], states: 0 };
+		const st = { opens: 0, echoes: 0, errorsCaught: /** @type {string[]} */ ([]), closes: /** @type {{ code: number, willReconnect: boolean }[]} */ ([]), states: 0 };
 		ws.addEventListener("statechange", () => st.states++);
 		ws.addEventListener("open", () => {
 			st.opens++;
@@ -495,7 +540,7 @@ window.h.exchange = (url, n, options) => {
 			if (i + 1 < chain) {
 				ws.send(String(i + 1));
 				ws.send(String(i + 1) + "-extra");
-			} else if (!e.data.endsWith("-extra")) {
+			} else if (!/** @type {string} */ (e.data).endsWith("-extra")) {
 				ws.close(1000, "done");
 			}
 		});
@@ -510,7 +555,7 @@ window.h.exchange = (url, n, options) => {
 					try {
 						f();
 						st.errorsCaught.push("none");
-					} catch (err) {
+					} catch (/** @type {any} */ err) {
 						st.errorsCaught.push(err.name);
 					}
 				}
@@ -523,18 +568,18 @@ window.h.exchange = (url, n, options) => {
 	// payloads sends empty and huge payloads of every kind through an echo
 	// on both classes and resolves with what came back: each echo's kind and
 	// size. options are the ReconnectingWebSocket's.
-	window.h.payloads = async (url, options) => {
+	page.h.payloads = async (url, options) => {
 		const run = async (C) => {
 			const ws = await opened(new C(url, [], options));
 			ws.binaryType = "arraybuffer";
 			const got = [];
 			const sizes = ["", new ArrayBuffer(0), new Uint8Array(0), new Blob([]), "é".repeat(1 << 18), new Uint8Array(1 << 19)];
-			const done = new Promise((resolve) => {
+			const done = /** @type {Promise<void>} */ (new Promise((resolve) => {
 				ws.onmessage = (e) => {
 					got.push(typeof e.data === "string" ? `text ${new TextEncoder().encode(e.data).length}` : `binary ${e.data.byteLength}`);
 					if (got.length === sizes.length) resolve();
 				};
-			});
+			}));
 			for (const p of sizes) ws.send(p);
 			await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
 			ws.close();
@@ -545,7 +590,7 @@ window.h.exchange = (url, n, options) => {
 
 	// tooBig sends one message over the server's read limit from both
 	// classes and resolves with each one's close.
-	window.h.tooBig = async (url, size, options) => {
+	page.h.tooBig = async (url, size, options) => {
 		const run = async (C) => {
 			const ws = await opened(new C(url, [], options));
 			const closed = new Promise((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, willReconnect: e.willReconnect ?? null }), { once: true }));
@@ -562,7 +607,7 @@ window.h.exchange = (url, n, options) => {
 	// and returns per case what send threw and the outbox after it. The
 	// sockets close at once: what they queued stays for a reconnect() that
 	// never comes.
-	window.h.hugePayloads = (url, options) => {
+	page.h.hugePayloads = (url, options) => {
 		const MiB = 1 << 20;
 		const text = (bytes) => "é".repeat(bytes >> 1) + "e".repeat(bytes & 1);
 		const cases = {
@@ -582,7 +627,7 @@ window.h.exchange = (url, n, options) => {
 				for (const m of messages) {
 					ws.send(m);
 				}
-			} catch (e) {
+			} catch (/** @type {any} */ e) {
 				r.thrown = e?.name ?? typeof e;
 				r.message = String(e?.message);
 			}
@@ -596,7 +641,7 @@ window.h.exchange = (url, n, options) => {
 
 	// manySockets opens n sockets at once, echoes one message on each and
 	// closes them all; it resolves with how many echoes came back.
-	window.h.manySockets = async (url, n, options) => {
+	page.h.manySockets = async (url, n, options) => {
 		const all = Array.from({ length: n }, () => new ReconnectingWebSocket(url, [], options));
 		const echoes = await Promise.all(all.map((ws, i) => new Promise((resolve) => {
 			ws.onmessage = (e) => resolve(e.data === `hi ${i}`);
