@@ -269,6 +269,15 @@ func testBundledEcho(t *testing.T, name string, s site) {
 		t.Errorf("echoes = %q, want %q", got, want)
 	}
 
+	// The package's constructor throws what the browser's does.
+	for _, args := range []string{`["ftp://example.com/"]`, `["ws://example.com/#x"]`, `[location.href.replace("http", "ws"), ["a b"]]`} {
+		got := evaluate[string](p, `(() => { try { new app.ws.constructor(...`+args+`); return "nothing"; } catch (e) { return e.name; } })()`)
+		want := evaluate[string](p, `(() => { try { new WebSocket(...`+args+`); return "nothing"; } catch (e) { return e.name; } })()`)
+		if got != want || got == "nothing" {
+			t.Errorf("new ReconnectingWebSocket(...%s) threw %s; WebSocket throws %s", args, got, want)
+		}
+	}
+
 	srv.stop()
 	p.waitFor("the socket to see the restart", `app.texts("close").length === 1`)
 	p.run(`app.ws.send("queued")`)
@@ -393,16 +402,38 @@ func TestReactHookThrowsWhatWebSocketThrows(t *testing.T) {
 		`JSON.stringify({...app, socket: app.socket?.state})`)
 	p.waitFor("the hook's socket to open", `app.states.at(-1) === "open"`)
 
+	// What the browser's WebSocket throws for the same arguments, a URL
+	// and protocols.
+	thrownByWebSocket := func(args string) string {
+		return evaluate[string](p, fmt.Sprintf(`(() => { try { new WebSocket(...%s); return "nothing"; } catch (e) { return e.name; } })()`, args))
+	}
 	for _, bad := range []string{"ws://[::1/x", "ftp://example.com/", "ws://example.com/#fragment"} {
 		p.run(`app.reset()`)
 		p.waitFor("the remount's socket", `app.socket !== null`)
 		p.run(fmt.Sprintf(`app.setURL(%s)`, js(bad)))
 		p.waitFor("the error boundary", `app.thrown !== null`)
-		got := evaluate[string](p, `app.thrown`)
-		want := evaluate[string](p, fmt.Sprintf(`(() => { try { new WebSocket(%s); return "nothing"; } catch (e) { return e.name; } })()`, js(bad)))
-		if got != want {
-			t.Errorf("hook with %q threw %s; WebSocket throws %s", bad, got, want)
+		if got, want := evaluate[string](p, `app.thrown`), thrownByWebSocket(js([]string{bad})); got != want {
+			t.Errorf("hook with the URL %q threw %s; WebSocket throws %s", bad, got, want)
 		}
 		p.run(fmt.Sprintf(`app.setURL(%s)`, js(srv.wsURL("/echo"))))
+	}
+	for _, bad := range [][]string{{"a b"}, {"x", "x"}, {""}} {
+		p.run(`app.reset()`)
+		p.waitFor("the remount's socket", `app.socket !== null`)
+		p.run(fmt.Sprintf(`app.setProtocols(%s)`, js(bad)))
+		p.waitFor("the error boundary", `app.thrown !== null`)
+		if got, want := evaluate[string](p, `app.thrown`), thrownByWebSocket(js([]any{srv.wsURL("/echo"), bad})); got != want {
+			t.Errorf("hook with the protocols %q threw %s; WebSocket throws %s", bad, got, want)
+		}
+		p.run(`app.setProtocols(undefined)`)
+	}
+
+	// send with nothing to send.
+	p.run(`app.reset()`)
+	p.waitFor("the remount's socket to open", `app.socket !== null && app.socket.readyState === 1`)
+	got := evaluate[string](p, `(() => { try { app.send(); return "nothing"; } catch (e) { return e.name; } })()`)
+	want := evaluate[string](p, fmt.Sprintf(`(() => { const ws = new WebSocket(%s); try { ws.send(); return "nothing"; } catch (e) { return e.name; } finally { ws.close(); } })()`, js(srv.wsURL("/echo"))))
+	if got != want {
+		t.Errorf("the hook's send() threw %s; WebSocket's throws %s", got, want)
 	}
 }

@@ -24,14 +24,16 @@ const app = {
 	setMounted: () => {},
 	/** @type {(enabled: boolean) => void} */
 	setEnabled: () => {},
+	/** @type {(protocols: string[] | undefined) => void} */
+	setProtocols: () => {},
 	/** mounts the component anew, error boundary and all */
 	reset: () => {},
 };
 Object.assign(globalThis, { app });
 
-/** @param {{url: string, enabled: boolean}} props */
-function Echo({ url, enabled }) {
-	const { socket, state, lastMessage, send } = useReconnectingWebSocket(url, undefined, {
+/** @param {{url: string, enabled: boolean, protocols: string[] | undefined}} props */
+function Echo({ url, enabled, protocols }) {
+	const { socket, state, lastMessage, send } = useReconnectingWebSocket(url, protocols, {
 		delays: [100, 200, 400],
 		enabled,
 		onMessage: (e) => app.received.push(String(e.data)),
@@ -66,6 +68,8 @@ function App() {
 	const [mounted, setMounted] = useState(true);
 	const [enabled, setEnabled] = useState(true);
 	const [generation, setGeneration] = useState(0);
+	const [protocols, setProtocols] = useState(/** @type {string[] | undefined} */ (undefined));
+	app.setProtocols = setProtocols;
 	app.setURL = setURL;
 	app.setMounted = setMounted;
 	app.setEnabled = setEnabled;
@@ -74,7 +78,7 @@ function App() {
 		app.thrown = null;
 		setGeneration((g) => g + 1);
 	};
-	return mounted ? h(Catch, { key: generation }, h(Echo, { url, enabled })) : null;
+	return mounted ? h(Catch, { key: generation }, h(Echo, { url, enabled, protocols })) : null;
 }
 
 createRoot(/** @type {HTMLElement} */ (document.getElementById("root"))).render(h(StrictMode, null, h(App)));
