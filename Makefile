@@ -34,7 +34,7 @@ vet:
 	.ci/vet.sh
 
 clean:
-	rm -f jsglue/resock.js jsglue/react.js jsglue/resock.wasm jsglue/wasm_exec.js jsglue/*.gz jsglue/*.br
+	rm -f jsglue/resock.js jsglue/react.js jsglue/shared.js jsglue/sharedhost.js jsglue/sharedworker.js jsglue/resock.wasm jsglue/wasm_exec.js jsglue/*.gz jsglue/*.br
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".

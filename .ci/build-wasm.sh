@@ -19,12 +19,12 @@ section "build jsglue/resock.wasm"
 go run ./internal/wasmbuild/build -o jsglue/resock.wasm
 goroot=$(GOOS=js GOARCH=wasm go env GOROOT)
 cp "$goroot/lib/wasm/wasm_exec.js" jsglue/wasm_exec.js
-# The glue's modules in jsglue/src become the one jsglue/resock.js a page
-# imports.
-go run ./internal/wasmbuild/bundle -o jsglue/resock.js jsglue/src/resock.js
-# The React hook stays its own module, "resock/react", so that a page
-# without React loads none of it; it imports resock.js beside it.
-cp jsglue/src/react.js jsglue/react.js
+# The glue's modules in jsglue/src become the modules a page imports:
+# resock.js, one file for the socket, and the React hook ("resock/react")
+# and the shared socket ("resock/shared", with its SharedWorker and their
+# host), modules of their own so that a page loads only what it uses
+# (wasmbuild.GlueModules).
+go run ./internal/wasmbuild/bundle -glue jsglue/src jsglue
 # Everything Static serves from jsglue/ gets a gzip and a brotli copy
 # beside it, made in Go: a fresh machine needs no compression tools.
 go run ./internal/wasmbuild/compress jsglue/resock.wasm jsglue/*.js jsglue/*.d.ts

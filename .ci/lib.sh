@@ -15,4 +15,7 @@ web_files=(
 	web/wasm_exec.js web/wasm_exec.js.br web/wasm_exec.js.gz
 	web/resock.d.ts web/resock.d.ts.br web/resock.d.ts.gz
 	web/resock.wasm.br web/resock.wasm.gz
+	web/shared.js web/shared.js.br web/shared.js.gz
+	web/sharedhost.js web/sharedhost.js.br web/sharedhost.js.gz
+	web/sharedworker.js web/sharedworker.js.br web/sharedworker.js.gz
 )

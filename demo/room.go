@@ -119,7 +119,11 @@ func (r *Room) Clients() int { return r.hub.Clients() }
 
 // Serve is an app for server.Server.Handler. It replays the history to c, then
 // broadcasts each message c sends to every other client in the room and
-// records it in the history, until c is gone or dropped.
+// records it in the history, until c is gone or dropped. A client whose
+// URL has the query parameter echo gets its own messages too: the
+// connection of a shared socket (resock/shared) carries several tabs,
+// each of which must see what the others drew; the page drops its own by
+// their ids.
 func (r *Room) Serve(ctx context.Context, c *server.Conn) {
 	if r.relay != nil {
 		r.serveRelayed(ctx, c)
@@ -154,7 +158,16 @@ func (r *Room) broadcast(from *server.Conn, msg *server.PreparedMessage) {
 		return
 	}
 	r.record(msg)
-	r.hub.BroadcastPrepared(msg, from)
+	r.hub.BroadcastPrepared(msg, except(from))
+}
+
+// except is the client a broadcast of c's message leaves out: c, unless it
+// asked for its own messages back (see Serve).
+func except(c *server.Conn) *server.Conn {
+	if req := c.Request(); req != nil && req.URL.Query().Has("echo") {
+		return nil
+	}
+	return c
 }
 
 // record keeps msg in the history, within HistoryBytes. Called with mu
@@ -174,7 +187,7 @@ func (r *Room) serveRelayed(ctx context.Context, c *server.Conn) {
 	r.mu.Lock()
 	r.joins++
 	origin := r.name + "." + strconv.FormatUint(r.joins, 10)
-	r.members[origin] = c
+	r.members[origin] = except(c)
 	r.hub.QueueSize = r.QueueSize
 	leave := r.hub.JoinWithBacklog(c, r.history.messages())
 	r.mu.Unlock()

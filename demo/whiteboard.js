@@ -15,8 +15,18 @@
 // any size draw the same picture. The id, this page's random prefix and a
 // counter, lets a page that reconnects take the replayed history without
 // drawing twice what it already shows.
+// With ?shared in its URL the page shares one connection with every other
+// tab of the board that has it, through resock's SharedWorker
+// (/shared.js), and loads no WebAssembly itself; the badge says so.
 // @ts-check
-import { ReconnectingWebSocket } from "/resock.js";
+
+// It imports its socket's module by what the URL says, at its top level:
+// a module, with no static import to make it one.
+export {};
+
+const sharedMode = new URLSearchParams(location.search).has("shared");
+/** @type {typeof import("/resock.js").ReconnectingWebSocket} */
+const ReconnectingWebSocket = sharedMode ? (await import("/shared.js")).ReconnectingWebSocket : (await import("/resock.js")).ReconnectingWebSocket;
 
 /** A piece of a stroke, as it travels. @typedef {{i?: string, c: string, w: number, p: number[]}} Segment */
 
@@ -57,8 +67,13 @@ let sent = 0; // strokes handed to send(); stats() counts what reached a connect
 // stroke is lost or repeated in either direction; after a server restart
 // (open with resumed false) the room replays its history and the ids in
 // `seen` drop what this view already has.
-const ws = new ReconnectingWebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`, undefined, { resume: true });
+// Shared, the tabs on the connection need each other's strokes: the room
+// sends this connection its own too (echo), and `seen` drops this tab's.
+const ws = new ReconnectingWebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws${sharedMode ? "?echo" : ""}`, undefined, { resume: true });
 let state = ws.state;
+// Where the connection is: "worker" when shared by the tabs, "page" for a
+// shared socket in a browser without SharedWorker, undefined otherwise.
+const sharing = /** @type {{sharing?: string}} */ (/** @type {unknown} */ (ws)).sharing;
 /** @type {{attempt: number, until: number} | null} */
 let retry = null; // from the last "reconnecting" event
 
@@ -239,7 +254,7 @@ function badgeText(now) {
 		const secs = left < 10_000 ? (Math.ceil(left / 100) / 10).toFixed(1) : Math.ceil(left / 1000);
 		return `reconnecting in ${secs} s, attempt ${retry.attempt}`;
 	}
-	return state;
+	return sharing === "worker" ? `${state} · shared` : state;
 }
 
 /**

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resock/resock/internal/wasmbuild"
 	"github.com/resock/resock/server"
 )
 
@@ -73,15 +74,17 @@ func buildApp(dir string) (builds, error) {
 		return builds{}, err
 	}
 	// The package as make build lays it out in jsglue/, from the files the
-	// tests built: resock.js bundled from jsglue/src, react.js copied.
+	// tests built: the modules bundled from jsglue/src, and resock.wasm.
 	files := map[string]string{
-		filepath.Join("..", "jsglue", "package.json"):    "package.json",
-		filepath.Join("..", "jsglue", "resock.d.ts"):     "resock.d.ts",
-		filepath.Join("..", "jsglue", "react.d.ts"):      "react.d.ts",
-		filepath.Join("..", "jsglue", "src", "react.js"): "react.js",
-		filepath.Join(assetsDir, "resock.js"):            "resock.js",
-		filepath.Join(assetsDir, "resock.wasm"):          "resock.wasm",
-		filepath.Join(assetsDir, "wasm_exec.js"):         "wasm_exec.js",
+		filepath.Join("..", "jsglue", "package.json"): "package.json",
+		filepath.Join("..", "jsglue", "resock.d.ts"):  "resock.d.ts",
+		filepath.Join("..", "jsglue", "react.d.ts"):   "react.d.ts",
+		filepath.Join("..", "jsglue", "shared.d.ts"):  "shared.d.ts",
+		filepath.Join(assetsDir, "resock.wasm"):       "resock.wasm",
+		filepath.Join(assetsDir, "wasm_exec.js"):      "wasm_exec.js",
+	}
+	for _, m := range wasmbuild.GlueModules {
+		files[filepath.Join(assetsDir, m.Name)] = m.Name
 	}
 	for from, to := range files {
 		if err := copyFile(from, filepath.Join(pkg, to)); err != nil {
@@ -267,6 +270,17 @@ func testBundledEcho(t *testing.T, name string, s site) {
 	want := []string{"text", "bytes:1,2,255", "bytes:7,8"}
 	if got := evaluate[[]string](p, `app.texts("message")`); !slices.Equal(got, want) {
 		t.Errorf("echoes = %q, want %q", got, want)
+	}
+
+	// The shared socket, through the SharedWorker the bundler emitted.
+	p.waitFor("the shared socket to open", `app.sharedTexts("open").length === 1`)
+	if got := evaluate[string](p, `app.shared.sharing`); got != "worker" {
+		t.Errorf("shared socket's sharing = %q, want worker", got)
+	}
+	p.run(`app.shared.send("shared"); app.shared.send(new Uint8Array([4, 5]))`)
+	p.waitFor("the shared socket's echoes", `app.sharedTexts("message").length === 2`)
+	if got := evaluate[[]string](p, `app.sharedTexts("message")`); !slices.Equal(got, []string{"shared", "bytes:4,5"}) {
+		t.Errorf("shared socket's echoes = %q, want shared and bytes:4,5", got)
 	}
 
 	// The package's constructor throws what the browser's does.

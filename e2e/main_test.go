@@ -132,7 +132,7 @@ func buildAssets(dir string) error {
 		filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
 		filepath.Join(root, "jsglue", "resock.d.ts"):         "resock.d.ts",
 	}
-	if err := wasmbuild.Bundle(filepath.Join(root, "jsglue", "src", "resock.js"), filepath.Join(dir, "resock.js")); err != nil {
+	if err := wasmbuild.BundleGlue(filepath.Join(root, "jsglue", "src"), dir); err != nil {
 		return err
 	}
 	for from, to := range copies {

@@ -1,5 +1,5 @@
-// exports.ts makes tsc check that resock.js and react.js export what
-// resock.d.ts and react.d.ts declare. To the compiler "./resock.js" names
+// exports.ts makes tsc check that resock.js, react.js and shared.js export
+// what resock.d.ts, react.d.ts and shared.d.ts declare. To the compiler "./resock.js" names
 // resock.d.ts, which sits beside it; "resock-glue" and "resock-react-glue"
 // are mapped to the modules themselves in tsconfig.json.
 import type * as declared from "./resock.js";
@@ -13,3 +13,9 @@ import * as reactGlue from "resock-react-glue";
 
 type DeclaredReact = { [K in keyof typeof declaredReact]: (typeof declaredReact)[K] };
 export const exportedReact: DeclaredReact = reactGlue;
+
+import type * as declaredShared from "./shared.js";
+import * as sharedGlue from "resock-shared-glue";
+
+type DeclaredShared = { [K in keyof typeof declaredShared]: (typeof declaredShared)[K] };
+export const exportedShared: DeclaredShared = sharedGlue;

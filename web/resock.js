@@ -89,6 +89,65 @@ function reportException(err) {
     });
   }
 }
+var handlers = /* @__PURE__ */ new WeakMap();
+function defineHandlers(proto, types) {
+  for (const type of types) {
+    Object.defineProperty(proto, `on${type}`, {
+      /** @this {EventTarget} */
+      get() {
+        return handlersOf(this).get(type)?.value ?? null;
+      },
+      /** @this {EventTarget} @param {unknown} value */
+      set(value) {
+        setHandler(this, type, value);
+      },
+      enumerable: true,
+      configurable: true
+    });
+  }
+}
+function handlersOf(target, create = false) {
+  let m = handlers.get(target);
+  if (m === void 0) {
+    if (!create) {
+      throw new TypeError("Illegal invocation");
+    }
+    m = /* @__PURE__ */ new Map();
+    handlers.set(target, m);
+  }
+  return m;
+}
+function setHandler(target, type, value) {
+  const m = handlersOf(target);
+  const handler = typeof value === "object" && value !== null || typeof value === "function" ? value : null;
+  const entry = m.get(type);
+  if (handler === null) {
+    if (entry) {
+      target.removeEventListener(type, entry.listener);
+      m.delete(type);
+    }
+    return;
+  }
+  if (entry) {
+    entry.value = handler;
+    return;
+  }
+  const added = {
+    value: handler,
+    listener: (event) => {
+      if (typeof added.value !== "function") {
+        return;
+      }
+      try {
+        added.value.call(target, event);
+      } catch (err) {
+        reportException(err);
+      }
+    }
+  };
+  m.set(type, added);
+  target.addEventListener(type, added.listener);
+}
 
 // jsglue/src/webidl.js
 var MEMBERS = {
@@ -1181,15 +1240,12 @@ function defineSocket(program2) {
     /** @type {DataPath | null} */
     #path = null;
     #url = "";
-    // #handlers holds, per event type, the on* handler and the listener that
-    // calls it, added when the handler is first set, as browsers do.
-    /** @type {Map<string, Handler>} */
-    #handlers = /* @__PURE__ */ new Map();
     // Only url is named, so that the constructor's length is 1, as
     // WebSocket's is; protocols and options are read from arguments.
     /** @param {unknown} url */
     constructor(url) {
       super();
+      handlersOf(this, true);
       if (dead()) {
         throw deadError(program2);
       }
@@ -1368,62 +1424,8 @@ function defineSocket(program2) {
     reconnect() {
       this.#bridge("reconnect", closeArgs(arguments));
     }
-    /** @param {string} type */
-    #handler(type) {
-      return this.#handlers.get(type)?.value ?? null;
-    }
-    /**
-     * #setHandler follows the event handler IDL attribute: a non-object
-     * means null, which removes the listener; the first non-null value adds
-     * it, so the handler runs in the order it was first set among listeners.
-     * @param {string} type
-     * @param {unknown} value
-     */
-    #setHandler(type, value) {
-      const handler = typeof value === "object" && value !== null || typeof value === "function" ? value : null;
-      const entry = this.#handlers.get(type);
-      if (handler === null) {
-        if (entry) {
-          this.removeEventListener(type, entry.listener);
-          this.#handlers.delete(type);
-        }
-        return;
-      }
-      if (entry) {
-        entry.value = handler;
-        return;
-      }
-      const added = {
-        value: handler,
-        listener: (event) => {
-          if (typeof added.value !== "function") {
-            return;
-          }
-          try {
-            added.value.call(this, event);
-          } catch (err) {
-            reportException(err);
-          }
-        }
-      };
-      this.#handlers.set(type, added);
-      this.addEventListener(type, added.listener);
-    }
     static {
-      for (const type of EVENTS) {
-        Object.defineProperty(this.prototype, `on${type}`, {
-          /** @this {ReconnectingWebSocket} */
-          get() {
-            return this.#handler(type);
-          },
-          /** @this {ReconnectingWebSocket} @param {unknown} value */
-          set(value) {
-            this.#setHandler(type, value);
-          },
-          enumerable: true,
-          configurable: true
-        });
-      }
+      defineHandlers(this.prototype, EVENTS);
       const constants = { CONNECTING, OPEN: OPEN2, CLOSING, CLOSED };
       for (const [name, value] of Object.entries(constants)) {
         const desc = { value, enumerable: true, writable: false, configurable: false };

@@ -13,6 +13,11 @@
 //
 // resock.js finds resock.wasm and wasm_exec.js beside itself. ImportURL
 // names the three by version, so that the browser keeps them for good.
+// Shared sockets, whose connection every tab shares through a
+// SharedWorker, come from shared.js beside them, with its worker
+// (sharedworker.js) and their host (sharedhost.js):
+//
+//	import { ReconnectingWebSocket } from "/resock/shared.js";
 //
 // make build writes the files here, built from this module's source the
 // same way every time (see internal/wasmbuild), and make test fails when
@@ -33,8 +38,8 @@ import (
 	"github.com/resock/resock/internal/precompressed"
 )
 
-// FS holds the files as make build writes them: resock.js, wasm_exec.js
-// and resock.d.ts, each with a brotli (.br) and a gzip (.gz) copy beside
+// FS holds the files as make build writes them: resock.js, wasm_exec.js,
+// resock.d.ts and the shared socket's three modules, each with a brotli (.br) and a gzip (.gz) copy beside
 // it, and resock.wasm only as resock.wasm.br and resock.wasm.gz. Raw,
 // resock.wasm is 4 MiB, seven times its brotli copy, and nearly no client
 // wants it: every browser accepts gzip. Handler serves it to one that
@@ -44,6 +49,9 @@ import (
 //go:embed wasm_exec.js wasm_exec.js.br wasm_exec.js.gz
 //go:embed resock.d.ts resock.d.ts.br resock.d.ts.gz
 //go:embed resock.wasm.br resock.wasm.gz
+//go:embed shared.js shared.js.br shared.js.gz
+//go:embed sharedhost.js sharedhost.js.br sharedhost.js.gz
+//go:embed sharedworker.js sharedworker.js.br sharedworker.js.gz
 var FS embed.FS
 
 // file is one of the files Handler serves. What is derived from its
@@ -62,7 +70,7 @@ type file struct {
 var files = map[string]*file{}
 
 func init() {
-	for _, name := range []string{"resock.js", "resock.wasm", "wasm_exec.js", "resock.d.ts"} {
+	for _, name := range []string{"resock.js", "resock.wasm", "wasm_exec.js", "resock.d.ts", "shared.js", "sharedhost.js", "sharedworker.js"} {
 		_, err := fs.Stat(FS, name)
 		f := &file{name: name, hasRaw: err == nil}
 		f.raw = sync.OnceValues(f.decompress)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,5 +88,34 @@ func TestBundleIsTheSameFromAnyWorkingDirectory(t *testing.T) {
 	}
 	if !bytes.Contains(a, []byte("\n// jsglue/src/socket.js\n")) {
 		t.Error("the bundle does not name socket.js by its path from the module root")
+	}
+}
+
+// TestBundleGlueKeepsEachModulesImports bundles every module of the glue
+// and checks that each imports, by the same name, only what GlueModules
+// says it keeps: the files beside it, and React.
+func TestBundleGlueKeepsEachModulesImports(t *testing.T) {
+	dir := t.TempDir()
+	if err := BundleGlue(filepath.Join("..", "..", "jsglue", "src"), dir); err != nil {
+		t.Fatal(err)
+	}
+	imports := regexp.MustCompile(`(?m)(?:^\s*import\s[^;]*?from\s*|import\(\s*)"([^"]+)"`)
+	for _, m := range GlueModules {
+		b, err := os.ReadFile(filepath.Join(dir, m.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, sub := range imports.FindAllStringSubmatch(string(b), -1) {
+			// JSDoc comments name the declarations of types that way too.
+			if !strings.HasSuffix(sub[1], ".d.ts") && !slices.Contains(got, sub[1]) {
+				got = append(got, sub[1])
+			}
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(m.External))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s imports %q, want %q", m.Name, got, want)
+		}
 	}
 }

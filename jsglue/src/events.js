@@ -119,3 +119,94 @@ export function reportException(err) {
 		});
 	}
 }
+
+/**
+ * Handler is an on* handler, and the listener that calls it.
+ * @typedef {{value: unknown, listener: (event: Event) => void}} Handler
+ */
+
+/** @type {WeakMap<EventTarget, Map<string, Handler>>} the on* handlers of each target defineHandlers serves */
+const handlers = new WeakMap();
+
+/**
+ * defineHandlers adds the on* attributes of types to proto, for the
+ * targets given to handlersOf; on any other object they throw, as a
+ * browser's attributes do on the wrong object.
+ * @param {object} proto
+ * @param {readonly string[]} types
+ */
+export function defineHandlers(proto, types) {
+	for (const type of types) {
+		Object.defineProperty(proto, `on${type}`, {
+			/** @this {EventTarget} */
+			get() {
+				return handlersOf(this).get(type)?.value ?? null;
+			},
+			/** @this {EventTarget} @param {unknown} value */
+			set(value) {
+				setHandler(this, type, value);
+			},
+			enumerable: true,
+			configurable: true,
+		});
+	}
+}
+
+/**
+ * handlersOf returns target's handlers; with create, it makes target one
+ * that has them.
+ * @param {EventTarget} target
+ * @param {boolean} [create]
+ */
+export function handlersOf(target, create = false) {
+	let m = handlers.get(target);
+	if (m === undefined) {
+		if (!create) {
+			throw new TypeError("Illegal invocation");
+		}
+		m = new Map();
+		handlers.set(target, m);
+	}
+	return m;
+}
+
+/**
+ * setHandler follows the event handler IDL attribute: a non-object means
+ * null, which removes the listener; the first non-null value adds it, so
+ * the handler runs in the order it was first set among listeners.
+ * @param {EventTarget} target
+ * @param {string} type
+ * @param {unknown} value
+ */
+function setHandler(target, type, value) {
+	const m = handlersOf(target);
+	const handler = (typeof value === "object" && value !== null) || typeof value === "function" ? value : null;
+	const entry = m.get(type);
+	if (handler === null) {
+		if (entry) {
+			target.removeEventListener(type, entry.listener);
+			m.delete(type);
+		}
+		return;
+	}
+	if (entry) {
+		entry.value = handler;
+		return;
+	}
+	/** @type {Handler} */
+	const added = {
+		value: handler,
+		listener: (event) => {
+			if (typeof added.value !== "function") {
+				return;
+			}
+			try {
+				added.value.call(target, event);
+			} catch (err) {
+				reportException(err);
+			}
+		},
+	};
+	m.set(type, added);
+	target.addEventListener(type, added.listener);
+}

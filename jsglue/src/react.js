@@ -20,6 +20,7 @@
 
 import { useCallback, useEffect, useRef, useSyncExternalStore } from "react";
 import { CLOSED, CONNECTING, ReconnectingWebSocket as Glue } from "./resock.js";
+import { checkURL } from "./wsargs.js";
 
 /** The class, as resock.d.ts declares it. */
 const ReconnectingWebSocket = /** @type {typeof import("../resock.d.ts").ReconnectingWebSocket} */ (/** @type {unknown} */ (Glue));
@@ -47,32 +48,6 @@ const handlers = /** @type {const} */ ({
 
 /** Options of the hook's own, or read at each use: not passed to the socket as they are. */
 const ownOptions = new Set([...Object.keys(handlers), "enabled", "binaryType", "shouldReconnect"]);
-
-/**
- * checkURL throws what the WebSocket constructor throws for url: a
- * SyntaxError DOMException when it does not parse against the document's
- * base URL, has a scheme other than ws, wss, http or https, or has a
- * fragment. The socket is given the URL through a function, whose results
- * it checks only when connecting; a bad URL is the caller's mistake and is
- * reported where it is made.
- * @param {string | URL} url
- */
-function checkURL(url) {
-	const base = globalThis.document?.baseURI ?? globalThis.location?.href;
-	/** @type {URL} */
-	let u;
-	try {
-		u = new URL(String(url), base);
-	} catch {
-		throw new DOMException(`The URL '${url}' is invalid.`, "SyntaxError");
-	}
-	if (!["ws:", "wss:", "http:", "https:"].includes(u.protocol)) {
-		throw new DOMException(`The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${u.protocol.slice(0, -1)}' is not allowed.`, "SyntaxError");
-	}
-	if (u.hash !== "" || String(url).includes("#")) {
-		throw new DOMException(`The URL contains a fragment identifier ('${u.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`, "SyntaxError");
-	}
-}
 
 /**
  * socketKey is what makes a new socket when it changes: the protocols and

@@ -6,7 +6,7 @@
 // skip Go through the socket's DataPath (datapath.js).
 
 import { DataPath } from "./datapath.js";
-import { reportException } from "./events.js";
+import { defineHandlers, handlersOf } from "./events.js";
 import { track } from "./pagelife.js";
 import { closeArgs, constructorArgs, messageArg } from "./webidl.js";
 
@@ -71,11 +71,6 @@ const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reco
  */
 
 /**
- * Handler is an on* handler, and the listener that calls it.
- * @typedef {{value: unknown, listener: (event: Event) => void}} Handler
- */
-
-/**
  * deadError is what every call throws once the Go program ended.
  * @param {Program} program
  */
@@ -124,16 +119,13 @@ export function defineSocket(program) {
 		/** @type {DataPath | null} */
 		#path = null;
 		#url = "";
-		// #handlers holds, per event type, the on* handler and the listener that
-		// calls it, added when the handler is first set, as browsers do.
-		/** @type {Map<string, Handler>} */
-		#handlers = new Map();
 
 		// Only url is named, so that the constructor's length is 1, as
 		// WebSocket's is; protocols and options are read from arguments.
 		/** @param {unknown} url */
 		constructor(url) {
 			super();
+			handlersOf(this, true);
 			if (dead()) {
 				throw deadError(program);
 			}
@@ -327,65 +319,8 @@ export function defineSocket(program) {
 			this.#bridge("reconnect", closeArgs(arguments));
 		}
 
-		/** @param {string} type */
-		#handler(type) {
-			return this.#handlers.get(type)?.value ?? null;
-		}
-
-		/**
-		 * #setHandler follows the event handler IDL attribute: a non-object
-		 * means null, which removes the listener; the first non-null value adds
-		 * it, so the handler runs in the order it was first set among listeners.
-		 * @param {string} type
-		 * @param {unknown} value
-		 */
-		#setHandler(type, value) {
-			const handler = (typeof value === "object" && value !== null) || typeof value === "function" ? value : null;
-			const entry = this.#handlers.get(type);
-			if (handler === null) {
-				if (entry) {
-					this.removeEventListener(type, entry.listener);
-					this.#handlers.delete(type);
-				}
-				return;
-			}
-			if (entry) {
-				entry.value = handler;
-				return;
-			}
-			/** @type {Handler} */
-			const added = {
-				value: handler,
-				listener: (event) => {
-					if (typeof added.value !== "function") {
-						return;
-					}
-					try {
-						added.value.call(this, event);
-					} catch (err) {
-						reportException(err);
-					}
-				},
-			};
-			this.#handlers.set(type, added);
-			this.addEventListener(type, added.listener);
-		}
-
 		static {
-			for (const type of EVENTS) {
-				Object.defineProperty(this.prototype, `on${type}`, {
-					/** @this {ReconnectingWebSocket} */
-					get() {
-						return this.#handler(type);
-					},
-					/** @this {ReconnectingWebSocket} @param {unknown} value */
-					set(value) {
-						this.#setHandler(type, value);
-					},
-					enumerable: true,
-					configurable: true,
-				});
-			}
+			defineHandlers(this.prototype, EVENTS);
 			const constants = { CONNECTING, OPEN, CLOSING, CLOSED };
 			for (const [name, value] of Object.entries(constants)) {
 				const desc = { value, enumerable: true, writable: false, configurable: false };

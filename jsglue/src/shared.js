@@ -1,0 +1,465 @@
+// shared.js: shared sockets, the module "resock/shared". Sockets made with
+// the same URL, protocols, options and sharing name in any tab of an
+// origin share one connection, held by resock's SharedWorker
+// (sharedworker.js), which runs the one Go program of the origin. This
+// module loads no WebAssembly: a tab that imports it starts no Go runtime
+// of its own. Where there is no SharedWorker the host runs in the page,
+// loaded on the first socket, and each tab has its own connection as with
+// resock.js; `sharing` tells which a socket got.
+//
+// Every tab's object is a whole socket: its own listeners, its state
+// mirrored from the connection, its messages sent in the order it sent
+// them, and every message the connection receives (a broadcast: each
+// tab's socket gets each message once, in order). close() closes this
+// tab's socket only; the connection closes once no tab has a socket on it,
+// after a grace that lets a reload resume its session.
+
+import { defineHandlers, handlersOf } from "./events.js";
+import { bytesOf, closeArgs, constructorArgs, messageArg } from "./webidl.js";
+import { checkProtocols, checkURL } from "./wsargs.js";
+
+/** @typedef {import("../resock.d.ts").SocketState} SocketState */
+/** @typedef {import("./sharedhost.js").Snapshot} Snapshot */
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]);
+
+/** @type {Record<SocketState, number>} */
+const READY = { connecting: CONNECTING, reconnecting: CONNECTING, offline: CONNECTING, open: OPEN, closing: CLOSING, closed: CLOSED };
+
+/** How long a connection outlives its last tab by default, in ms. */
+const DEFAULT_GRACE = 3000;
+
+/** Acknowledged messages a tab gathers before telling the host. */
+const ACK_EVERY = 64;
+
+/** @type {Link | null} */
+let link = null;
+
+/**
+ * Link is this tab's one port to the host, shared by its sockets.
+ */
+class Link {
+	/** @type {"worker" | "page"} */
+	sharing;
+	/** @type {MessagePort} */
+	port;
+	/** @type {Map<number, SharedSocket>} */
+	sockets = new Map();
+	nextID = 1;
+	/** @type {Map<number, number>} messages dispatched per socket and not yet acknowledged */
+	acks = new Map();
+
+	constructor() {
+		if (typeof SharedWorker === "function") {
+			// extendedLifetime keeps the worker, and so the connection, for
+			// a while after its last tab is gone: a reload of the only tab
+			// finds it (Chrome 139 and later; elsewhere it is ignored).
+			const worker = new SharedWorker(new URL("./sharedworker.js", import.meta.url), /** @type {WorkerOptions} */ ({ type: "module", name: "resock-shared", extendedLifetime: true }));
+			worker.addEventListener("error", () => this.fatal("resock: the shared worker failed to load"));
+			this.sharing = "worker";
+			this.port = worker.port;
+		} else {
+			const { port1, port2 } = new MessageChannel();
+			this.sharing = "page";
+			this.port = port1;
+			import("./sharedhost.js").then(
+				(h) => h.serve(port2),
+				(err) => this.fatal(`resock: failed to start: ${err instanceof Error ? err.message : err}`),
+			);
+		}
+		this.port.addEventListener("message", (e) => this.receive(e.data));
+		this.port.start();
+		if (this.sharing === "worker") {
+			this.hello();
+		}
+	}
+
+	/**
+	 * hello takes a Web Lock for as long as this tab lives and names it to
+	 * the host, which learns from it when the tab is gone (closed,
+	 * navigated, crashed: a port says nothing then). Without Web Locks (an
+	 * insecure context) the tab says goodbye when it is unloaded.
+	 */
+	hello() {
+		const locks = globalThis.navigator?.locks;
+		if (locks !== undefined) {
+			const name = `resock-tab-${globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`}`;
+			locks.request(name, () => {
+				this.port.postMessage({ op: "hello", lock: name });
+				return new Promise(() => {});
+			});
+			return;
+		}
+		globalThis.addEventListener?.("pagehide", (e) => {
+			if (!(/** @type {PageTransitionEvent} */ (e).persisted)) {
+				for (const id of this.sockets.keys()) {
+					this.port.postMessage({ op: "close", id });
+				}
+			}
+		});
+	}
+
+	/**
+	 * @param {SharedSocket} s
+	 * @returns {number}
+	 */
+	add(s) {
+		const id = this.nextID++;
+		this.sockets.set(id, s);
+		return id;
+	}
+
+	/** @param {object} msg */
+	post(msg) {
+		this.port.postMessage(msg);
+	}
+
+	/**
+	 * acked counts a message socket id dispatched; the host hears of them
+	 * in batches, and at the end of the task.
+	 * @param {number} id
+	 */
+	acked(id) {
+		if (this.acks.size === 0) {
+			queueMicrotask(() => this.flushAcks());
+		}
+		const n = (this.acks.get(id) ?? 0) + 1;
+		this.acks.set(id, n);
+		if (n >= ACK_EVERY) {
+			this.post({ op: "ack", id, n });
+			this.acks.set(id, 0);
+		}
+	}
+
+	flushAcks() {
+		for (const [id, n] of this.acks) {
+			if (n > 0) {
+				this.post({ op: "ack", id, n });
+			}
+		}
+		this.acks.clear();
+	}
+
+	/** @param {{op: string, id?: number, message?: string}} msg */
+	receive(msg) {
+		if (msg.op === "fatal") {
+			this.fatal(msg.message ?? "resock: the shared worker failed");
+			return;
+		}
+		this.sockets.get(/** @type {number} */ (msg.id))?.receive(msg);
+	}
+
+	/** @param {string} why */
+	fatal(why) {
+		console.error(why);
+		for (const s of this.sockets.values()) {
+			s.receive({ op: "failed", name: "Error", message: why });
+		}
+	}
+}
+
+/**
+ * readonly defines fields of an event as read-only properties.
+ * @template {Event} E
+ * @param {E} e
+ * @param {Record<string, unknown>} fields
+ * @returns {E}
+ */
+function readonly(e, fields) {
+	for (const [k, v] of Object.entries(fields)) {
+		Object.defineProperty(e, k, { value: v, enumerable: true });
+	}
+	return e;
+}
+
+/**
+ * SharedSocket is a tab's socket on a shared connection. See shared.d.ts.
+ */
+class SharedSocket extends EventTarget {
+	/** @type {Link} */
+	#link;
+	/** @type {number} */
+	#id;
+	/** @type {SocketState} */
+	#state = "connecting";
+	/** Whether this tab closed its socket. */
+	#closed = false;
+	/** @type {"blob" | "arraybuffer"} */
+	#binaryType = "blob";
+	/** @type {Snapshot | null} */
+	#snap = null;
+	#url;
+	#origin;
+	/** @type {object} what the host needs to make this socket a member again */
+	#request;
+	/** @type {number[]} sizes of sends posted to the host and not taken yet */
+	#posted = [];
+	#postedBytes = 0;
+
+	// Only url is named, so that the constructor's length is 1, as
+	// WebSocket's is; protocols and options are read from arguments.
+	/** @param {unknown} url */
+	constructor(url) {
+		super();
+		handlersOf(this, true);
+		if (arguments.length === 0) {
+			throw new TypeError("Failed to construct 'ReconnectingWebSocket': 1 argument required, but only 0 present.");
+		}
+		const raw = arguments.length > 2 ? arguments[2] : undefined;
+		if (typeof url === "function" || typeof arguments[1] === "function") {
+			throw new TypeError("Failed to construct 'ReconnectingWebSocket': a shared socket's URL and protocols cannot be functions, which do not cross to the SharedWorker");
+		}
+		const args = constructorArgs(arguments);
+		this.#url = checkURL(/** @type {string} */ (args[0]));
+		this.#origin = new URL(this.#url).origin.replace(/^ws/, "http");
+		const protocols = checkProtocols(/** @type {string | string[] | undefined} */ (args[1]));
+		/** @type {Record<string, unknown>} */
+		const options = /** @type {Record<string, unknown>} */ (args[2] ?? {});
+		if (options.shouldReconnect !== undefined) {
+			throw new TypeError("Failed to construct 'ReconnectingWebSocket': shouldReconnect cannot be a shared socket's option: functions do not cross to the SharedWorker");
+		}
+		if (options.binaryType !== undefined) {
+			if (options.binaryType !== "blob" && options.binaryType !== "arraybuffer") {
+				throw new TypeError(`Failed to construct 'ReconnectingWebSocket': binaryType must be "blob" or "arraybuffer"`);
+			}
+			this.#binaryType = options.binaryType;
+			delete options.binaryType;
+		}
+		const r = /** @type {{shared?: unknown, sharedGrace?: unknown} | undefined} */ (raw);
+		const name = r?.shared === undefined ? "" : `${r.shared}`;
+		const grace = r?.sharedGrace === undefined ? DEFAULT_GRACE : Number(r.sharedGrace);
+		if (!Number.isFinite(grace) || grace < 0) {
+			throw new RangeError("Failed to construct 'ReconnectingWebSocket': sharedGrace must be a number of milliseconds, 0 or more");
+		}
+		link ??= new Link();
+		this.#link = link;
+		this.#id = link.add(this);
+		const key = JSON.stringify([this.#url, protocols, options, name]);
+		this.#request = { op: "open", id: this.#id, key, url: this.#url, protocols, options, grace };
+		link.post(this.#request);
+	}
+
+	/** Where the connection of this socket is held: "worker", shared by the tabs, or "page", this tab's own. */
+	get sharing() {
+		return this.#link.sharing;
+	}
+
+	get url() {
+		return this.#snap?.url || this.#url;
+	}
+
+	get readyState() {
+		return READY[this.#state];
+	}
+
+	get state() {
+		return this.#state;
+	}
+
+	get protocol() {
+		return this.#snap?.protocol ?? "";
+	}
+
+	get extensions() {
+		return this.#snap?.extensions ?? "";
+	}
+
+	get binaryType() {
+		return this.#binaryType;
+	}
+
+	set binaryType(v) {
+		// As WebSocket's: a value that is not one of the two is ignored.
+		if (v === "blob" || v === "arraybuffer") {
+			this.#binaryType = v;
+		}
+	}
+
+	/** The connection's buffered bytes, and this tab's sends on their way to it. */
+	get bufferedAmount() {
+		return (this.#snap?.bufferedAmount ?? 0) + this.#postedBytes;
+	}
+
+	get queuedMessages() {
+		return (this.#snap?.queuedMessages ?? 0) + this.#posted.length;
+	}
+
+	get retryCount() {
+		return this.#snap?.retryCount ?? 0;
+	}
+
+	get rtt() {
+		return this.#snap?.rtt ?? null;
+	}
+
+	stats() {
+		const s = this.#snap?.stats;
+		return { attempts: 0, reconnects: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, queued: 0, queuedBytes: 0, rtt: null, uptime: 0, ...s, state: this.#state };
+	}
+
+	/** @param {unknown} data */
+	send(data) {
+		const [d] = messageArg(arguments);
+		if (arguments.length === 0 || d === undefined) {
+			throw new TypeError("Failed to execute 'send' on 'ReconnectingWebSocket': 1 argument required, but only 0 present.");
+		}
+		if (this.#closed) {
+			throw new DOMException("Failed to execute 'send' on 'ReconnectingWebSocket': the socket was closed.", "InvalidStateError");
+		}
+		/** @type {string | ArrayBuffer | Blob} */
+		let out;
+		let size;
+		if (typeof d === "string") {
+			out = d;
+			size = new TextEncoder().encode(d).byteLength;
+		} else if (d instanceof Blob) {
+			out = d;
+			size = d.size;
+		} else {
+			// Copied at the call, as WebSocket does.
+			out = bytesOf(d).slice().buffer;
+			size = out.byteLength;
+		}
+		this.#posted.push(size);
+		this.#postedBytes += size;
+		this.#link.post({ op: "send", id: this.#id, data: out });
+	}
+
+	close() {
+		const [code, reason] = closeArgs(arguments);
+		if (code !== undefined && code !== 1000 && !(typeof code === "number" && code >= 3000 && code <= 4999)) {
+			throw new DOMException(`Failed to execute 'close' on 'ReconnectingWebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
+		}
+		if (reason !== undefined && new TextEncoder().encode(/** @type {string} */ (reason)).byteLength > 123) {
+			throw new DOMException("Failed to execute 'close' on 'ReconnectingWebSocket': The close reason must not be greater than 123 UTF-8 bytes.", "SyntaxError");
+		}
+		if (this.#closed) {
+			return;
+		}
+		this.#closed = true;
+		if (this.#state !== "closed") {
+			this.#state = "closing";
+		}
+		this.#link.post({ op: "close", id: this.#id, code, reason });
+	}
+
+	/**
+	 * reconnect reconnects the shared connection, for every tab; on a
+	 * socket this tab closed, it makes it a member again.
+	 */
+	reconnect() {
+		const [code, reason] = closeArgs(arguments);
+		if (this.#closed || this.#state === "closed") {
+			this.#closed = false;
+			this.#state = "connecting";
+			this.#link.post(this.#request);
+			return;
+		}
+		this.#link.post({ op: "reconnect", id: this.#id, code, reason });
+	}
+
+	/**
+	 * receive handles what the host says of this socket.
+	 * @param {{op: string, type?: string, init?: Record<string, unknown>, snap?: Snapshot, n?: number, bufferedAmount?: number, queuedMessages?: number, name?: string, message?: string}} msg
+	 */
+	receive(msg) {
+		switch (msg.op) {
+			case "event":
+				if (msg.snap !== undefined) {
+					this.#snap = msg.snap;
+				}
+				this.#event(/** @type {string} */ (msg.type), msg.init ?? {});
+				break;
+			case "took": {
+				for (let i = 0; i < (msg.n ?? 0); i++) {
+					this.#postedBytes -= this.#posted.shift() ?? 0;
+				}
+				if (this.#snap !== null) {
+					this.#snap.bufferedAmount = msg.bufferedAmount ?? 0;
+					this.#snap.queuedMessages = msg.queuedMessages ?? 0;
+				}
+				break;
+			}
+			case "failed": {
+				// The socket could not be made where it lives (an option
+				// out of range, say), or the host is gone.
+				const message = `${msg.name}: ${msg.message}`;
+				const from = this.#state;
+				this.#closed = true;
+				this.#state = "closed";
+				this.dispatchEvent(readonly(new Event("error"), { message, error: new Error(message) }));
+				this.dispatchEvent(readonly(new CloseEvent("close", { code: 1006, reason: "", wasClean: false }), { willReconnect: false }));
+				if (from !== "closed") {
+					this.dispatchEvent(readonly(new Event("statechange"), { from, to: "closed" }));
+				}
+				break;
+			}
+		}
+	}
+
+	/**
+	 * #event dispatches an event of the connection as this socket's.
+	 * @param {string} type
+	 * @param {Record<string, unknown>} init
+	 */
+	#event(type, init) {
+		switch (type) {
+			case "message": {
+				let data = /** @type {string | ArrayBuffer} */ (init.data);
+				const e = new MessageEvent("message", { data: typeof data !== "string" && this.#binaryType === "blob" ? new Blob([data]) : data, origin: this.#origin });
+				this.dispatchEvent(e);
+				this.#link.acked(this.#id);
+				return;
+			}
+			case "statechange": {
+				const to = /** @type {SocketState} */ (init.to);
+				// A socket this tab closed shows only its own closing.
+				if (this.#closed && to !== "closing" && to !== "closed") {
+					return;
+				}
+				this.#state = to;
+				this.dispatchEvent(readonly(new Event("statechange"), init));
+				return;
+			}
+			case "close": {
+				const { code, reason, wasClean, ...rest } = init;
+				if (this.#closed && rest.willReconnect !== false) {
+					return;
+				}
+				this.dispatchEvent(readonly(new CloseEvent("close", { code: Number(code), reason: String(reason), wasClean: Boolean(wasClean) }), rest));
+				return;
+			}
+			case "error": {
+				const message = String(init.message);
+				this.dispatchEvent(readonly(new Event("error"), { message, error: new Error(message) }));
+				return;
+			}
+			default:
+				if (this.#closed) {
+					return;
+				}
+				this.dispatchEvent(readonly(new Event(type), init));
+		}
+	}
+
+	static {
+		defineHandlers(this.prototype, EVENTS);
+		const constants = { CONNECTING, OPEN, CLOSING, CLOSED };
+		for (const [name, value] of Object.entries(constants)) {
+			const desc = { value, enumerable: true, writable: false, configurable: false };
+			Object.defineProperty(this, name, desc);
+			Object.defineProperty(this.prototype, name, desc);
+		}
+		Object.defineProperty(this.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+	}
+}
+
+/** The class, as shared.d.ts declares it: with the on* attributes and constants the static block adds. */
+export const ReconnectingWebSocket = /** @type {typeof import("../shared.d.ts").ReconnectingWebSocket} */ (/** @type {unknown} */ (SharedSocket));
+export default ReconnectingWebSocket;
+export { CONNECTING, OPEN, CLOSING, CLOSED };

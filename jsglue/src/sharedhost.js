@@ -1,0 +1,421 @@
+// sharedhost.js: the side of a shared socket that holds the connection. It
+// runs in resock's SharedWorker (sharedworker.js), one per origin, and,
+// where there is no SharedWorker, in the page itself. Each tab talks to it
+// over one MessagePort; shared.js is the other end. Sockets made with the
+// same URL, protocols, options and sharing name, from any tab, are members
+// of one connection: one ReconnectingWebSocket of resock.js here.
+//
+// Messages from a tab (op):
+//   hello {lock}                 the tab holds the Web Lock lock while it lives
+//   open {id, key, url, protocols, options, grace}
+//   send {id, data}
+//   close {id, code, reason}     this member leaves
+//   reconnect {id, code, reason} the connection reconnects, for every member
+//   ack {id, n}                  the tab dispatched n more messages
+// Messages to a tab (op):
+//   event {id, type, init, snap} an event for the member, with a snapshot
+//                                (a message event has none)
+//   took {id, n, bufferedAmount, queuedMessages}
+//                                n sends were handed to the socket
+//   failed {id, name, message}   the socket could not be made
+//
+// Each member has a window of messages posted to its tab and not yet
+// dispatched there. A tab that does not read (frozen, busy) fills it, and
+// what comes next waits here, bounded by maxQueuedMessages and
+// maxQueuedBytes, the outbox's limits: past them, outboxPolicy
+// "drop-oldest" drops the oldest waiting messages (a dropped event, for
+// that tab only), and "throw" cuts that tab's member off with an error and
+// a close. The connection and the other tabs never wait for a tab.
+
+import { ReconnectingWebSocket as Glue } from "./resock.js";
+
+/** @typedef {import("../resock.d.ts").ReconnectingWebSocket} Socket */
+
+/** The class, as resock.d.ts declares it. */
+const ReconnectingWebSocket = /** @type {typeof import("../resock.d.ts").ReconnectingWebSocket} */ (/** @type {unknown} */ (Glue));
+
+/** Messages posted to a tab and not dispatched there yet, at most. */
+const WINDOW = 256;
+
+const DEFAULT_MAX_QUEUED_MESSAGES = 10000;
+const DEFAULT_MAX_QUEUED_BYTES = 8 << 20;
+
+/** @type {Map<string, Connection>} by key */
+const connections = new Map();
+
+/**
+ * Snapshot is what a tab's object answers for the socket's attributes.
+ * @typedef {object} Snapshot
+ * @property {number} readyState
+ * @property {string} state
+ * @property {string} url
+ * @property {string} protocol
+ * @property {string} extensions
+ * @property {number} bufferedAmount
+ * @property {number} queuedMessages
+ * @property {number} retryCount
+ * @property {number | null} rtt
+ * @property {import("../resock.d.ts").SocketStats} stats
+ */
+
+/**
+ * snapshot reads the socket's attributes.
+ * @param {Socket} ws
+ * @returns {Snapshot}
+ */
+function snapshot(ws) {
+	return {
+		readyState: ws.readyState,
+		state: ws.state,
+		url: ws.url,
+		protocol: ws.protocol,
+		extensions: ws.extensions,
+		bufferedAmount: ws.bufferedAmount,
+		queuedMessages: ws.queuedMessages,
+		retryCount: ws.retryCount,
+		rtt: ws.rtt,
+		stats: { ...ws.stats() },
+	};
+}
+
+/**
+ * Member is one tab's socket in a connection.
+ */
+class Member {
+	/** @type {Tab} */
+	tab;
+	/** @type {number} */
+	id;
+	/** @type {Connection} */
+	conn;
+	/** Messages posted to the tab and not acknowledged. */
+	unacked = 0;
+	/** @type {{data: string | ArrayBuffer, size: number}[]} messages waiting for room in the window */
+	waiting = [];
+	waitingBytes = 0;
+
+	/**
+	 * @param {Tab} tab
+	 * @param {number} id
+	 * @param {Connection} conn
+	 */
+	constructor(tab, id, conn) {
+		this.tab = tab;
+		this.id = id;
+		this.conn = conn;
+	}
+
+	/**
+	 * post sends the tab an event of this member's socket.
+	 * @param {string} type
+	 * @param {object} init
+	 */
+	post(type, init) {
+		this.tab.port.postMessage({ op: "event", id: this.id, type, init, snap: snapshot(this.conn.ws) });
+	}
+
+	/**
+	 * message hands the tab a message, or keeps it while the tab's window
+	 * is full.
+	 * @param {string | ArrayBuffer} data
+	 */
+	message(data) {
+		if (this.unacked < WINDOW && this.waiting.length === 0) {
+			this.unacked++;
+			this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data } });
+			return;
+		}
+		const size = typeof data === "string" ? data.length * 3 : data.byteLength;
+		this.waiting.push({ data, size });
+		this.waitingBytes += size;
+		const { maxQueuedMessages, maxQueuedBytes, outboxPolicy } = this.conn.limits;
+		if (this.waiting.length <= maxQueuedMessages && this.waitingBytes <= maxQueuedBytes) {
+			return;
+		}
+		if (outboxPolicy === "drop-oldest") {
+			let messages = 0;
+			let bytes = 0;
+			while (this.waiting.length > maxQueuedMessages || this.waitingBytes > maxQueuedBytes) {
+				const old = /** @type {{size: number}} */ (this.waiting.shift());
+				this.waitingBytes -= old.size;
+				messages++;
+				bytes += old.size;
+			}
+			this.post("dropped", { messages, bytes, reason: "this tab did not read its messages" });
+			return;
+		}
+		// A tab that does not read loses its socket, not the others theirs.
+		const message = `this tab did not read ${this.waiting.length} messages (${this.waitingBytes} bytes): over the queue's limits`;
+		this.waiting = [];
+		this.waitingBytes = 0;
+		this.post("error", { message });
+		this.conn.leave(this, 1008, "too many messages unread", true);
+	}
+
+	/**
+	 * ack frees n places of the window, and fills them.
+	 * @param {number} n
+	 */
+	ack(n) {
+		this.unacked = Math.max(0, this.unacked - n);
+		while (this.unacked < WINDOW && this.waiting.length > 0) {
+			const m = /** @type {{data: string | ArrayBuffer, size: number}} */ (this.waiting.shift());
+			this.waitingBytes -= m.size;
+			this.unacked++;
+			this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data: m.data } });
+		}
+	}
+}
+
+/** The events of the socket a tab's object mirrors, and the fields of each. */
+const FIELDS = {
+	open: ["reconnected", "resumed", "downtime"],
+	close: ["code", "reason", "wasClean", "willReconnect"],
+	error: ["message"],
+	reconnecting: ["attempt", "delay", "code", "reason"],
+	statechange: ["from", "to"],
+	dropped: ["messages", "bytes", "reason"],
+};
+
+/**
+ * Connection is one ReconnectingWebSocket and the tabs' sockets that share
+ * it.
+ */
+class Connection {
+	/** @type {string} */
+	key;
+	/** @type {Socket} */
+	ws;
+	/** @type {Set<Member>} */
+	members = new Set();
+	/** @type {ReturnType<typeof setTimeout> | null} */
+	closing = null;
+	/** How long the connection outlives its last member, in ms. */
+	grace = 0;
+	/** @type {{maxQueuedMessages: number, maxQueuedBytes: number, outboxPolicy: string}} */
+	limits;
+
+	/**
+	 * @param {string} key
+	 * @param {Socket} ws
+	 * @param {Record<string, unknown>} options
+	 */
+	constructor(key, ws, options) {
+		this.key = key;
+		this.ws = ws;
+		this.limits = {
+			maxQueuedMessages: typeof options.maxQueuedMessages === "number" ? options.maxQueuedMessages : DEFAULT_MAX_QUEUED_MESSAGES,
+			maxQueuedBytes: typeof options.maxQueuedBytes === "number" ? options.maxQueuedBytes : DEFAULT_MAX_QUEUED_BYTES,
+			outboxPolicy: options.outboxPolicy === "drop-oldest" ? "drop-oldest" : "throw",
+		};
+		ws.binaryType = "arraybuffer";
+		ws.addEventListener("message", (e) => {
+			for (const m of this.members) {
+				m.message(/** @type {string | ArrayBuffer} */ (/** @type {MessageEvent} */ (e).data));
+			}
+		});
+		for (const [type, fields] of Object.entries(FIELDS)) {
+			ws.addEventListener(type, (e) => {
+				/** @type {Record<string, unknown>} */
+				const init = {};
+				for (const f of fields) {
+					init[f] = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (e))[f];
+				}
+				for (const m of this.members) {
+					m.post(type, init);
+				}
+			});
+		}
+	}
+
+	/**
+	 * join adds a member, which starts as a socket that is connecting: it
+	 * learns at once where the connection is.
+	 * @param {Member} m
+	 * @param {number} grace
+	 */
+	join(m, grace) {
+		if (this.closing !== null) {
+			clearTimeout(this.closing);
+			this.closing = null;
+		}
+		this.grace = Math.max(this.grace, grace);
+		this.members.add(m);
+		const state = this.ws.state;
+		if (state !== "connecting") {
+			m.post("statechange", { from: "connecting", to: state });
+		}
+		if (state === "open") {
+			m.post("open", { reconnected: false, resumed: false, downtime: 0 });
+		}
+		if (state === "closed") {
+			// The connection gave up, or was closed, before this member came.
+			this.ws.reconnect();
+		}
+	}
+
+	/**
+	 * leave removes a member. The tab's object gets its close (unless the
+	 * tab is gone); the connection closes after the grace once no member
+	 * is left, with the last member's code and reason.
+	 * @param {Member} m
+	 * @param {number | undefined} code
+	 * @param {string | undefined} reason
+	 * @param {boolean} tell whether the tab is there to be told
+	 */
+	leave(m, code, reason, tell) {
+		if (!this.members.delete(m)) {
+			return;
+		}
+		m.tab.members.delete(m.id);
+		if (tell) {
+			// The member closes as a socket of its own would; the
+			// connection goes on for the others.
+			const state = this.ws.state;
+			if (state !== "closing" && state !== "closed") {
+				m.post("statechange", { from: state, to: "closing" });
+			}
+			m.post("close", { code: code ?? 1005, reason: reason ?? "", wasClean: true, willReconnect: false });
+			m.post("statechange", { from: "closing", to: "closed" });
+		}
+		if (this.members.size > 0) {
+			return;
+		}
+		this.closing = setTimeout(() => {
+			this.closing = null;
+			if (this.members.size === 0) {
+				connections.delete(this.key);
+				this.ws.close(code ?? 1000, reason ?? "");
+			}
+		}, this.grace);
+	}
+}
+
+/**
+ * Tab is one port: a tab, or a worker, with its sockets.
+ */
+class Tab {
+	/** @type {MessagePort} */
+	port;
+	/** @type {Map<number, Member>} */
+	members = new Map();
+
+	/** @param {MessagePort} port */
+	constructor(port) {
+		this.port = port;
+	}
+
+	/** @type {Map<number, number>} sends taken per member since the tab was last told */
+	taken = new Map();
+
+	/**
+	 * sent counts a send of m's, and tells the tab, once per task, how many
+	 * it took and what the outbox holds now.
+	 * @param {Member} m
+	 */
+	sent(m) {
+		if (this.taken.size === 0) {
+			queueMicrotask(() => {
+				for (const [id, n] of this.taken) {
+					const mm = this.members.get(id);
+					if (mm !== undefined) {
+						const ws = mm.conn.ws;
+						this.port.postMessage({ op: "took", id, n, bufferedAmount: ws.bufferedAmount, queuedMessages: ws.queuedMessages });
+					}
+				}
+				this.taken.clear();
+			});
+		}
+		this.taken.set(m.id, (this.taken.get(m.id) ?? 0) + 1);
+	}
+
+	/** gone removes every member of a tab that closed, navigated or crashed. */
+	gone() {
+		for (const m of [...this.members.values()]) {
+			m.conn.leave(m, undefined, undefined, false);
+		}
+		this.port.close();
+	}
+}
+
+/**
+ * OpenRequest is what a tab's constructor sends.
+ * @typedef {object} OpenRequest
+ * @property {number} id
+ * @property {string} key
+ * @property {string} url
+ * @property {string[]} protocols
+ * @property {Record<string, unknown>} options
+ * @property {number} grace
+ */
+
+/**
+ * open makes the tab's socket a member of the connection with its key,
+ * making the connection if there is none.
+ * @param {Tab} tab
+ * @param {OpenRequest} r
+ */
+function open(tab, r) {
+	let conn = connections.get(r.key);
+	if (conn === undefined) {
+		/** @type {Socket} */
+		let ws;
+		try {
+			ws = new ReconnectingWebSocket(r.url, r.protocols, r.options);
+		} catch (err) {
+			const e = err instanceof Error ? err : new Error(String(err));
+			tab.port.postMessage({ op: "failed", id: r.id, name: e.name, message: e.message });
+			return;
+		}
+		conn = new Connection(r.key, ws, r.options);
+		connections.set(r.key, conn);
+	}
+	const m = new Member(tab, r.id, conn);
+	tab.members.set(r.id, m);
+	conn.join(m, r.grace);
+}
+
+/**
+ * serve answers the tab at the other end of port.
+ * @param {MessagePort} port
+ */
+export function serve(port) {
+	const tab = new Tab(port);
+	port.addEventListener("message", (e) => {
+		const msg = e.data;
+		if (msg.op === "hello") {
+			// The tab holds its lock while it lives: this request is granted
+			// when it is gone.
+			globalThis.navigator?.locks?.request(msg.lock, () => tab.gone());
+			return;
+		}
+		if (msg.op === "open") {
+			open(tab, msg);
+			return;
+		}
+		const m = tab.members.get(msg.id);
+		if (m === undefined) {
+			return;
+		}
+		switch (msg.op) {
+			case "send":
+				try {
+					m.conn.ws.send(msg.data);
+				} catch (err) {
+					m.post("error", { message: `failed to send message: ${err instanceof Error ? err.message : err}` });
+				}
+				tab.sent(m);
+				break;
+			case "close":
+				m.conn.leave(m, msg.code, msg.reason, true);
+				break;
+			case "reconnect":
+				m.conn.ws.reconnect(msg.code, msg.reason);
+				break;
+			case "ack":
+				m.ack(msg.n);
+				break;
+		}
+	});
+	port.start();
+}
