@@ -38,7 +38,7 @@ clean:
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".
-.PHONY: bench bench-server bench-startup bench-broker
+.PHONY: bench bench-server bench-startup bench-broker bench-tabs
 
 bench:
 	.ci/ensure-chromium.sh
@@ -60,3 +60,10 @@ fuzz:
 
 bench-broker:
 	go run ./bench/broker $(BENCH_FLAGS)
+
+# Each further tab's memory and time to first open, a socket per tab
+# against one shared socket: bench/results/tabs.md and docs/tabs.svg.
+bench-tabs:
+	.ci/ensure-chromium.sh
+	.ci/build-wasm.sh
+	go run ./bench/tabs $(BENCH_FLAGS)

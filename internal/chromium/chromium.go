@@ -30,8 +30,9 @@ func Find() (string, error) {
 // Start starts headless Chromium at path and returns a context holding its
 // first tab and a func that stops it. As root it runs without the sandbox,
 // which Chromium refuses otherwise; chromedp's defaults already keep it off
-// the network it has no business with.
-func Start(path string) (context.Context, func(), error) {
+// the network it has no business with. extra options come last (a
+// UserDataDir, say).
+func Start(path string, extra ...chromedp.ExecAllocatorOption) (context.Context, func(), error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.DisableGPU,
@@ -42,6 +43,7 @@ func Start(path string) (context.Context, func(), error) {
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox)
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	stop := func() {

@@ -58,7 +58,7 @@ class Link {
 		if (typeof SharedWorker === "function") {
 			// extendedLifetime keeps the worker, and so the connection, for
 			// a while after its last tab is gone: a reload of the only tab
-			// finds it (Chrome 139 and later; elsewhere it is ignored).
+			// finds it (Chromium has it; a browser without it ignores it).
 			const worker = new SharedWorker(new URL("./sharedworker.js", import.meta.url), /** @type {WorkerOptions} */ ({ type: "module", name: "resock-shared", extendedLifetime: true }));
 			worker.addEventListener("error", () => this.fatal("resock: the shared worker failed to load"));
 			this.sharing = "worker";
