@@ -295,3 +295,50 @@ func TestWhiteboardSharedTabsSeeEachOthersStrokes(t *testing.T) {
 	draw(a, line(point{0.2, 0.3}, point{0.8, 0.3}, 12)...)
 	b.waitFor("A's stroke on B", fmt.Sprintf(`%s === %s`, colorAt(first), js(red)))
 }
+
+func TestSharedSocketThrowsWhatWebSocketThrows(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	srv := startDemo(t)
+	tab := openSharedTab(t, ctx, srv, "tab", "")
+	url := js(srv.wsURL("/echo"))
+	// Each case: the arguments, then what to do with the socket made.
+	for _, c := range []struct{ what, shared, native string }{
+		{"a bad scheme", `new t.Socket("ftp://example.com/")`, `new WebSocket("ftp://example.com/")`},
+		{"a fragment", `new t.Socket("ws://example.com/#x")`, `new WebSocket("ws://example.com/#x")`},
+		{"a URL that does not parse", `new t.Socket("ws://[::1/")`, `new WebSocket("ws://[::1/")`},
+		{"a bad protocol", `new t.Socket(` + url + `, ["a b"])`, `new WebSocket(` + url + `, ["a b"])`},
+		{"a repeated protocol", `new t.Socket(` + url + `, ["x", "x"])`, `new WebSocket(` + url + `, ["x", "x"])`},
+		{"no argument", `new t.Socket()`, `new WebSocket()`},
+		{"send with nothing", `new t.Socket(` + url + `).send()`, `new WebSocket(` + url + `).send()`},
+		{"close with 999", `new t.Socket(` + url + `).close(999)`, `new WebSocket(` + url + `).close(999)`},
+		{"close with a long reason", `new t.Socket(` + url + `).close(1000, "x".repeat(124))`, `new WebSocket(` + url + `).close(1000, "x".repeat(124))`},
+	} {
+		got := evaluate[string](tab.page, `t.thrown(() => `+c.shared+`)`)
+		want := evaluate[string](tab.page, `t.thrown(() => `+c.native+`)`)
+		if got != want || got == "nothing" {
+			t.Errorf("%s: the shared socket threw %s, WebSocket %s", c.what, got, want)
+		}
+	}
+
+	// An option the worker refuses: an error and a close, not a socket.
+	tab.run(`t.open(` + url + `, {maxRetries: -1})`)
+	tab.waitFor("the error and the close", `t.count("error") === 1 && t.count("close") === 1 && t.ws.readyState === 3`)
+	if got := evaluate[string](tab.page, `t.log.find((e) => e.type === "error").data`); !strings.Contains(got, "RangeError") {
+		t.Errorf("error for maxRetries -1 = %q, want a RangeError", got)
+	}
+
+	// binaryType, at construction and changed later.
+	tab.run(`t.log.length = 0; t.open(` + url + `)`)
+	tab.waitFor("the socket to open", `t.count("open") === 1`)
+	tab.run(`t.ws.send(new Uint8Array([1])); t.ws.send("x")`)
+	tab.waitFor("two echoes", `t.messages().length === 2`)
+	tab.run(`t.ws.binaryType = "arraybuffer"; t.ws.binaryType = "bogus"; t.ws.send(new Uint8Array([2]))`)
+	tab.waitFor("the third echo", `t.messages().length === 3`)
+	if got := evaluate[[]string](tab.page, `t.kinds()`); !slices.Equal(got, []string{"blob", "text", "arraybuffer"}) {
+		t.Errorf("kinds of the echoes = %q, want blob, text, arraybuffer", got)
+	}
+	// send after close: InvalidStateError, as resock.js's sockets throw.
+	if got := evaluate[string](tab.page, `(t.ws.close(), t.thrown(() => t.ws.send("late")))`); got != "InvalidStateError" {
+		t.Errorf("send after close threw %s, want InvalidStateError", got)
+	}
+}

@@ -2,7 +2,7 @@
 // in shared_test.go, which read window.t.
 import { ReconnectingWebSocket } from "/shared.js";
 
-/** @typedef {{type: string, data?: string, reconnected?: boolean, resumed?: boolean, to?: string, code?: number, willReconnect?: boolean}} Entry */
+/** @typedef {{type: string, data?: string, kind?: string, reconnected?: boolean, resumed?: boolean, to?: string, code?: number, willReconnect?: boolean}} Entry */
 
 /** @type {Entry[]} */
 const log = [];
@@ -14,6 +14,7 @@ const waiting = new Map();
 const t = {
 	log,
 	ready: true,
+	Socket: ReconnectingWebSocket,
 	/** @returns {import("/shared.js").ReconnectingWebSocket} */
 	get ws() {
 		if (ws === null) {
@@ -35,13 +36,28 @@ const t = {
 		s.addEventListener("dropped", (e) => log.push({ type: "dropped", data: String(e.messages) }));
 		s.addEventListener("message", (e) => {
 			const data = String(e.data);
-			log.push({ type: "message", data });
+			const kind = typeof e.data === "string" ? "text" : e.data instanceof Blob ? "blob" : "arraybuffer";
+			log.push({ type: "message", data, kind });
 			waiting.get(data)?.();
 			waiting.delete(data);
 		});
 	},
 	/** @param {string} type */
 	count: (type) => log.filter((e) => e.type === type).length,
+	/** @returns {string[]} the kind of each message: text, blob or arraybuffer */
+	kinds: () => log.filter((e) => e.type === "message").map((e) => /** @type {string} */ (e.kind)),
+	/**
+	 * thrown returns the name of what f throws, or "nothing".
+	 * @param {() => unknown} f
+	 */
+	thrown(f) {
+		try {
+			f();
+			return "nothing";
+		} catch (e) {
+			return e instanceof Error ? e.name : String(e);
+		}
+	},
 	/** @returns {string[]} */
 	messages: () => log.filter((e) => e.type === "message").map((e) => /** @type {string} */ (e.data)),
 	/**
