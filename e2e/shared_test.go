@@ -135,9 +135,36 @@ func TestSharedSocketIsOneConnectionForEveryTab(t *testing.T) {
 	}
 	tabs[2].run(`t.ws.send("after-1")`)
 	tabs[2].waitFor("the echo after the second tab closed", `t.messages().includes("after-1")`)
-	if evaluate[bool](tabs[1].page, `t.messages().includes("after-1")`) {
+	// One more round trip: anything still on its way to the closed tab
+	// has had the time to arrive.
+	tabs[2].run(`t.ws.send("after-2")`)
+	tabs[2].waitFor("the next echo", `t.messages().includes("after-2")`)
+	if evaluate[bool](tabs[1].page, `t.messages().some((m) => m === "after-1" || m === "after-2")`) {
 		t.Errorf("a tab that closed its socket still got messages")
 	}
+	if got := evaluate[string](tabs[1].page, `t.thrown(() => t.ws.send("late"))`); got != "InvalidStateError" {
+		t.Errorf("send on the closed tab's socket threw %s, want InvalidStateError", got)
+	}
+
+	// The closed socket comes back, a member again: each message once.
+	tabs[1].run(`t.log.length = 0; t.ws.reconnect()`)
+	tabs[1].waitFor("the socket to open again", `t.count("open") === 1 && t.ws.readyState === 1`)
+	tabs[1].run(`t.ws.send("back")`)
+	tabs[2].waitFor("the echo of the socket that came back", `t.messages().includes("back")`)
+	tabs[1].waitFor("its own echo", `t.messages().includes("back")`)
+	tabs[2].run(`t.ws.send("after-3")`)
+	tabs[1].waitFor("the next echo", `t.messages().includes("after-3")`)
+	if got := evaluate[[]string](tabs[1].page, `t.messages()`); !slices.Equal(got, []string{"back", "after-3"}) {
+		t.Errorf("the socket that came back got %q, want back and after-3 once each", got)
+	}
+	if got := evaluate[string](tabs[1].page, `t.ws.url`); got != srv.wsURL("/echo") {
+		t.Errorf("url = %q", got)
+	}
+	if got := evaluate[string](tabs[2].page, `(() => { let o; t.ws.addEventListener("message", (e) => { o = e.origin; }, {once: true}); return new Promise((r) => { t.ws.addEventListener("message", () => r(o), {once: true}); t.ws.send("o"); }); })()`); got != "ws://"+srv.addr {
+		t.Errorf("message origin = %q, want %q as resock.js gives", got, "ws://"+srv.addr)
+	}
+	tabs[1].run(`t.ws.close()`)
+	tabs[1].waitFor("its close", `t.ws.readyState === 3`)
 
 	// The last one closes: the connection closes after the grace.
 	tabs[2].run(`t.ws.close()`)
@@ -341,4 +368,56 @@ func TestSharedSocketThrowsWhatWebSocketThrows(t *testing.T) {
 	if got := evaluate[string](tab.page, `(t.ws.close(), t.thrown(() => t.ws.send("late")))`); got != "InvalidStateError" {
 		t.Errorf("send after close threw %s, want InvalidStateError", got)
 	}
+}
+
+func TestSharedSocketComesBackAfterGivingUp(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	srv := startDemo(t)
+	tabs := openSharedTabs(t, ctx, srv, 2, srv.wsURL("/echo"), `{delays: [50], maxRetries: 1}`)
+	srv.stop()
+	for _, tab := range tabs {
+		tab.waitFor("the connection to give up", `t.ws.state === "closed" && t.log.some((e) => e.type === "close" && e.willReconnect === false)`)
+	}
+	srv.start()
+	tabs[0].run(`t.log.length = 0; t.ws.reconnect()`)
+	for _, tab := range tabs {
+		tab.waitFor("the connection back, for every tab", `t.ws.readyState === 1`)
+	}
+	tabs[0].run(`t.ws.send("x")`)
+	tabs[1].run(`t.ws.send("y")`)
+	for i, tab := range tabs {
+		tab.waitFor("both echoes", `t.messages().includes("x") && t.messages().includes("y")`)
+		tabs[1-i].run(fmt.Sprintf(`t.ws.send("z%d")`, i))
+		tab.waitFor("one more", fmt.Sprintf(`t.messages().includes("z%d")`, i))
+		got := evaluate[[]string](tab.page, `t.messages().filter((m) => m === "x" || m === "y")`)
+		slices.Sort(got)
+		if !slices.Equal(got, []string{"x", "y"}) {
+			t.Errorf("tab%d got %q after coming back, want x and y once each", i, got)
+		}
+	}
+	if st := srv.stats(); st.Accepted != 1 || st.Clients != 1 {
+		t.Errorf("server: accepted %d, clients %d; want one connection", st.Accepted, st.Clients)
+	}
+}
+
+func TestSharedSocketCutsOffATabThatDoesNotRead(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	srv := startDemo(t)
+	tabs := openSharedTabs(t, ctx, srv, 2, srv.wsURL("/echo"), `{maxQueuedMessages: 50, sharedGrace: 100}`)
+	call(tabs[1].page, cdppage.SetWebLifecycleState, cdppage.SetWebLifecycleStateParams{State: cdppage.SetWebLifecycleStateStateFrozen})
+	tabs[0].run(`t.sendPaced("flood", 400, 2)`)
+	tabs[0].waitFor("the flood's echoes", `t.messages().filter((m) => m.startsWith("flood-")).length === 400`)
+	call(tabs[1].page, cdppage.SetWebLifecycleState, cdppage.SetWebLifecycleStateParams{State: cdppage.SetWebLifecycleStateStateActive})
+	tabs[1].waitFor("the cut-off", `t.ws.readyState === 3 && t.count("error") === 1`)
+	if got := evaluate[int](tabs[1].page, `t.log.findLast((e) => e.type === "close").code`); got != 1008 {
+		t.Errorf("the cut-off tab's close code = %d, want 1008", got)
+	}
+	if got := evaluate[string](tabs[1].page, `t.thrown(() => t.ws.send("late"))`); got != "InvalidStateError" {
+		t.Errorf("send after the cut-off threw %s, want InvalidStateError", got)
+	}
+	// The tab that read goes on; once it closes, the connection closes.
+	tabs[0].run(`t.ws.send("still")`)
+	tabs[0].waitFor("an echo after the cut-off", `t.messages().includes("still")`)
+	tabs[0].run(`t.ws.close()`)
+	srv.waitStats("the connection closed", func(st server.Stats) bool { return st.Clients == 0 })
 }

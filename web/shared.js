@@ -246,6 +246,8 @@ var Link = class {
   nextID = 1;
   /** @type {Map<number, number>} messages dispatched per socket and not yet acknowledged */
   acks = /* @__PURE__ */ new Map();
+  /** @type {string | null} why the host could not start; sockets made after fail at once */
+  failed = null;
   constructor() {
     if (typeof SharedWorker === "function") {
       const worker = new SharedWorker(
@@ -347,8 +349,12 @@ var Link = class {
   }
   /** @param {string} why */
   fatal(why) {
+    if (this.failed !== null) {
+      return;
+    }
+    this.failed = why;
     console.error(why);
-    for (const s of this.sockets.values()) {
+    for (const s of [...this.sockets.values()]) {
       s.receive({ op: "failed", name: "Error", message: why });
     }
   }
@@ -358,6 +364,19 @@ function readonly(e, fields) {
     Object.defineProperty(e, k, { value: v, enumerable: true });
   }
   return e;
+}
+function checkClose(op, args) {
+  const [code, reason] = (
+    /** @type {[number | undefined, string | undefined]} */
+    closeArgs(args)
+  );
+  if (code !== void 0 && code !== 1e3 && !(code >= 3e3 && code <= 4999)) {
+    throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
+  }
+  if (reason !== void 0 && new TextEncoder().encode(reason).byteLength > 123) {
+    throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close reason must not be greater than 123 UTF-8 bytes.`, "SyntaxError");
+  }
+  return [code, reason];
 }
 var SharedSocket = class extends EventTarget {
   /** @type {Link} */
@@ -379,6 +398,11 @@ var SharedSocket = class extends EventTarget {
   /** @type {number[]} sizes of sends posted to the host and not taken yet */
   #posted = [];
   #postedBytes = 0;
+  /** The connection's outbox as of the host's last word: bytes and messages. */
+  #buffered = 0;
+  #queued = 0;
+  /** Whether this membership's final close was dispatched. */
+  #ended = false;
   // Only url is named, so that the constructor's length is 1, as
   // WebSocket's is; protocols and options are read from arguments.
   /** @param {unknown} url */
@@ -397,7 +421,7 @@ var SharedSocket = class extends EventTarget {
       /** @type {string} */
       args[0]
     );
-    this.#origin = new URL(this.#url).origin.replace(/^ws/, "http");
+    this.#origin = new URL(this.#url).origin;
     const protocols = checkProtocols(
       /** @type {string | string[] | undefined} */
       args[1]
@@ -430,6 +454,11 @@ var SharedSocket = class extends EventTarget {
     this.#id = link.add(this);
     const key = JSON.stringify([this.#url, protocols, options, name]);
     this.#request = { op: "open", id: this.#id, key, url: this.#url, protocols, options, grace };
+    if (link.failed !== null) {
+      const why = link.failed;
+      queueMicrotask(() => this.receive({ op: "failed", name: "Error", message: why }));
+      return;
+    }
     link.post(this.#request);
   }
   /** Where the connection of this socket is held: "worker", shared by the tabs, or "page", this tab's own. */
@@ -461,10 +490,10 @@ var SharedSocket = class extends EventTarget {
   }
   /** The connection's buffered bytes, and this tab's sends on their way to it. */
   get bufferedAmount() {
-    return (this.#snap?.bufferedAmount ?? 0) + this.#postedBytes;
+    return this.#buffered + this.#postedBytes;
   }
   get queuedMessages() {
-    return (this.#snap?.queuedMessages ?? 0) + this.#posted.length;
+    return this.#queued + this.#posted.length;
   }
   get retryCount() {
     return this.#snap?.retryCount ?? 0;
@@ -497,21 +526,12 @@ var SharedSocket = class extends EventTarget {
       out = bytesOf(d).slice().buffer;
       size = out.byteLength;
     }
+    this.#link.post({ op: "send", id: this.#id, data: out });
     this.#posted.push(size);
     this.#postedBytes += size;
-    this.#link.post({ op: "send", id: this.#id, data: out });
   }
   close() {
-    const [code, reason] = closeArgs(arguments);
-    if (code !== void 0 && code !== 1e3 && !(typeof code === "number" && code >= 3e3 && code <= 4999)) {
-      throw new DOMException(`Failed to execute 'close' on 'ReconnectingWebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
-    }
-    if (reason !== void 0 && new TextEncoder().encode(
-      /** @type {string} */
-      reason
-    ).byteLength > 123) {
-      throw new DOMException("Failed to execute 'close' on 'ReconnectingWebSocket': The close reason must not be greater than 123 UTF-8 bytes.", "SyntaxError");
-    }
+    const [code, reason] = checkClose("close", arguments);
     if (this.#closed) {
       return;
     }
@@ -526,10 +546,18 @@ var SharedSocket = class extends EventTarget {
    * socket this tab closed, it makes it a member again.
    */
   reconnect() {
-    const [code, reason] = closeArgs(arguments);
-    if (this.#closed || this.#state === "closed") {
+    const [code, reason] = checkClose("reconnect", arguments);
+    if (this.#closed) {
+      this.#link.sockets.delete(this.#id);
+      this.#id = this.#link.add(this);
+      this.#request = { ...this.#request, id: this.#id };
       this.#closed = false;
+      this.#ended = false;
+      this.#posted = [];
+      this.#postedBytes = 0;
+      const from = this.#state;
       this.#state = "connecting";
+      this.dispatchEvent(readonly(new Event("statechange"), { from, to: "connecting" }));
       this.#link.post(this.#request);
       return;
     }
@@ -544,6 +572,8 @@ var SharedSocket = class extends EventTarget {
       case "event":
         if (msg.snap !== void 0) {
           this.#snap = msg.snap;
+          this.#buffered = msg.snap.bufferedAmount;
+          this.#queued = msg.snap.queuedMessages;
         }
         this.#event(
           /** @type {string} */
@@ -555,17 +585,24 @@ var SharedSocket = class extends EventTarget {
         for (let i = 0; i < (msg.n ?? 0); i++) {
           this.#postedBytes -= this.#posted.shift() ?? 0;
         }
-        if (this.#snap !== null) {
-          this.#snap.bufferedAmount = msg.bufferedAmount ?? 0;
-          this.#snap.queuedMessages = msg.queuedMessages ?? 0;
-        }
+        this.#buffered = msg.bufferedAmount ?? 0;
+        this.#queued = msg.queuedMessages ?? 0;
         break;
       }
+      case "left":
+        this.#closed = true;
+        this.#state = "closed";
+        this.#posted = [];
+        this.#postedBytes = 0;
+        this.#link.sockets.delete(this.#id);
+        break;
       case "failed": {
         const message = `${msg.name}: ${msg.message}`;
         const from = this.#state;
         this.#closed = true;
+        this.#ended = true;
         this.#state = "closed";
+        this.#link.sockets.delete(this.#id);
         this.dispatchEvent(readonly(new Event("error"), { message, error: new Error(message) }));
         this.dispatchEvent(readonly(new CloseEvent("close", { code: 1006, reason: "", wasClean: false }), { willReconnect: false }));
         if (from !== "closed") {
@@ -606,8 +643,11 @@ var SharedSocket = class extends EventTarget {
       }
       case "close": {
         const { code, reason, wasClean, ...rest } = init;
-        if (this.#closed && rest.willReconnect !== false) {
+        if (this.#ended || this.#closed && rest.willReconnect !== false) {
           return;
+        }
+        if (rest.willReconnect === false) {
+          this.#ended = true;
         }
         this.dispatchEvent(readonly(new CloseEvent("close", { code: Number(code), reason: String(reason), wasClean: Boolean(wasClean) }), rest));
         return;

@@ -26,6 +26,7 @@ function snapshot(ws) {
     stats: { ...ws.stats() }
   };
 }
+var encoder = new TextEncoder();
 var Member = class {
   /** @type {Tab} */
   tab;
@@ -35,8 +36,10 @@ var Member = class {
   conn;
   /** Messages posted to the tab and not acknowledged. */
   unacked = 0;
-  /** @type {{data: string | ArrayBuffer, size: number}[]} messages waiting for room in the window */
+  /** @type {Waiting[]} what waits for room in the window, in order */
   waiting = [];
+  /** Messages among waiting, and their bytes (UTF-8 for text, as the outbox counts). */
+  waitingMessages = 0;
   waitingBytes = 0;
   /**
    * @param {Tab} tab
@@ -49,12 +52,18 @@ var Member = class {
     this.conn = conn;
   }
   /**
-   * post sends the tab an event of this member's socket.
+   * post sends the tab an event of this member's socket, after the
+   * messages that wait before it.
    * @param {string} type
    * @param {object} init
    */
   post(type, init) {
-    this.tab.port.postMessage({ op: "event", id: this.id, type, init, snap: snapshot(this.conn.ws) });
+    const snap = snapshot(this.conn.ws);
+    if (this.waiting.length > 0) {
+      this.waiting.push({ type, init, snap });
+      return;
+    }
+    this.tab.port.postMessage({ op: "event", id: this.id, type, init, snap });
   }
   /**
    * message hands the tab a message, or keeps it while the tab's window
@@ -67,48 +76,63 @@ var Member = class {
       this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data } });
       return;
     }
-    const size = typeof data === "string" ? data.length * 3 : data.byteLength;
+    const size = typeof data === "string" ? encoder.encode(data).byteLength : data.byteLength;
     this.waiting.push({ data, size });
+    this.waitingMessages++;
     this.waitingBytes += size;
     const { maxQueuedMessages, maxQueuedBytes, outboxPolicy } = this.conn.limits;
-    if (this.waiting.length <= maxQueuedMessages && this.waitingBytes <= maxQueuedBytes) {
+    if (this.waitingMessages <= maxQueuedMessages && this.waitingBytes <= maxQueuedBytes) {
       return;
     }
     if (outboxPolicy === "drop-oldest") {
       let messages = 0;
       let bytes = 0;
-      while (this.waiting.length > maxQueuedMessages || this.waitingBytes > maxQueuedBytes) {
-        const old = (
-          /** @type {{size: number}} */
-          this.waiting.shift()
-        );
-        this.waitingBytes -= old.size;
-        messages++;
-        bytes += old.size;
+      const kept = [];
+      for (const w of this.waiting) {
+        if ("data" in w && (this.waitingMessages > maxQueuedMessages || this.waitingBytes > maxQueuedBytes)) {
+          this.waitingMessages--;
+          this.waitingBytes -= w.size;
+          messages++;
+          bytes += w.size;
+        } else {
+          kept.push(w);
+        }
       }
+      this.waiting = kept;
       this.post("dropped", { messages, bytes, reason: "this tab did not read its messages" });
       return;
     }
-    const message = `this tab did not read ${this.waiting.length} messages (${this.waitingBytes} bytes): over the queue's limits`;
+    const message = `this tab did not read ${this.waitingMessages} messages (${this.waitingBytes} bytes): over the queue's limits`;
     this.waiting = [];
+    this.waitingMessages = 0;
     this.waitingBytes = 0;
     this.post("error", { message });
     this.conn.leave(this, 1008, "too many messages unread", true);
   }
   /**
-   * ack frees n places of the window, and fills them.
+   * ack frees n places of the window, and fills them, with the events
+   * that wait between the messages.
    * @param {number} n
    */
   ack(n) {
     this.unacked = Math.max(0, this.unacked - n);
-    while (this.unacked < WINDOW && this.waiting.length > 0) {
-      const m = (
-        /** @type {{data: string | ArrayBuffer, size: number}} */
-        this.waiting.shift()
+    while (this.waiting.length > 0) {
+      const w = (
+        /** @type {Waiting} */
+        this.waiting[0]
       );
-      this.waitingBytes -= m.size;
-      this.unacked++;
-      this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data: m.data } });
+      if ("data" in w) {
+        if (this.unacked >= WINDOW) {
+          return;
+        }
+        this.waitingMessages--;
+        this.waitingBytes -= w.size;
+        this.unacked++;
+        this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data: w.data } });
+      } else {
+        this.tab.port.postMessage({ op: "event", id: this.id, type: w.type, init: w.init, snap: w.snap });
+      }
+      this.waiting.shift();
     }
   }
 };
@@ -191,7 +215,11 @@ var Connection = class {
       m.post("open", { reconnected: false, resumed: false, downtime: 0 });
     }
     if (state === "closed") {
-      this.ws.reconnect();
+      try {
+        this.ws.reconnect();
+      } catch (err) {
+        m.post("error", { message: `failed to reconnect: ${err instanceof Error ? err.message : err}` });
+      }
     }
   }
   /**
@@ -207,23 +235,35 @@ var Connection = class {
     if (!this.members.delete(m)) {
       return;
     }
-    m.tab.members.delete(m.id);
+    if (m.tab.members.get(m.id) === m) {
+      m.tab.members.delete(m.id);
+    }
     if (tell) {
       const state = this.ws.state;
-      if (state !== "closing" && state !== "closed") {
-        m.post("statechange", { from: state, to: "closing" });
+      if (state !== "closed") {
+        if (state !== "closing") {
+          m.post("statechange", { from: state, to: "closing" });
+        }
+        m.post("close", { code: code ?? 1005, reason: reason ?? "", wasClean: true, willReconnect: false });
+        m.post("statechange", { from: "closing", to: "closed" });
       }
-      m.post("close", { code: code ?? 1005, reason: reason ?? "", wasClean: true, willReconnect: false });
-      m.post("statechange", { from: "closing", to: "closed" });
+      m.ack(0);
+      m.waiting.length = 0;
+      m.tab.port.postMessage({ op: "left", id: m.id });
     }
     if (this.members.size > 0) {
       return;
     }
+    const closeCode = code === 1e3 || code !== void 0 && code >= 3e3 && code <= 4999 ? code : 1e3;
     this.closing = setTimeout(() => {
       this.closing = null;
       if (this.members.size === 0) {
         connections.delete(this.key);
-        this.ws.close(code ?? 1e3, reason ?? "");
+        try {
+          this.ws.close(closeCode, closeCode === code ? reason ?? "" : "");
+        } catch {
+          this.ws.close(1e3);
+        }
       }
     }, this.grace);
   }
@@ -281,6 +321,10 @@ function open(tab, r) {
     conn = new Connection(r.key, ws, r.options);
     connections.set(r.key, conn);
   }
+  const old = tab.members.get(r.id);
+  if (old !== void 0) {
+    old.conn.leave(old, void 0, void 0, false);
+  }
   const m = new Member(tab, r.id, conn);
   tab.members.set(r.id, m);
   conn.join(m, r.grace);
@@ -299,6 +343,9 @@ function serve(port) {
     }
     const m = tab.members.get(msg.id);
     if (m === void 0) {
+      if (msg.op === "send") {
+        port.postMessage({ op: "left", id: msg.id });
+      }
       return;
     }
     switch (msg.op) {
@@ -314,7 +361,11 @@ function serve(port) {
         m.conn.leave(m, msg.code, msg.reason, true);
         break;
       case "reconnect":
-        m.conn.ws.reconnect(msg.code, msg.reason);
+        try {
+          m.conn.ws.reconnect(msg.code, msg.reason);
+        } catch (err) {
+          m.post("error", { message: `failed to reconnect: ${err instanceof Error ? err.message : err}` });
+        }
         break;
       case "ack":
         m.ack(msg.n);

@@ -53,6 +53,8 @@ class Link {
 	nextID = 1;
 	/** @type {Map<number, number>} messages dispatched per socket and not yet acknowledged */
 	acks = new Map();
+	/** @type {string | null} why the host could not start; sockets made after fail at once */
+	failed = null;
 
 	constructor() {
 		if (typeof SharedWorker === "function") {
@@ -156,8 +158,12 @@ class Link {
 
 	/** @param {string} why */
 	fatal(why) {
+		if (this.failed !== null) {
+			return;
+		}
+		this.failed = why;
 		console.error(why);
-		for (const s of this.sockets.values()) {
+		for (const s of [...this.sockets.values()]) {
 			s.receive({ op: "failed", name: "Error", message: why });
 		}
 	}
@@ -175,6 +181,25 @@ function readonly(e, fields) {
 		Object.defineProperty(e, k, { value: v, enumerable: true });
 	}
 	return e;
+}
+
+/**
+ * checkClose converts close's and reconnect's code and reason and throws
+ * what WebSocket's close throws for them: a code other than 1000 or
+ * 3000–4999, a reason over 123 UTF-8 bytes.
+ * @param {string} op
+ * @param {IArguments} args
+ * @returns {[number | undefined, string | undefined]}
+ */
+function checkClose(op, args) {
+	const [code, reason] = /** @type {[number | undefined, string | undefined]} */ (closeArgs(args));
+	if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
+		throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
+	}
+	if (reason !== undefined && new TextEncoder().encode(reason).byteLength > 123) {
+		throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close reason must not be greater than 123 UTF-8 bytes.`, "SyntaxError");
+	}
+	return [code, reason];
 }
 
 /**
@@ -200,6 +225,11 @@ class SharedSocket extends EventTarget {
 	/** @type {number[]} sizes of sends posted to the host and not taken yet */
 	#posted = [];
 	#postedBytes = 0;
+	/** The connection's outbox as of the host's last word: bytes and messages. */
+	#buffered = 0;
+	#queued = 0;
+	/** Whether this membership's final close was dispatched. */
+	#ended = false;
 
 	// Only url is named, so that the constructor's length is 1, as
 	// WebSocket's is; protocols and options are read from arguments.
@@ -216,7 +246,7 @@ class SharedSocket extends EventTarget {
 		}
 		const args = constructorArgs(arguments);
 		this.#url = checkURL(/** @type {string} */ (args[0]));
-		this.#origin = new URL(this.#url).origin.replace(/^ws/, "http");
+		this.#origin = new URL(this.#url).origin;
 		const protocols = checkProtocols(/** @type {string | string[] | undefined} */ (args[1]));
 		/** @type {Record<string, unknown>} */
 		const options = /** @type {Record<string, unknown>} */ (args[2] ?? {});
@@ -241,6 +271,11 @@ class SharedSocket extends EventTarget {
 		this.#id = link.add(this);
 		const key = JSON.stringify([this.#url, protocols, options, name]);
 		this.#request = { op: "open", id: this.#id, key, url: this.#url, protocols, options, grace };
+		if (link.failed !== null) {
+			const why = link.failed;
+			queueMicrotask(() => this.receive({ op: "failed", name: "Error", message: why }));
+			return;
+		}
 		link.post(this.#request);
 	}
 
@@ -282,11 +317,11 @@ class SharedSocket extends EventTarget {
 
 	/** The connection's buffered bytes, and this tab's sends on their way to it. */
 	get bufferedAmount() {
-		return (this.#snap?.bufferedAmount ?? 0) + this.#postedBytes;
+		return this.#buffered + this.#postedBytes;
 	}
 
 	get queuedMessages() {
-		return (this.#snap?.queuedMessages ?? 0) + this.#posted.length;
+		return this.#queued + this.#posted.length;
 	}
 
 	get retryCount() {
@@ -325,19 +360,13 @@ class SharedSocket extends EventTarget {
 			out = bytesOf(d).slice().buffer;
 			size = out.byteLength;
 		}
+		this.#link.post({ op: "send", id: this.#id, data: out });
 		this.#posted.push(size);
 		this.#postedBytes += size;
-		this.#link.post({ op: "send", id: this.#id, data: out });
 	}
 
 	close() {
-		const [code, reason] = closeArgs(arguments);
-		if (code !== undefined && code !== 1000 && !(typeof code === "number" && code >= 3000 && code <= 4999)) {
-			throw new DOMException(`Failed to execute 'close' on 'ReconnectingWebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
-		}
-		if (reason !== undefined && new TextEncoder().encode(/** @type {string} */ (reason)).byteLength > 123) {
-			throw new DOMException("Failed to execute 'close' on 'ReconnectingWebSocket': The close reason must not be greater than 123 UTF-8 bytes.", "SyntaxError");
-		}
+		const [code, reason] = checkClose("close", arguments);
 		if (this.#closed) {
 			return;
 		}
@@ -353,13 +382,24 @@ class SharedSocket extends EventTarget {
 	 * socket this tab closed, it makes it a member again.
 	 */
 	reconnect() {
-		const [code, reason] = closeArgs(arguments);
-		if (this.#closed || this.#state === "closed") {
+		const [code, reason] = checkClose("reconnect", arguments);
+		if (this.#closed) {
+			// A new membership, under a new id: what the host still sends
+			// of the old one finds no socket.
+			this.#link.sockets.delete(this.#id);
+			this.#id = this.#link.add(this);
+			this.#request = { ...this.#request, id: this.#id };
 			this.#closed = false;
+			this.#ended = false;
+			this.#posted = [];
+			this.#postedBytes = 0;
+			const from = this.#state;
 			this.#state = "connecting";
+			this.dispatchEvent(readonly(new Event("statechange"), { from, to: "connecting" }));
 			this.#link.post(this.#request);
 			return;
 		}
+		// The connection, for every tab; one that gave up comes back.
 		this.#link.post({ op: "reconnect", id: this.#id, code, reason });
 	}
 
@@ -372,6 +412,8 @@ class SharedSocket extends EventTarget {
 			case "event":
 				if (msg.snap !== undefined) {
 					this.#snap = msg.snap;
+					this.#buffered = msg.snap.bufferedAmount;
+					this.#queued = msg.snap.queuedMessages;
 				}
 				this.#event(/** @type {string} */ (msg.type), msg.init ?? {});
 				break;
@@ -379,19 +421,27 @@ class SharedSocket extends EventTarget {
 				for (let i = 0; i < (msg.n ?? 0); i++) {
 					this.#postedBytes -= this.#posted.shift() ?? 0;
 				}
-				if (this.#snap !== null) {
-					this.#snap.bufferedAmount = msg.bufferedAmount ?? 0;
-					this.#snap.queuedMessages = msg.queuedMessages ?? 0;
-				}
+				this.#buffered = msg.bufferedAmount ?? 0;
+				this.#queued = msg.queuedMessages ?? 0;
 				break;
 			}
+			case "left":
+				// The host ended the membership: this tab's close, or a cut-off.
+				this.#closed = true;
+				this.#state = "closed";
+				this.#posted = [];
+				this.#postedBytes = 0;
+				this.#link.sockets.delete(this.#id);
+				break;
 			case "failed": {
 				// The socket could not be made where it lives (an option
 				// out of range, say), or the host is gone.
 				const message = `${msg.name}: ${msg.message}`;
 				const from = this.#state;
 				this.#closed = true;
+				this.#ended = true;
 				this.#state = "closed";
+				this.#link.sockets.delete(this.#id);
 				this.dispatchEvent(readonly(new Event("error"), { message, error: new Error(message) }));
 				this.dispatchEvent(readonly(new CloseEvent("close", { code: 1006, reason: "", wasClean: false }), { willReconnect: false }));
 				if (from !== "closed") {
@@ -428,8 +478,13 @@ class SharedSocket extends EventTarget {
 			}
 			case "close": {
 				const { code, reason, wasClean, ...rest } = init;
-				if (this.#closed && rest.willReconnect !== false) {
+				// One final close per membership; a socket this tab closed
+				// shows none of the connection's others.
+				if (this.#ended || (this.#closed && rest.willReconnect !== false)) {
 					return;
+				}
+				if (rest.willReconnect === false) {
+					this.#ended = true;
 				}
 				this.dispatchEvent(readonly(new CloseEvent("close", { code: Number(code), reason: String(reason), wasClean: Boolean(wasClean) }), rest));
 				return;

@@ -18,6 +18,8 @@
 //   took {id, n, bufferedAmount, queuedMessages}
 //                                n sends were handed to the socket
 //   failed {id, name, message}   the socket could not be made
+//   left {id}                    the membership is over: the tab's close,
+//                                or the host cut a tab that did not read off
 //
 // Each member has a window of messages posted to its tab and not yet
 // dispatched there. A tab that does not read (frozen, busy) fills it, and
@@ -79,6 +81,15 @@ function snapshot(ws) {
 }
 
 /**
+ * Waiting is what a member's tab has not been posted yet: a message, which
+ * counts against the limits, or an event, which keeps its place behind
+ * the messages that came before it.
+ * @typedef {{data: string | ArrayBuffer, size: number} | {type: string, init: object, snap: Snapshot}} Waiting
+ */
+
+const encoder = new TextEncoder();
+
+/**
  * Member is one tab's socket in a connection.
  */
 class Member {
@@ -90,8 +101,10 @@ class Member {
 	conn;
 	/** Messages posted to the tab and not acknowledged. */
 	unacked = 0;
-	/** @type {{data: string | ArrayBuffer, size: number}[]} messages waiting for room in the window */
+	/** @type {Waiting[]} what waits for room in the window, in order */
 	waiting = [];
+	/** Messages among waiting, and their bytes (UTF-8 for text, as the outbox counts). */
+	waitingMessages = 0;
 	waitingBytes = 0;
 
 	/**
@@ -106,12 +119,18 @@ class Member {
 	}
 
 	/**
-	 * post sends the tab an event of this member's socket.
+	 * post sends the tab an event of this member's socket, after the
+	 * messages that wait before it.
 	 * @param {string} type
 	 * @param {object} init
 	 */
 	post(type, init) {
-		this.tab.port.postMessage({ op: "event", id: this.id, type, init, snap: snapshot(this.conn.ws) });
+		const snap = snapshot(this.conn.ws);
+		if (this.waiting.length > 0) {
+			this.waiting.push({ type, init, snap });
+			return;
+		}
+		this.tab.port.postMessage({ op: "event", id: this.id, type, init, snap });
 	}
 
 	/**
@@ -125,44 +144,63 @@ class Member {
 			this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data } });
 			return;
 		}
-		const size = typeof data === "string" ? data.length * 3 : data.byteLength;
+		const size = typeof data === "string" ? encoder.encode(data).byteLength : data.byteLength;
 		this.waiting.push({ data, size });
+		this.waitingMessages++;
 		this.waitingBytes += size;
 		const { maxQueuedMessages, maxQueuedBytes, outboxPolicy } = this.conn.limits;
-		if (this.waiting.length <= maxQueuedMessages && this.waitingBytes <= maxQueuedBytes) {
+		if (this.waitingMessages <= maxQueuedMessages && this.waitingBytes <= maxQueuedBytes) {
 			return;
 		}
 		if (outboxPolicy === "drop-oldest") {
 			let messages = 0;
 			let bytes = 0;
-			while (this.waiting.length > maxQueuedMessages || this.waitingBytes > maxQueuedBytes) {
-				const old = /** @type {{size: number}} */ (this.waiting.shift());
-				this.waitingBytes -= old.size;
-				messages++;
-				bytes += old.size;
+			/** @type {Waiting[]} */
+			const kept = [];
+			for (const w of this.waiting) {
+				if ("data" in w && (this.waitingMessages > maxQueuedMessages || this.waitingBytes > maxQueuedBytes)) {
+					this.waitingMessages--;
+					this.waitingBytes -= w.size;
+					messages++;
+					bytes += w.size;
+				} else {
+					kept.push(w);
+				}
 			}
+			this.waiting = kept;
 			this.post("dropped", { messages, bytes, reason: "this tab did not read its messages" });
 			return;
 		}
 		// A tab that does not read loses its socket, not the others theirs.
-		const message = `this tab did not read ${this.waiting.length} messages (${this.waitingBytes} bytes): over the queue's limits`;
+		const message = `this tab did not read ${this.waitingMessages} messages (${this.waitingBytes} bytes): over the queue's limits`;
 		this.waiting = [];
+		this.waitingMessages = 0;
 		this.waitingBytes = 0;
 		this.post("error", { message });
 		this.conn.leave(this, 1008, "too many messages unread", true);
 	}
 
 	/**
-	 * ack frees n places of the window, and fills them.
+	 * ack frees n places of the window, and fills them, with the events
+	 * that wait between the messages.
 	 * @param {number} n
 	 */
 	ack(n) {
 		this.unacked = Math.max(0, this.unacked - n);
-		while (this.unacked < WINDOW && this.waiting.length > 0) {
-			const m = /** @type {{data: string | ArrayBuffer, size: number}} */ (this.waiting.shift());
-			this.waitingBytes -= m.size;
-			this.unacked++;
-			this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data: m.data } });
+		while (this.waiting.length > 0) {
+			const w = /** @type {Waiting} */ (this.waiting[0]);
+			if ("data" in w) {
+				if (this.unacked >= WINDOW) {
+					return;
+				}
+				this.waitingMessages--;
+				this.waitingBytes -= w.size;
+				this.unacked++;
+				this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data: w.data } });
+			} else {
+				this.tab.port.postMessage({ op: "event", id: this.id, type: w.type, init: w.init, snap: w.snap });
+			}
+			this.waiting.shift();
 		}
 	}
 }
@@ -249,8 +287,12 @@ class Connection {
 			m.post("open", { reconnected: false, resumed: false, downtime: 0 });
 		}
 		if (state === "closed") {
-			// The connection gave up, or was closed, before this member came.
-			this.ws.reconnect();
+			// The connection gave up before this member came.
+			try {
+				this.ws.reconnect();
+			} catch (err) {
+				m.post("error", { message: `failed to reconnect: ${err instanceof Error ? err.message : err}` });
+			}
 		}
 	}
 
@@ -267,25 +309,41 @@ class Connection {
 		if (!this.members.delete(m)) {
 			return;
 		}
-		m.tab.members.delete(m.id);
+		if (m.tab.members.get(m.id) === m) {
+			m.tab.members.delete(m.id);
+		}
 		if (tell) {
 			// The member closes as a socket of its own would; the
-			// connection goes on for the others.
+			// connection goes on for the others. A connection that is
+			// closed for good has told it its close already.
 			const state = this.ws.state;
-			if (state !== "closing" && state !== "closed") {
-				m.post("statechange", { from: state, to: "closing" });
+			if (state !== "closed") {
+				if (state !== "closing") {
+					m.post("statechange", { from: state, to: "closing" });
+				}
+				m.post("close", { code: code ?? 1005, reason: reason ?? "", wasClean: true, willReconnect: false });
+				m.post("statechange", { from: "closing", to: "closed" });
 			}
-			m.post("close", { code: code ?? 1005, reason: reason ?? "", wasClean: true, willReconnect: false });
-			m.post("statechange", { from: "closing", to: "closed" });
+			// Whatever waits is posted in order, then the tab forgets the
+			// membership.
+			m.ack(0);
+			m.waiting.length = 0;
+			m.tab.port.postMessage({ op: "left", id: m.id });
 		}
 		if (this.members.size > 0) {
 			return;
 		}
+		// The last member's code, if a tab may close with it.
+		const closeCode = code === 1000 || (code !== undefined && code >= 3000 && code <= 4999) ? code : 1000;
 		this.closing = setTimeout(() => {
 			this.closing = null;
 			if (this.members.size === 0) {
 				connections.delete(this.key);
-				this.ws.close(code ?? 1000, reason ?? "");
+				try {
+					this.ws.close(closeCode, closeCode === code ? (reason ?? "") : "");
+				} catch {
+					this.ws.close(1000);
+				}
 			}
 		}, this.grace);
 	}
@@ -370,6 +428,10 @@ function open(tab, r) {
 		conn = new Connection(r.key, ws, r.options);
 		connections.set(r.key, conn);
 	}
+	const old = tab.members.get(r.id);
+	if (old !== undefined) {
+		old.conn.leave(old, undefined, undefined, false);
+	}
 	const m = new Member(tab, r.id, conn);
 	tab.members.set(r.id, m);
 	conn.join(m, r.grace);
@@ -395,6 +457,11 @@ export function serve(port) {
 		}
 		const m = tab.members.get(msg.id);
 		if (m === undefined) {
+			// A membership the host ended (a tab cut off) that the tab has
+			// not heard of yet: it hears now.
+			if (msg.op === "send") {
+				port.postMessage({ op: "left", id: msg.id });
+			}
 			return;
 		}
 		switch (msg.op) {
@@ -410,7 +477,11 @@ export function serve(port) {
 				m.conn.leave(m, msg.code, msg.reason, true);
 				break;
 			case "reconnect":
-				m.conn.ws.reconnect(msg.code, msg.reason);
+				try {
+					m.conn.ws.reconnect(msg.code, msg.reason);
+				} catch (err) {
+					m.post("error", { message: `failed to reconnect: ${err instanceof Error ? err.message : err}` });
+				}
 				break;
 			case "ack":
 				m.ack(msg.n);
