@@ -278,8 +278,10 @@ func TestSharedSocketResumesExactlyOncePerTab(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer proxy.Close()
+	// connectTimeout: a handshake the proxy blackholes fails in 1 s, not
+	// the default 5, so that the first open comes within the wait.
 	tabs := openSharedTabs(t, ctx, srv, 3, "ws://"+proxy.Addr()+"/echo",
-		`{resume: true, initialDelay: 50, maxDelay: 300, heartbeatInterval: 500, heartbeatTimeout: 500}`)
+		`{resume: true, initialDelay: 50, maxDelay: 300, heartbeatInterval: 500, heartbeatTimeout: 500, connectTimeout: 1000}`)
 	senders := []string{"tab0", "tab1", "tab2"}
 	// About 2 s of sending: long enough for several faults.
 	for i, tab := range tabs {
@@ -420,4 +422,22 @@ func TestSharedSocketCutsOffATabThatDoesNotRead(t *testing.T) {
 	tabs[0].waitFor("an echo after the cut-off", `t.messages().includes("still")`)
 	tabs[0].run(`t.ws.close()`)
 	srv.waitStats("the connection closed", func(st server.Stats) bool { return st.Clients == 0 })
+}
+
+func TestSharedSocketFallsBackWhenTheWorkerCannotLoad(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	srv := startDemo(t)
+	// A worker script the server does not have, as a policy or a
+	// misplaced file would leave it.
+	const missingWorker = `{
+		const SW = SharedWorker;
+		globalThis.SharedWorker = class extends SW { constructor(url, options) { super("/no-such-worker.js", options); } };
+	}`
+	tab := openSharedTab(t, ctx, srv, "tab", missingWorker)
+	tab.run(fmt.Sprintf(`t.open(%s); t.ws.send("sent at once")`, js(srv.wsURL("/echo"))))
+	tab.waitFor("the socket to open in the page", `t.count("open") === 1`)
+	tab.waitFor("the message sent before the fall-back", `t.messages().includes("sent at once")`)
+	if got := evaluate[string](tab.page, `t.ws.sharing`); got != "page" {
+		t.Errorf("sharing = %q, want page", got)
+	}
 }

@@ -248,29 +248,70 @@ var Link = class {
   acks = /* @__PURE__ */ new Map();
   /** @type {string | null} why the host could not start; sockets made after fail at once */
   failed = null;
+  /**
+   * @type {object[] | null} what was posted before the host first
+   * answered, kept to post again to a host in the page should the worker
+   * fail to start; null once the host has answered
+   */
+  early = [];
   constructor() {
+    let worker = null;
     if (typeof SharedWorker === "function") {
-      const worker = new SharedWorker(
-        new URL("./sharedworker.js", import.meta.url),
-        /** @type {WorkerOptions} */
-        { type: "module", name: "resock-shared", extendedLifetime: true }
-      );
-      worker.addEventListener("error", () => this.fatal("resock: the shared worker failed to load"));
+      try {
+        worker = new SharedWorker(
+          new URL("./sharedworker.js", import.meta.url),
+          /** @type {WorkerOptions} */
+          { type: "module", name: "resock-shared", extendedLifetime: true }
+        );
+      } catch (err) {
+        console.warn(`resock: no shared worker (${err instanceof Error ? err.message : err}); this tab's sockets have their own connection`);
+      }
+    }
+    if (worker !== null) {
+      worker.addEventListener("error", () => this.fallBack("the shared worker failed to load"));
       this.sharing = "worker";
       this.port = worker.port;
+      this.listen();
+      this.hello();
     } else {
-      const { port1, port2 } = new MessageChannel();
       this.sharing = "page";
-      this.port = port1;
-      import("./sharedhost.js").then(
-        (h) => h.serve(port2),
-        (err) => this.fatal(`resock: failed to start: ${err instanceof Error ? err.message : err}`)
-      );
+      this.port = this.inPage();
+      this.listen();
     }
+  }
+  listen() {
     this.port.addEventListener("message", (e) => this.receive(e.data));
     this.port.start();
-    if (this.sharing === "worker") {
-      this.hello();
+  }
+  /**
+   * inPage starts the host in this page and returns the port to it.
+   * @returns {MessagePort}
+   */
+  inPage() {
+    const { port1, port2 } = new MessageChannel();
+    import("./sharedhost.js").then(
+      (h) => h.serve(port2),
+      (err) => this.fatal(`resock: failed to start: ${err instanceof Error ? err.message : err}`)
+    );
+    return port1;
+  }
+  /**
+   * fallBack moves the tab's sockets to a host in the page, if the worker
+   * never answered: what was posted to it goes again, in order.
+   * @param {string} why
+   */
+  fallBack(why) {
+    if (this.early === null || this.sharing === "page") {
+      this.fatal(`resock: ${why}`);
+      return;
+    }
+    console.warn(`resock: ${why}; this tab's sockets have their own connection`);
+    this.port.close();
+    this.sharing = "page";
+    this.port = this.inPage();
+    this.listen();
+    for (const msg of this.early) {
+      this.port.postMessage(msg);
     }
   }
   /**
@@ -310,6 +351,7 @@ var Link = class {
   }
   /** @param {object} msg */
   post(msg) {
+    this.early?.push(msg);
     this.port.postMessage(msg);
   }
   /**
@@ -339,7 +381,11 @@ var Link = class {
   /** @param {{op: string, id?: number, message?: string}} msg */
   receive(msg) {
     if (msg.op === "fatal") {
-      this.fatal(msg.message ?? "resock: the shared worker failed");
+      this.fallBack(msg.message ?? "the shared worker failed");
+      return;
+    }
+    if (msg.op === "ready") {
+      this.early = null;
       return;
     }
     this.sockets.get(

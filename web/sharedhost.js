@@ -373,6 +373,7 @@ function serve(port) {
     }
   });
   port.start();
+  port.postMessage({ op: "ready" });
 }
 export {
   serve

@@ -13,6 +13,7 @@
 //   reconnect {id, code, reason} the connection reconnects, for every member
 //   ack {id, n}                  the tab dispatched n more messages
 // Messages to a tab (op):
+//   ready                        the host runs: first of all
 //   event {id, type, init, snap} an event for the member, with a snapshot
 //                                (a message event has none)
 //   took {id, n, bufferedAmount, queuedMessages}
@@ -489,4 +490,7 @@ export function serve(port) {
 		}
 	});
 	port.start();
+	// The tab keeps what it posts until it hears this, to post it again to
+	// a host in the page should this one never have started.
+	port.postMessage({ op: "ready" });
 }

@@ -14,6 +14,6 @@ self.addEventListener("connect", (e) => {
 	}
 	host.then(
 		(h) => h.serve(port),
-		(err) => port.postMessage({ op: "fatal", message: `resock: the shared worker failed to start: ${err instanceof Error ? err.message : err}` }),
+		(err) => port.postMessage({ op: "fatal", message: `the shared worker failed to start: ${err instanceof Error ? err.message : err}` }),
 	);
 });
