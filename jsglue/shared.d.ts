@@ -13,8 +13,9 @@
 // reconnects the connection, for every tab.
 //
 // Where there is no SharedWorker (Chrome for Android before 148, some
-// WebViews), the socket's connection is this tab's own, in this page's Go
-// program, loaded on the first socket; `sharing` says which a socket got.
+// WebViews), or its script cannot load, the socket's connection is this
+// tab's own, in this page's Go program, loaded on the first socket;
+// `sharing` says which a socket got.
 //
 // What differs from resock.js's sockets: the URL and protocols must be
 // values, not functions, and `shouldReconnect` cannot be given (functions
