@@ -10,6 +10,12 @@ type Options struct {
 	// Protocols are the WebSocket subprotocols offered on every attempt:
 	// distinct HTTP tokens, as WebSocket requires (see ValidateProtocols).
 	Protocols []string
+	// Restore, in resume mode, goes on with a session another Socket had
+	// (its SessionState, kept across a restart of the process or a reload
+	// of the page): the first hello resumes it, and its queue is sent
+	// first. nil starts a new session.
+	Restore *SessionState
+
 	// Transport opens connections. Natively the default is a
 	// WebSocketTransport, over github.com/coder/websocket; in the browser
 	// the caller must set it.

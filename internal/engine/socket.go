@@ -142,12 +142,26 @@ func New(url string, o Options) (*Socket, error) {
 		return nil, errNoTransport
 	}
 	s := &Socket{url: url, o: o}
-	if o.Resume {
-		s.sess = newSession()
-		s.o.Protocols = withProtocol(o.Protocols, wire.Protocol)
-	}
 	s.outbox.maxCount = o.MaxQueuedMessages
 	s.outbox.maxBytes = o.MaxQueuedBytes
+	if o.Resume {
+		s.sess = newSession()
+		if o.Restore != nil {
+			ss, err := restoredSession(*o.Restore)
+			if err != nil {
+				return nil, err
+			}
+			s.sess = ss
+			for _, m := range o.Restore.Queued {
+				if err := s.outbox.push(cloneMessage(m)); err != nil {
+					return nil, fmt.Errorf("%w: its queue does not fit: %w", ErrBadSessionState, err)
+				}
+			}
+		}
+		s.o.Protocols = withProtocol(o.Protocols, wire.Protocol)
+	} else if o.Restore != nil {
+		return nil, fmt.Errorf("%w: a session is restored in resume mode only", ErrBadSessionState)
+	}
 	s.mu.Lock()
 	s.downSince = o.Clock.Now()
 	if o.Offline {
