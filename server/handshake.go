@@ -225,9 +225,12 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (sess *session, err error)
 			sess.startMarker()
 		}
 	}()
-	if known && sess.firstID > 1 && s.opts.Applied != nil {
-		// The client sent messages before: some of those it sends again
-		// may be applied already.
+	if known && s.opts.Applied != nil {
+		// A client this service issued its id to may have sent messages
+		// before, on a session that is gone: some of those it sends again
+		// may be applied already. Its FirstID does not tell: a server that
+		// applied messages and crashed before acknowledging any leaves the
+		// client resending from 1.
 		n, err := s.opts.Applied(ctx, ClientID(client))
 		if err != nil {
 			cancel()

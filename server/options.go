@@ -91,9 +91,9 @@ type Options struct {
 
 	// Applied, when set, tells the server how far the app got with a
 	// client's messages: the N of the last message of client the app
-	// applied, durably, or 0. The server asks it when a client that sent
-	// messages before starts a new session — after a restart, a crash, or a
-	// session that expired — and drops the messages the client sends again
+	// applied, durably, or 0. The server asks it when a client whose id it
+	// issued (under ClientKey) starts a new session — after a restart, a
+	// crash, or a session that expired — and drops the messages the client sends again
 	// that the app has already applied (acknowledging them to the client),
 	// so ReadMessage never returns a message twice, provided the app stores
 	// MessageID.N with the message's effect, in one transaction. An error

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,5 +167,120 @@ func TestRestoreRefusesAStateThatIsNoSession(t *testing.T) {
 		if _, err := New("ws://127.0.0.1:1/", o); !errors.Is(err, ErrBadSessionState) {
 			t.Errorf("%s: New = %v, want ErrBadSessionState", tc.what, err)
 		}
+	}
+}
+
+// TestRestoredSocketResendsWithItsIdsWhenTheSessionIsGone restores a
+// session that the server lost (it restarted, keeping its client key): the
+// new Socket starts a fresh session and sends its unacknowledged messages
+// again with the ids they had, so that an app using Options.Applied reads
+// each message once.
+func TestRestoredSocketResendsWithItsIdsWhenTheSessionIsGone(t *testing.T) {
+	const n = 200
+	key := []byte("0123456789abcdef0123456789abcdef")
+	var mu sync.Mutex
+	applied := map[server.ClientID]uint64{}
+	var read []string
+	dupes := 0
+	gate := make(chan struct{})
+	app := func(ctx context.Context, c *server.Conn) {
+		for {
+			m, err := c.ReadMessage(ctx)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			if m.ID.N > applied[m.ID.Client] {
+				applied[m.ID.Client] = m.ID.N
+				read = append(read, string(m.Data))
+			} else {
+				// Applied should have kept it from the app.
+				dupes++
+			}
+			mu.Unlock()
+			// Half-way, the app stops reading until the server is gone:
+			// the client has messages the server never acknowledged.
+			if m.ID.N == n/2 {
+				select {
+				case <-gate:
+				case <-ctx.Done():
+				}
+				return
+			}
+		}
+	}
+	opts := server.Options{
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ClientKey: key,
+		Applied: func(_ context.Context, c server.ClientID) (uint64, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return applied[c], nil
+		},
+	}
+	first := server.New(opts)
+	hs1 := httptest.NewServer(first.Handler(app))
+	a := &watched{}
+	var err error
+	o := Options{Resume: true, Backoff: Backoff{Delays: []time.Duration{20 * time.Millisecond}}, OnEvent: a.onEvent}
+	if a.s, err = New("ws"+strings.TrimPrefix(hs1.URL, "http"), o); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := a.s.Send(text(fmt.Sprintf("a%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, 10*time.Second, "half the messages read", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(read) >= n/2
+	})
+	a.s.Suspend()
+	st, ok := a.s.SessionState()
+	if !ok || len(st.Unacked)+len(st.Queued) == 0 {
+		t.Fatalf("state %v, %d unacknowledged, %d queued: nothing left to send again", ok, len(st.Unacked), len(st.Queued))
+	}
+	a.s.Close(1000, "")
+	// The server goes, and its sessions with it.
+	close(gate)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	first.Shutdown(ctx)
+	hs1.Close()
+
+	second := server.New(opts)
+	hs2 := httptest.NewServer(second.Handler(app))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		second.Shutdown(ctx)
+		hs2.Close()
+	})
+	b := &watched{}
+	o = Options{Resume: true, Restore: &st, Backoff: Backoff{Delays: []time.Duration{20 * time.Millisecond}}, OnEvent: b.onEvent}
+	if b.s, err = New("ws"+strings.TrimPrefix(hs2.URL, "http"), o); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.s.Close(1000, "") })
+	waitUntil(t, 10*time.Second, "every message read", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(read) >= n
+	})
+	if opens := watchedOf[OpenEvent](b); len(opens) == 0 || opens[0].Resumed {
+		t.Errorf("the restored Socket's first open: %+v, want a fresh session", opens)
+	}
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("a%d", i))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(read, want) {
+		t.Errorf("the app read something other than a0…a%d once each, in order:\n%v", n-1, read)
+	}
+	if dupes != 0 {
+		t.Errorf("the app was given %d messages it had applied", dupes)
 	}
 }
