@@ -90,6 +90,15 @@ function reportException(err) {
   }
 }
 var handlers = /* @__PURE__ */ new WeakMap();
+function defineSocketMembers(cls, types, constants) {
+  defineHandlers(cls.prototype, types);
+  for (const [name, value] of Object.entries(constants)) {
+    const desc = { value, enumerable: true, writable: false, configurable: false };
+    Object.defineProperty(cls, name, desc);
+    Object.defineProperty(cls.prototype, name, desc);
+  }
+  Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+}
 function defineHandlers(proto, types) {
   for (const type of types) {
     Object.defineProperty(proto, `on${type}`, {
@@ -147,6 +156,40 @@ function setHandler(target, type, value) {
   };
   m.set(type, added);
   target.addEventListener(type, added.listener);
+}
+
+// jsglue/src/utf8.js
+var NON_ASCII = /[^\x00-\x7f]/;
+var utf8Encoder = new TextEncoder();
+var countScratch = new Uint8Array(3 << 16);
+function utf8Length(s) {
+  const n = s.length;
+  const fits = 3 * n <= countScratch.length;
+  if (n > 2048 && fits) {
+    return utf8Encoder.encodeInto(s, countScratch).written;
+  }
+  if (!NON_ASCII.test(s)) {
+    return n;
+  }
+  if (n > 64 && fits) {
+    return utf8Encoder.encodeInto(s, countScratch).written;
+  }
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      continue;
+    }
+    if (c < 2048) {
+      bytes += 1;
+    } else if (c >= 55296 && c <= 56319 && i + 1 < n && (s.charCodeAt(i + 1) & 64512) === 56320) {
+      bytes += 2;
+      i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
 }
 
 // jsglue/src/webidl.js
@@ -271,38 +314,6 @@ function setWire(w) {
   wire = { ...w };
   textType = String.fromCharCode(wire.textFrame);
   binaryTypeByte = Uint8Array.of(wire.binaryFrame);
-}
-var NON_ASCII = /[^\x00-\x7f]/;
-var utf8Encoder = new TextEncoder();
-var countScratch = new Uint8Array(3 << 16);
-function utf8Length(s) {
-  const n = s.length;
-  const fits = 3 * n <= countScratch.length;
-  if (n > 2048 && fits) {
-    return utf8Encoder.encodeInto(s, countScratch).written;
-  }
-  if (!NON_ASCII.test(s)) {
-    return n;
-  }
-  if (n > 64 && fits) {
-    return utf8Encoder.encodeInto(s, countScratch).written;
-  }
-  let bytes = n;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) {
-      continue;
-    }
-    if (c < 2048) {
-      bytes += 1;
-    } else if (c >= 55296 && c <= 56319 && i + 1 < n && (s.charCodeAt(i + 1) & 64512) === 56320) {
-      bytes += 2;
-      i++;
-    } else {
-      bytes += 2;
-    }
-  }
-  return bytes;
 }
 function sendText(ws, s) {
   const before = ws.bufferedAmount;
@@ -1425,14 +1436,7 @@ function defineSocket(program2) {
       this.#bridge("reconnect", closeArgs(arguments));
     }
     static {
-      defineHandlers(this.prototype, EVENTS);
-      const constants = { CONNECTING, OPEN: OPEN2, CLOSING, CLOSED };
-      for (const [name, value] of Object.entries(constants)) {
-        const desc = { value, enumerable: true, writable: false, configurable: false };
-        Object.defineProperty(this, name, desc);
-        Object.defineProperty(this.prototype, name, desc);
-      }
-      Object.defineProperty(this.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+      defineSocketMembers(this, EVENTS, { CONNECTING, OPEN: OPEN2, CLOSING, CLOSED });
     }
   }
   return (

@@ -13,6 +13,15 @@ function reportException(err) {
   }
 }
 var handlers = /* @__PURE__ */ new WeakMap();
+function defineSocketMembers(cls, types, constants) {
+  defineHandlers(cls.prototype, types);
+  for (const [name, value] of Object.entries(constants)) {
+    const desc = { value, enumerable: true, writable: false, configurable: false };
+    Object.defineProperty(cls, name, desc);
+    Object.defineProperty(cls.prototype, name, desc);
+  }
+  Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+}
 function defineHandlers(proto, types) {
   for (const type of types) {
     Object.defineProperty(proto, `on${type}`, {
@@ -183,6 +192,40 @@ function bytesOf(data) {
     return new Uint8Array(0);
   }
   return view ? new Uint8Array(buffer, data.byteOffset, data.byteLength) : new Uint8Array(buffer);
+}
+
+// jsglue/src/utf8.js
+var NON_ASCII = /[^\x00-\x7f]/;
+var utf8Encoder = new TextEncoder();
+var countScratch = new Uint8Array(3 << 16);
+function utf8Length(s) {
+  const n = s.length;
+  const fits = 3 * n <= countScratch.length;
+  if (n > 2048 && fits) {
+    return utf8Encoder.encodeInto(s, countScratch).written;
+  }
+  if (!NON_ASCII.test(s)) {
+    return n;
+  }
+  if (n > 64 && fits) {
+    return utf8Encoder.encodeInto(s, countScratch).written;
+  }
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      continue;
+    }
+    if (c < 2048) {
+      bytes += 1;
+    } else if (c >= 55296 && c <= 56319 && i + 1 < n && (s.charCodeAt(i + 1) & 64512) === 56320) {
+      bytes += 2;
+      i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
 }
 
 // jsglue/src/wsargs.js
@@ -419,7 +462,7 @@ function checkClose(op, args) {
   if (code !== void 0 && code !== 1e3 && !(code >= 3e3 && code <= 4999)) {
     throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
   }
-  if (reason !== void 0 && new TextEncoder().encode(reason).byteLength > 123) {
+  if (reason !== void 0 && utf8Length(reason) > 123) {
     throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close reason must not be greater than 123 UTF-8 bytes.`, "SyntaxError");
   }
   return [code, reason];
@@ -564,7 +607,7 @@ var SharedSocket = class extends EventTarget {
     let size;
     if (typeof d === "string") {
       out = d;
-      size = new TextEncoder().encode(d).byteLength;
+      size = utf8Length(d);
     } else if (d instanceof Blob) {
       out = d;
       size = d.size;
@@ -711,14 +754,7 @@ var SharedSocket = class extends EventTarget {
     }
   }
   static {
-    defineHandlers(this.prototype, EVENTS);
-    const constants = { CONNECTING, OPEN, CLOSING, CLOSED };
-    for (const [name, value] of Object.entries(constants)) {
-      const desc = { value, enumerable: true, writable: false, configurable: false };
-      Object.defineProperty(this, name, desc);
-      Object.defineProperty(this.prototype, name, desc);
-    }
-    Object.defineProperty(this.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+    defineSocketMembers(this, EVENTS, { CONNECTING, OPEN, CLOSING, CLOSED });
   }
 };
 var ReconnectingWebSocket = (

@@ -3,6 +3,42 @@
 
 // jsglue/src/sharedhost.js
 import { ReconnectingWebSocket as Glue } from "./resock.js";
+
+// jsglue/src/utf8.js
+var NON_ASCII = /[^\x00-\x7f]/;
+var utf8Encoder = new TextEncoder();
+var countScratch = new Uint8Array(3 << 16);
+function utf8Length(s) {
+  const n = s.length;
+  const fits = 3 * n <= countScratch.length;
+  if (n > 2048 && fits) {
+    return utf8Encoder.encodeInto(s, countScratch).written;
+  }
+  if (!NON_ASCII.test(s)) {
+    return n;
+  }
+  if (n > 64 && fits) {
+    return utf8Encoder.encodeInto(s, countScratch).written;
+  }
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      continue;
+    }
+    if (c < 2048) {
+      bytes += 1;
+    } else if (c >= 55296 && c <= 56319 && i + 1 < n && (s.charCodeAt(i + 1) & 64512) === 56320) {
+      bytes += 2;
+      i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+// jsglue/src/sharedhost.js
 var ReconnectingWebSocket = (
   /** @type {typeof import("../resock.d.ts").ReconnectingWebSocket} */
   /** @type {unknown} */
@@ -26,7 +62,6 @@ function snapshot(ws) {
     stats: { ...ws.stats() }
   };
 }
-var encoder = new TextEncoder();
 var Member = class {
   /** @type {Tab} */
   tab;
@@ -76,7 +111,7 @@ var Member = class {
       this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data } });
       return;
     }
-    const size = typeof data === "string" ? encoder.encode(data).byteLength : data.byteLength;
+    const size = typeof data === "string" ? utf8Length(data) : data.byteLength;
     this.waiting.push({ data, size });
     this.waitingMessages++;
     this.waitingBytes += size;

@@ -129,13 +129,31 @@ export function reportException(err) {
 const handlers = new WeakMap();
 
 /**
+ * defineSocketMembers adds to a socket class what WebSocket has beside
+ * its methods and attributes: the on* attributes of types, the ready-state
+ * constants on the class and its prototype, and its toStringTag.
+ * @param {Function} cls
+ * @param {readonly string[]} types
+ * @param {Record<string, number>} constants
+ */
+export function defineSocketMembers(cls, types, constants) {
+	defineHandlers(cls.prototype, types);
+	for (const [name, value] of Object.entries(constants)) {
+		const desc = { value, enumerable: true, writable: false, configurable: false };
+		Object.defineProperty(cls, name, desc);
+		Object.defineProperty(cls.prototype, name, desc);
+	}
+	Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+}
+
+/**
  * defineHandlers adds the on* attributes of types to proto, for the
  * targets given to handlersOf; on any other object they throw, as a
  * browser's attributes do on the wrong object.
  * @param {object} proto
  * @param {readonly string[]} types
  */
-export function defineHandlers(proto, types) {
+function defineHandlers(proto, types) {
 	for (const type of types) {
 		Object.defineProperty(proto, `on${type}`, {
 			/** @this {EventTarget} */

@@ -14,8 +14,9 @@
 // tab's socket only; the connection closes once no tab has a socket on it,
 // after a grace that lets a reload resume its session.
 
-import { defineHandlers, handlersOf } from "./events.js";
+import { defineSocketMembers, handlersOf } from "./events.js";
 import { bytesOf, closeArgs, constructorArgs, messageArg } from "./webidl.js";
+import { utf8Length } from "./utf8.js";
 import { checkProtocols, checkURL } from "./wsargs.js";
 
 /** @typedef {import("../resock.d.ts").SocketState} SocketState */
@@ -249,7 +250,7 @@ function checkClose(op, args) {
 	if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
 		throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
 	}
-	if (reason !== undefined && new TextEncoder().encode(reason).byteLength > 123) {
+	if (reason !== undefined && utf8Length(reason) > 123) {
 		throw new DOMException(`Failed to execute '${op}' on 'ReconnectingWebSocket': The close reason must not be greater than 123 UTF-8 bytes.`, "SyntaxError");
 	}
 	return [code, reason];
@@ -404,7 +405,7 @@ class SharedSocket extends EventTarget {
 		let size;
 		if (typeof d === "string") {
 			out = d;
-			size = new TextEncoder().encode(d).byteLength;
+			size = utf8Length(d);
 		} else if (d instanceof Blob) {
 			out = d;
 			size = d.size;
@@ -556,14 +557,7 @@ class SharedSocket extends EventTarget {
 	}
 
 	static {
-		defineHandlers(this.prototype, EVENTS);
-		const constants = { CONNECTING, OPEN, CLOSING, CLOSED };
-		for (const [name, value] of Object.entries(constants)) {
-			const desc = { value, enumerable: true, writable: false, configurable: false };
-			Object.defineProperty(this, name, desc);
-			Object.defineProperty(this.prototype, name, desc);
-		}
-		Object.defineProperty(this.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+		defineSocketMembers(this, EVENTS, { CONNECTING, OPEN, CLOSING, CLOSED });
 	}
 }
 

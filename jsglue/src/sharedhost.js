@@ -31,6 +31,7 @@
 // a close. The connection and the other tabs never wait for a tab.
 
 import { ReconnectingWebSocket as Glue } from "./resock.js";
+import { utf8Length } from "./utf8.js";
 
 /** @typedef {import("../resock.d.ts").ReconnectingWebSocket} Socket */
 
@@ -88,8 +89,6 @@ function snapshot(ws) {
  * @typedef {{data: string | ArrayBuffer, size: number} | {type: string, init: object, snap: Snapshot}} Waiting
  */
 
-const encoder = new TextEncoder();
-
 /**
  * Member is one tab's socket in a connection.
  */
@@ -145,7 +144,7 @@ class Member {
 			this.tab.port.postMessage({ op: "event", id: this.id, type: "message", init: { data } });
 			return;
 		}
-		const size = typeof data === "string" ? encoder.encode(data).byteLength : data.byteLength;
+		const size = typeof data === "string" ? utf8Length(data) : data.byteLength;
 		this.waiting.push({ data, size });
 		this.waitingMessages++;
 		this.waitingBytes += size;

@@ -6,7 +6,7 @@
 // skip Go through the socket's DataPath (datapath.js).
 
 import { DataPath } from "./datapath.js";
-import { defineHandlers, handlersOf } from "./events.js";
+import { defineSocketMembers, handlersOf } from "./events.js";
 import { track } from "./pagelife.js";
 import { closeArgs, constructorArgs, messageArg } from "./webidl.js";
 
@@ -320,14 +320,7 @@ export function defineSocket(program) {
 		}
 
 		static {
-			defineHandlers(this.prototype, EVENTS);
-			const constants = { CONNECTING, OPEN, CLOSING, CLOSED };
-			for (const [name, value] of Object.entries(constants)) {
-				const desc = { value, enumerable: true, writable: false, configurable: false };
-				Object.defineProperty(this, name, desc);
-				Object.defineProperty(this.prototype, name, desc);
-			}
-			Object.defineProperty(this.prototype, Symbol.toStringTag, { value: "ReconnectingWebSocket", configurable: true });
+			defineSocketMembers(this, EVENTS, { CONNECTING, OPEN, CLOSING, CLOSED });
 		}
 	}
 
