@@ -6,12 +6,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/resock/resock/internal/chromium"
 )
 
 type results struct {
@@ -245,10 +246,5 @@ func (r *results) write(stdout io.Writer, dir string) error {
 
 // machine describes where the figures come from.
 func machine(browserPath string) string {
-	v, err := exec.Command(browserPath, "--version").Output()
-	browser := strings.TrimSpace(string(v))
-	if err != nil {
-		browser = "unknown Chromium"
-	}
-	return fmt.Sprintf("Machine: %d cores; %s; %s; %s.", runtime.NumCPU(), browser, runtime.Version(), time.Now().Format("2006-01-02"))
+	return fmt.Sprintf("Machine: %d cores; %s; %s; %s.", runtime.NumCPU(), chromium.Version(browserPath), runtime.Version(), time.Now().Format("2006-01-02"))
 }

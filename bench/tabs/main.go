@@ -241,17 +241,9 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// machine describes where the figures were taken.
 func machine(browserPath string) string {
-	cpu := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "model name"); ok {
-				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	return fmt.Sprintf("%s, %d cores seen by Go; %s", cpu, numCPU(), browserPath)
+	return fmt.Sprintf("%d cores; %s; %s; %s", runtime.NumCPU(), chromium.Version(browserPath), runtime.Version(), time.Now().Format("2006-01-02"))
 }
 
 func (r results) write(stdout io.Writer, dir string) error {
@@ -295,5 +287,3 @@ func (r results) write(stdout io.Writer, dir string) error {
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
-
-func numCPU() int { return runtime.NumCPU() }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -66,4 +67,14 @@ func Start(path string, extra ...chromedp.ExecAllocatorOption) (context.Context,
 		return nil, nil, fmt.Errorf("failed to start %s: no answer within 30s", path)
 	}
 	return ctx, stop, nil
+}
+
+// Version is what the browser at path says of its version, for the
+// figures a benchmark writes; "unknown Chromium" if it says nothing.
+func Version(path string) string {
+	v, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return "unknown Chromium"
+	}
+	return strings.TrimSpace(string(v))
 }
