@@ -27,7 +27,8 @@ import ReconnectingWebSocketDefault, {
 await ready;
 const Same: typeof ReconnectingWebSocket = ReconnectingWebSocketDefault;
 
-// Every option, with its default.
+// Every option, with its default; persist has none, and is left out
+// below, since it needs resume.
 const everyOption: Required<ReconnectingWebSocketOptions> = {
 	initialDelay: 1000,
 	backoffFactor: 2,
@@ -40,6 +41,7 @@ const everyOption: Required<ReconnectingWebSocketOptions> = {
 	maxQueuedBytes: 8 << 20,
 	binaryType: "blob",
 	resume: false,
+	persist: "drafts",
 	maxUnackedBytes: 1 << 20,
 	heartbeatInterval: 10000,
 	heartbeatTimeout: 5000,
@@ -83,7 +85,18 @@ const chat = new ReconnectingWebSocket(
 		},
 	},
 );
-const synchronous = new ReconnectingWebSocket(() => new URL("wss://example.com/feed"), undefined, { ...everyOption, delays: new Set([100, 200]) });
+const { persist: _drafts, ...inMemory } = everyOption;
+const synchronous = new ReconnectingWebSocket(() => new URL("wss://example.com/feed"), undefined, { ...inMemory, delays: new Set([100, 200]) });
+
+// A durable socket: what it sends survives a reload.
+const durable = new ReconnectingWebSocket("wss://example.com/chat", [], { resume: true, persist: "drafts" });
+durable.send("typed on a train");
+await durable.whenDurable();
+durable.addEventListener("durable", (e) => {
+	const stored: number = e.sent;
+	console.log(stored);
+});
+durable.ondurable = (e) => console.log(e.sent);
 
 // The properties, with their types.
 const readyState: ReadyState = chat.readyState;

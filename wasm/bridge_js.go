@@ -146,6 +146,12 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	persist, err := parsePersist(arg(args, 3), o.Resume)
+	if err != nil {
+		return nil, err
+	}
+	// A persistent socket waits for the glue to read its store (release).
+	o.Hold = persist != ""
 	weak, err := js.weakRef.New(target)
 	if err != nil {
 		return nil, err
@@ -155,7 +161,7 @@ func (b *bridge) create(args []safejs.Value) (any, error) {
 		return nil, err
 	}
 	b.nextID++
-	k := &socket{id: b.nextID, origin: origin, pinned: target, weak: weak, webSockets: webSockets}
+	k := &socket{id: b.nextID, origin: origin, pinned: target, weak: weak, webSockets: webSockets, persist: persist}
 	k.arrayBuffer.Store(arrayBuffer)
 	if b.transport != nil {
 		o.Transport = b.transport()

@@ -149,6 +149,15 @@ func (c *browserConn) Release(received uint64) error {
 	return nil
 }
 
+func (c *browserConn) Counts() (received, sent, acked uint64) {
+	p, ok := c.carrying()
+	if !ok {
+		return 0, 0, 0
+	}
+	n := p.numbers("ledgerCounts", 3)
+	return uint64(n[0]), uint64(n[1]), uint64(n[2])
+}
+
 func (c *browserConn) Window() (frames, bytes int) {
 	p, ok := c.carrying()
 	if !ok {

@@ -28,6 +28,8 @@ type socket struct {
 	// arrayBuffer is the binaryType: deliver binary messages as ArrayBuffer
 	// rather than Blob.
 	arrayBuffer atomic.Bool
+	// persist names the store of a persistent socket (options.persist).
+	persist string
 
 	// mu guards pinned and origin. Go in the browser runs on one thread,
 	// but other goroutines run whenever JavaScript calls back into Go, such
@@ -108,6 +110,11 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 			return safejs.Undefined(), err
 		}
 	}
+	if k.persist != "" {
+		if err := obj.Set("persist", k.persist); err != nil {
+			return safejs.Undefined(), err
+		}
+	}
 	for _, m := range []struct {
 		name string
 		fn   func(args []safejs.Value) (any, error)
@@ -134,6 +141,8 @@ func (k *socket) bridgeObject() (safejs.Value, error) {
 		{"wake", func([]safejs.Value) (any, error) { k.s.Wake(); return nil, nil }},
 		{"probe", func([]safejs.Value) (any, error) { k.s.Probe(); return nil, nil }},
 		{"pathChanged", func([]safejs.Value) (any, error) { k.s.PathChanged(); return nil, nil }},
+		{"progress", k.progress},
+		{"release", k.releaseHold},
 	} {
 		// op names what the page called in an exception's message.
 		op := m.name

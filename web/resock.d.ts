@@ -213,6 +213,39 @@ export interface ReconnectingWebSocketOptions {
 	 */
 	resume?: boolean;
 	/**
+	 * Makes the socket durable (resume mode only, else a `TypeError`): its
+	 * session and every message the server has not acknowledged, sent or
+	 * queued, are kept in IndexedDB under this name, and a socket made
+	 * later with the same name and URL (after a reload, a crash, or in
+	 * another tab) goes on with them. It resumes the session or, if the
+	 * server no longer has it, sends the messages again with the ids they
+	 * had, so a server app that tracks what it applied (`Options.Applied`)
+	 * drops what it has. See README "Nothing lost on reload".
+	 *
+	 * - **When a message is durable.** What is sent during a task is
+	 *   written in one transaction at its end; a message is durable once
+	 *   that transaction completed, which `whenDurable()` and the `durable`
+	 *   event say. Chromium's IndexedDB commits without waiting for the
+	 *   disk (relaxed durability): a reload, a crashed tab or browser keep
+	 *   it; a power cut may not.
+	 * - **Until the store is read** the socket is `CONNECTING` and makes no
+	 *   attempt; what is sent meanwhile goes after what the store held.
+	 * - **One socket per name.** A Web Lock keeps a second live socket of
+	 *   the name from the store: after 2 s it gets an `error` event and runs
+	 *   in memory. Share one across tabs with `resock/shared`.
+	 * - **Failures.** A store that cannot be opened, is full (a quota
+	 *   error), was written by another version of resock or for another
+	 *   URL is an `error` event; the socket goes on in memory with all it
+	 *   holds, and a store it did not read is left as it is.
+	 * - **The limits.** `maxQueuedMessages`, `maxQueuedBytes` and
+	 *   `outboxPolicy` apply to what is stored as to the outbox; a stored
+	 *   queue that no longer fits loses its oldest messages, with a
+	 *   `dropped` event.
+	 * - **`close()`** ends persisting after a last write; what the server
+	 *   has not acknowledged stays stored for the next socket of the name.
+	 */
+	persist?: string;
+	/**
 	 * In resume mode, the most bytes sent but not yet acknowledged by the
 	 * server; further messages wait in the outbox (and its limits apply).
 	 * Receivers acknowledge every 64 KiB at the latest, so a window well
@@ -409,6 +442,17 @@ export interface DroppedEvent extends Event {
 	readonly reason: string;
 }
 
+/** `durable`: with `persist`, a write of the store completed. */
+export interface DurableEvent extends Event {
+	readonly type: "durable";
+	/**
+	 * How many of the messages sent through this socket (its `send()`
+	 * calls, counted from 1) are now stored, or were acknowledged before
+	 * they needed to be.
+	 */
+	readonly sent: number;
+}
+
 /** What `stats()` returns: the socket's life so far. */
 export interface SocketStats {
 	/** Connection attempts, the first included. */
@@ -445,6 +489,7 @@ export interface ReconnectingWebSocketEventMap {
 	reconnecting: ReconnectingEvent;
 	statechange: StateChangeEvent;
 	dropped: DroppedEvent;
+	durable: DurableEvent;
 }
 
 /** An `on*` property's value, as for `WebSocket`. */
@@ -526,6 +571,7 @@ export class ReconnectingWebSocket extends EventTarget {
 	onreconnecting: EventHandler<ReconnectingEvent>;
 	onstatechange: EventHandler<StateChangeEvent>;
 	ondropped: EventHandler<DroppedEvent>;
+	ondurable: EventHandler<DurableEvent>;
 
 	/**
 	 * A snapshot of the socket's counters: attempts, reconnects, messages and
@@ -547,6 +593,12 @@ export class ReconnectingWebSocket extends EventTarget {
 	 * messages instead) and `InvalidStateError` after `close()`.
 	 */
 	send(data: SendData): void;
+	/**
+	 * With `persist`: resolves once every message sent so far is stored
+	 * in IndexedDB (or acknowledged by the server). Rejects if the store
+	 * failed or the socket closed first, and at once without `persist`.
+	 */
+	whenDurable(): Promise<void>;
 	/**
 	 * Closes the connection with `code` (1000 or 3000–4999) and `reason`
 	 * (at most 123 UTF-8 bytes; a reason needs a code) and stops

@@ -212,6 +212,7 @@ var MEMBERS = {
   minUptime: true,
   networkChange: true,
   outboxPolicy: true,
+  persist: true,
   resume: true,
   shouldReconnect: true
 };
@@ -784,6 +785,14 @@ var DataPath = class {
     return "";
   }
   /**
+   * ledgerCounts are the carried ledger's counters: frames received, sent
+   * and acknowledged.
+   * @returns {number[]}
+   */
+  ledgerCounts() {
+    return [this.#received, this.#sent, this.#acked];
+  }
+  /**
    * window is the count of frames kept and their payloads' size.
    * @returns {number[]}
    */
@@ -1220,6 +1229,584 @@ async function load(wasmURL2, wasmExecURL2) {
   return program2;
 }
 
+// jsglue/src/persist.js
+var DB_NAME = "resock";
+var DB_VERSION = 1;
+var FORMAT = 1;
+var SESSIONS = "sessions";
+var MESSAGES = "messages";
+var LOCK_WAIT = 2e3;
+var ACK_CHECK = 250;
+function errorEvent(message, cause) {
+  const error = new Error(message, cause === void 0 ? void 0 : { cause });
+  return Object.assign(new Event("error"), { message, error });
+}
+function describe(err) {
+  if (err instanceof DOMException || err instanceof Error) {
+    return err.message === "" ? err.name : `${err.name}: ${err.message}`;
+  }
+  return `${err}`;
+}
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+function openDB() {
+  return new Promise((resolve, reject) => {
+    if (typeof indexedDB === "undefined") {
+      reject(new DOMException("IndexedDB is not available here", "NotSupportedError"));
+      return;
+    }
+    const req = indexedDB.open(DB_NAME, DB_VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains(SESSIONS)) {
+        db.createObjectStore(SESSIONS);
+      }
+      if (!db.objectStoreNames.contains(MESSAGES)) {
+        db.createObjectStore(MESSAGES);
+      }
+    };
+    req.onsuccess = () => {
+      const db = req.result;
+      db.onversionchange = () => db.close();
+      resolve(db);
+    };
+    req.onerror = () => {
+      const err = req.error;
+      if (err?.name === "VersionError") {
+        reject(new DOMException(`the database "${DB_NAME}" was written by a newer version of resock (its schema is newer than version ${DB_VERSION})`, "VersionError"));
+        return;
+      }
+      reject(err);
+    };
+    req.onblocked = () => reject(new DOMException(`the database "${DB_NAME}" is held open by a page with an older version of resock`, "InvalidStateError"));
+  });
+}
+function keyRange(name) {
+  return IDBKeyRange.bound([name, 0], [name, Infinity]);
+}
+function copyOf(data) {
+  if (typeof data === "string" || data instanceof Blob) {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return data.slice(0);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+}
+function checkData(data) {
+  if (typeof data === "string" || data instanceof Blob) {
+    return;
+  }
+  const buffer = data instanceof ArrayBuffer ? data : data.buffer;
+  if (!(buffer instanceof ArrayBuffer)) {
+    throw new TypeError("Failed to execute 'send' on 'ReconnectingWebSocket': The provided ArrayBufferView value must not be shared.");
+  }
+  if (buffer.resizable) {
+    throw new TypeError("Failed to execute 'send' on 'ReconnectingWebSocket': The provided ArrayBuffer value must not be resizable.");
+  }
+}
+var Store = class {
+  #name;
+  #url;
+  /** @type {Calls} */
+  #calls;
+  /** @type {(data: string | ArrayBuffer | ArrayBufferView | Blob) => void} */
+  #send;
+  /** @type {IDBDatabase | null} */
+  #db = null;
+  /**
+   * loading until the store is read; on while it is written; off once it
+   * failed or the socket closed.
+   * @type {"loading" | "on" | "off"}
+   */
+  #state = "loading";
+  /** @type {Error | null} why the store is off */
+  #failure = null;
+  /** @type {Entry[]} the mirror, from #head on */
+  #mirror = [];
+  #head = 0;
+  #headID = 1;
+  /**
+   * How many entries at the mirror's end wait in the glue, behind a Blob
+   * being read: they reach the socket only once it is.
+   */
+  #waiting = 0;
+  #waitingBytes = 0;
+  #nextSeq = 1;
+  /** @type {Entry[]} entries to write */
+  #puts = [];
+  /** @type {number[]} keys to delete */
+  #deletes = [];
+  /** @type {string} the session record last written, as JSON */
+  #written = "";
+  // accepted counts the messages sent; durable, those of them stored or
+  // settled (acknowledged or dropped) by the last transaction completed.
+  #accepted = 0;
+  #durable = 0;
+  /** @type {{upTo: number, resolve: () => void, reject: (err: Error) => void}[]} */
+  #waiters = [];
+  #scheduled = false;
+  #writing = false;
+  // again says that something changed while a transaction was under way.
+  #again = false;
+  /** @type {ReturnType<typeof setTimeout> | 0} */
+  #ackTimer = 0;
+  /** @type {(() => void) | null} lets the Web Lock go */
+  #unlock = null;
+  #closed = false;
+  /**
+   * @param {string} name
+   * @param {string} url
+   * @param {Calls} calls
+   * @param {(data: string | ArrayBuffer | ArrayBufferView | Blob) => void} send sends through the socket, throwing as send() throws
+   */
+  constructor(name, url, calls, send) {
+    this.#name = name;
+    this.#url = url;
+    this.#calls = calls;
+    this.#send = send;
+    this.#load();
+  }
+  /** The messages waiting in the glue behind a Blob, and their size. */
+  get waiting() {
+    return [this.#waiting, this.#waitingBytes];
+  }
+  /**
+   * send sends data through the socket and appends it to the mirror, or
+   * holds it, checked, behind a Blob: the store reads Blobs itself, so
+   * that it knows their bytes and no read failure goes unaccounted.
+   * @param {string | ArrayBuffer | ArrayBufferView | Blob} data
+   */
+  send(data) {
+    if (data instanceof Blob || this.#waiting > 0) {
+      checkData(data);
+      if (this.#calls.closing()) {
+        this.#send(data);
+      }
+      const entry = { seq: 0, data: copyOf(data), gone: false };
+      this.#push(entry, true);
+      this.#waiting++;
+      this.#waitingBytes += data instanceof Blob ? data.size : typeof data === "string" ? data.length : data.byteLength;
+      if (data instanceof Blob) {
+        data.arrayBuffer().then(
+          (buffer) => {
+            entry.data = buffer;
+            this.#handOn();
+          },
+          (err) => {
+            entry.gone = true;
+            this.#calls.dispatch(errorEvent(`failed to send message: failed to read Blob: ${describe(err)}`, err));
+            this.#handOn();
+          }
+        );
+      }
+      return;
+    }
+    this.#send(data);
+    this.#push({ seq: 0, data: copyOf(data), gone: false }, false);
+  }
+  /**
+   * push appends entry to the mirror; a store that is off keeps only
+   * what waits behind a Blob.
+   * @param {Entry} entry
+   * @param {boolean} waiting
+   */
+  #push(entry, waiting) {
+    this.#accepted++;
+    if (this.#state === "off") {
+      if (waiting) {
+        this.#mirror.push(entry);
+      }
+      return;
+    }
+    this.#mirror.push(entry);
+    this.#puts.push(entry);
+    this.#schedule();
+  }
+  // handOn sends the messages held behind Blobs that are read, in order,
+  // up to the next Blob still being read.
+  #handOn() {
+    const end = this.#mirror.length;
+    for (let i = end - this.#waiting; i < end && this.#waiting > 0; i = end - this.#waiting) {
+      const entry = (
+        /** @type {Entry} */
+        this.#mirror[i]
+      );
+      if (entry.data instanceof Blob && !entry.gone) {
+        return;
+      }
+      this.#waiting--;
+      this.#waitingBytes -= typeof entry.data === "string" ? entry.data.length : entry.data instanceof Blob ? entry.data.size : entry.data.byteLength;
+      if (!entry.gone) {
+        try {
+          this.#send(
+            /** @type {string | ArrayBuffer} */
+            entry.data
+          );
+          if (this.#state === "off") {
+            this.#mirror.splice(i, 1);
+          }
+          continue;
+        } catch (err) {
+          entry.gone = true;
+          this.#calls.dispatch(errorEvent(`failed to send message: ${describe(err)}`, err));
+        }
+      }
+      this.#mirror.splice(i, 1);
+      if (!this.#closed) {
+        this.#forget(entry);
+      }
+    }
+  }
+  /**
+   * forget deletes entry from the store, or keeps it from being written.
+   * @param {Entry} entry
+   */
+  #forget(entry) {
+    entry.gone = true;
+    if (entry.seq > 0) {
+      this.#deletes.push(entry.seq);
+    }
+    this.#schedule();
+  }
+  /**
+   * dropped removes the n messages the outbox dropped: the oldest that had
+   * no frame yet. Called from the socket's dropped event, which the
+   * engine dispatches before anything else can send a frame.
+   * @param {number} n
+   */
+  dropped(n) {
+    const p = this.#calls.progress();
+    if (p === null || this.#state === "off") {
+      return;
+    }
+    const at = this.#head + (p.firstID + p.sent - this.#headID);
+    for (const entry of this.#mirror.splice(at, n)) {
+      this.#forget(entry);
+    }
+  }
+  /**
+   * changed notes that the session changed without a send: a message
+   * arrived, or a connection opened.
+   */
+  changed() {
+    this.#schedule();
+  }
+  /**
+   * whenDurable resolves once every message sent so far is stored, or
+   * acknowledged; it rejects if the store stopped before.
+   * @returns {Promise<void>}
+   */
+  whenDurable() {
+    if (this.#failure !== null) {
+      return Promise.reject(this.#failure);
+    }
+    if (this.#durable >= this.#accepted) {
+      return Promise.resolve();
+    }
+    if (this.#state === "off") {
+      return Promise.reject(new DOMException("the socket closed before its messages were stored", "InvalidStateError"));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ upTo: this.#accepted, resolve, reject });
+    });
+  }
+  /**
+   * close ends persisting once the socket closed for good: a last write,
+   * then the Web Lock goes. What is left unacknowledged stays stored for
+   * the next socket of the name.
+   */
+  close() {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    if (this.#state === "on") {
+      this.#schedule();
+    }
+  }
+  async #load() {
+    let state = null;
+    let stored = [];
+    let nextSeq = 1;
+    try {
+      await this.#lock();
+      const db = this.#db = await openDB();
+      const tx = db.transaction([SESSIONS, MESSAGES], "readonly");
+      const [meta, keys, values] = await Promise.all([
+        request(tx.objectStore(SESSIONS).get(this.#name)),
+        request(tx.objectStore(MESSAGES).getAllKeys(keyRange(this.#name))),
+        request(tx.objectStore(MESSAGES).getAll(keyRange(this.#name)))
+      ]);
+      if (meta !== void 0) {
+        const m = (
+          /** @type {Meta} */
+          meta
+        );
+        if (m === null || typeof m !== "object" || m.v !== FORMAT) {
+          throw new DOMException(`persist "${this.#name}" was written in format ${m?.v ?? "unknown"}; this version of resock reads format ${FORMAT}; it is left as it is`, "VersionError");
+        }
+        if (m.url !== this.#url) {
+          throw new DOMException(`persist "${this.#name}" holds a session of ${m.url}, not of ${this.#url}; it is left as it is`, "InvalidStateError");
+        }
+        const data = await Promise.all(values.map((v) => v instanceof Blob ? v.arrayBuffer() : v));
+        stored = data.map((d, i) => ({ seq: (
+          /** @type {[string, number]} */
+          keys[i][1]
+        ), data: d, gone: false }));
+        const unacked = Math.min(m.sent - m.acked, stored.length);
+        state = {
+          session: m.session,
+          token: m.token,
+          client: m.client,
+          firstID: m.firstID,
+          received: m.received,
+          acked: m.acked,
+          sent: m.acked + unacked,
+          unacked: stored.slice(0, unacked).map((e) => (
+            /** @type {string | ArrayBuffer} */
+            e.data
+          )),
+          queued: stored.slice(unacked).map((e) => (
+            /** @type {string | ArrayBuffer} */
+            e.data
+          ))
+        };
+        nextSeq = Math.max(m.nextSeq, (stored.at(-1)?.seq ?? 0) + 1);
+        this.#written = JSON.stringify(m);
+      }
+    } catch (err) {
+      this.#fail(`persist "${this.#name}" is not available, and the socket keeps its messages in memory only: ${describe(err)}`, err);
+      this.#calls.release(null);
+      return;
+    }
+    this.#mirror = [...stored, ...this.#mirror];
+    this.#nextSeq = nextSeq;
+    this.#headID = state === null ? 1 : state.firstID + state.acked;
+    if (this.#closed) {
+      this.#off();
+      this.#calls.release(null);
+      return;
+    }
+    this.#state = "on";
+    try {
+      this.#calls.release(state);
+    } catch (err) {
+      this.#mirror = this.#mirror.slice(stored.length);
+      this.#headID = 1;
+      this.#fail(`persist "${this.#name}" holds a session that cannot be restored; it is left as it is, and the socket keeps its messages in memory only: ${describe(err)}`, err);
+      this.#calls.release(null);
+      return;
+    }
+    this.#schedule();
+  }
+  /**
+   * lock takes the Web Lock of the name, so that no other socket writes
+   * the store meanwhile. Without Web Locks (an insecure context) there is
+   * none to take.
+   * @returns {Promise<void>}
+   */
+  #lock() {
+    const locks = globalThis.navigator?.locks;
+    if (locks === void 0) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      locks.request(`resock-persist:${this.#name}`, { signal: AbortSignal.timeout(LOCK_WAIT) }, () => {
+        resolve();
+        return new Promise((unlock) => {
+          this.#unlock = () => unlock(void 0);
+        });
+      }).catch((err) => {
+        if (err instanceof DOMException && err.name === "TimeoutError") {
+          reject(new DOMException(`another socket, in this page or another, holds persist "${this.#name}" (use resock/shared to share one connection between tabs)`, "InvalidStateError"));
+          return;
+        }
+        reject(err);
+      });
+    });
+  }
+  #schedule() {
+    if (this.#scheduled || this.#state !== "on") {
+      return;
+    }
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#write();
+    });
+  }
+  // write writes what changed in one transaction, unless one is under way:
+  // then its completion writes again.
+  #write() {
+    const db = this.#db;
+    if (this.#state !== "on" || db === null) {
+      return;
+    }
+    if (this.#writing) {
+      this.#again = true;
+      return;
+    }
+    const p = this.#calls.progress();
+    if (p === null) {
+      return;
+    }
+    const ackedID = p.firstID + p.acked;
+    while (this.#headID < ackedID && this.#head < this.#mirror.length) {
+      const entry = (
+        /** @type {Entry} */
+        this.#mirror[this.#head]
+      );
+      this.#head++;
+      this.#headID++;
+      this.#forget(entry);
+    }
+    if (this.#head >= 1024 && 2 * this.#head >= this.#mirror.length) {
+      this.#mirror = this.#mirror.slice(this.#head);
+      this.#head = 0;
+    }
+    const puts = this.#puts.filter((e) => !e.gone);
+    for (const e of puts) {
+      e.seq = this.#nextSeq++;
+    }
+    const deletes = this.#deletes;
+    this.#puts = [];
+    this.#deletes = [];
+    const meta = {
+      v: FORMAT,
+      url: this.#url,
+      session: p.session,
+      token: p.token,
+      client: p.client,
+      firstID: p.firstID,
+      sent: p.sent,
+      acked: p.acked,
+      received: p.received,
+      nextSeq: this.#nextSeq
+    };
+    const json = JSON.stringify(meta);
+    const upTo = this.#accepted;
+    if (puts.length === 0 && deletes.length === 0 && json === this.#written) {
+      this.#settle(upTo);
+      this.#afterWrite(p);
+      return;
+    }
+    let tx;
+    try {
+      tx = db.transaction([SESSIONS, MESSAGES], "readwrite");
+      const messages = tx.objectStore(MESSAGES);
+      for (const e of puts) {
+        messages.put(e.data, [this.#name, e.seq]);
+      }
+      deletes.sort((a, b) => a - b);
+      for (let i = 0; i < deletes.length; ) {
+        let j = i;
+        while (j + 1 < deletes.length && deletes[j + 1] === /** @type {number} */
+        deletes[j] + 1) {
+          j++;
+        }
+        messages.delete(IDBKeyRange.bound([this.#name, deletes[i]], [this.#name, deletes[j]]));
+        i = j + 1;
+      }
+      tx.objectStore(SESSIONS).put(meta, this.#name);
+    } catch (err) {
+      this.#fail(`failed to store messages for persist "${this.#name}"; the socket keeps them in memory only: ${describe(err)}`, err);
+      return;
+    }
+    this.#writing = true;
+    tx.oncomplete = () => {
+      this.#writing = false;
+      this.#written = json;
+      this.#settle(upTo);
+      if (this.#again || this.#puts.length > 0 || this.#deletes.length > 0) {
+        this.#again = false;
+        this.#schedule();
+      }
+      this.#afterWrite(p);
+    };
+    tx.onabort = () => {
+      this.#writing = false;
+      const err = tx.error ?? new DOMException("the transaction was aborted", "AbortError");
+      this.#fail(`failed to store messages for persist "${this.#name}"; the socket keeps them in memory only: ${describe(err)}`, err);
+    };
+  }
+  /**
+   * afterWrite lets the lock go once a closed socket's last write is done,
+   * or checks for acknowledgements later while messages wait for them.
+   * @param {Progress} p
+   */
+  #afterWrite(p) {
+    if (this.#closed) {
+      if (!this.#writing && !this.#scheduled) {
+        this.#off();
+      }
+      return;
+    }
+    if (p.sent > p.acked && this.#ackTimer === 0) {
+      this.#ackTimer = setTimeout(() => {
+        this.#ackTimer = 0;
+        this.#schedule();
+      }, ACK_CHECK);
+    }
+  }
+  /**
+   * settle notes that the messages up to upTo are durable.
+   * @param {number} upTo
+   */
+  #settle(upTo) {
+    if (upTo <= this.#durable) {
+      return;
+    }
+    this.#durable = upTo;
+    const due = this.#waiters.filter((w) => w.upTo <= upTo);
+    this.#waiters = this.#waiters.filter((w) => w.upTo > upTo);
+    for (const w of due) {
+      w.resolve();
+    }
+    this.#calls.dispatch(Object.assign(new Event("durable"), { sent: upTo }));
+  }
+  /**
+   * fail stops the store for good, with an error event: the socket goes on
+   * with what it holds in memory.
+   * @param {string} message
+   * @param {unknown} cause
+   */
+  #fail(message, cause) {
+    const ev = errorEvent(message, cause);
+    this.#failure = /** @type {Error} */
+    /** @type {{error: Error}} */
+    ev.error;
+    this.#off();
+    this.#calls.dispatch(ev);
+  }
+  // off stops writing and lets the database and the lock go. What waits
+  // for a write that will not come learns it.
+  #off() {
+    this.#state = "off";
+    this.#puts = [];
+    this.#deletes = [];
+    this.#mirror = this.#mirror.slice(this.#mirror.length - this.#waiting);
+    this.#head = 0;
+    const err = this.#failure ?? new DOMException("the socket closed before its messages were stored", "InvalidStateError");
+    for (const w of this.#waiters) {
+      w.reject(err);
+    }
+    this.#waiters = [];
+    if (this.#ackTimer !== 0) {
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = 0;
+    }
+    this.#db?.close();
+    this.#db = null;
+    this.#unlock?.();
+    this.#unlock = null;
+  }
+};
+
 // jsglue/src/socket.js
 var CONNECTING = 0;
 var OPEN2 = 1;
@@ -1227,7 +1814,7 @@ var CLOSING = 2;
 var CLOSED = 3;
 var EVENTS = (
   /** @type {const} */
-  ["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]
+  ["open", "message", "close", "error", "reconnecting", "statechange", "dropped", "durable"]
 );
 function deadError(program2) {
   return new DOMException(`resock is not running: ${program2.exited}`, "InvalidStateError");
@@ -1250,6 +1837,8 @@ function defineSocket(program2) {
     #b;
     /** @type {DataPath | null} */
     #path = null;
+    /** @type {Store | null} */
+    #store = null;
     #url = "";
     // Only url is named, so that the constructor's length is 1, as
     // WebSocket's is; protocols and options are read from arguments.
@@ -1273,7 +1862,40 @@ function defineSocket(program2) {
         this.#path = path;
         path.setTarget(this, (frame) => this.#queue(frame));
       }
+      if (typeof this.#b.persist === "string") {
+        this.#persist(this.#b.persist);
+      }
       track(this, this.#b, program2);
+    }
+    /**
+     * persist starts the store of a persistent socket, which reads what
+     * it holds and then releases the socket, held until then. Its
+     * listeners come before any the page adds.
+     * @param {string} name
+     */
+    #persist(name) {
+      const store = this.#store = new Store(name, this.#url, {
+        progress: () => dead() ? null : this.#bridge("progress", []),
+        release: (state) => {
+          if (!dead()) {
+            this.#bridge("release", [state]);
+          }
+        },
+        dispatch: (ev) => this.dispatchEvent(ev),
+        closing: () => this.readyState >= CLOSING
+      }, (data) => this.#sendNow(data));
+      this.addEventListener("dropped", (ev) => store.dropped(
+        /** @type {API.DroppedEvent} */
+        ev.messages
+      ));
+      this.addEventListener("message", () => store.changed());
+      this.addEventListener("open", () => store.changed());
+      this.addEventListener("close", (ev) => {
+        if (!/** @type {API.ReconnectingCloseEvent} */
+        ev.willReconnect) {
+          store.close();
+        }
+      });
     }
     /**
      * #call runs a call into Go. A wasm trap means the Go program is broken
@@ -1360,14 +1982,15 @@ function defineSocket(program2) {
     }
     /** @returns {number} */
     get bufferedAmount() {
+      const waiting = this.#store?.waiting[1] ?? 0;
       const path = this.#path;
       if (path !== null && !dead()) {
         const n = path.bufferedAmount();
         if (n >= 0) {
-          return n;
+          return n + waiting;
         }
       }
-      return this.#get("bufferedAmount", 0);
+      return this.#get("bufferedAmount", 0) + waiting;
     }
     /** @returns {number} */
     get retryCount() {
@@ -1375,7 +1998,7 @@ function defineSocket(program2) {
     }
     /** @returns {number} */
     get queuedMessages() {
-      return this.#get("queuedMessages", 0);
+      return this.#get("queuedMessages", 0) + (this.#store?.waiting[0] ?? 0);
     }
     /** @returns {number | null} */
     get rtt() {
@@ -1417,15 +2040,47 @@ function defineSocket(program2) {
     }
     /** @param {string | ArrayBuffer | ArrayBufferView | Blob} data */
     send(data) {
+      const store = this.#store;
+      if (store !== null && !dead() && arguments.length > 0) {
+        const [message] = (
+          /** @type {[string | ArrayBuffer | ArrayBufferView | Blob]} */
+          messageArg(arguments)
+        );
+        store.send(message);
+        return;
+      }
+      this.#sendNow(...arguments);
+    }
+    /**
+     * whenDurable resolves once every message sent so far is stored by
+     * options.persist, or acknowledged by the server; it rejects if the
+     * store stopped before, or if the socket does not persist.
+     * @returns {Promise<void>}
+     */
+    whenDurable() {
+      if (this.#store === null) {
+        return Promise.reject(new DOMException("the socket has no options.persist", "InvalidStateError"));
+      }
+      return this.#store.whenDurable();
+    }
+    /**
+     * sendNow sends through the data path or Go.
+     * @param {...unknown} args
+     */
+    #sendNow(...args) {
+      const data = (
+        /** @type {string | ArrayBuffer | ArrayBufferView | Blob} */
+        args[0]
+      );
       const path = this.#path;
-      if (path !== null && !dead() && arguments.length > 0) {
+      if (path !== null && !dead() && args.length > 0) {
         const message = typeof data === "string" || data instanceof ArrayBuffer || ArrayBuffer.isView(data) || data instanceof Blob ? data : `${data}`;
         if (!path.send(message)) {
           this.#bridge("send", [message]);
         }
         return;
       }
-      this.#bridge("send", messageArg(arguments));
+      this.#bridge("send", messageArg(args));
     }
     // close and reconnect take (code, reason) from arguments: as
     // WebSocket.close, their length is 0.

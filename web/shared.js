@@ -101,6 +101,7 @@ var MEMBERS = {
   minUptime: true,
   networkChange: true,
   outboxPolicy: true,
+  persist: true,
   resume: true,
   shouldReconnect: true
 };
@@ -273,7 +274,7 @@ var CLOSING = 2;
 var CLOSED = 3;
 var EVENTS = (
   /** @type {const} */
-  ["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]
+  ["open", "message", "close", "error", "reconnecting", "statechange", "dropped", "durable"]
 );
 var READY = { connecting: CONNECTING, reconnecting: CONNECTING, offline: CONNECTING, open: OPEN, closing: CLOSING, closed: CLOSED };
 var DEFAULT_GRACE = 3e3;
@@ -492,6 +493,9 @@ var SharedSocket = class extends EventTarget {
   #queued = 0;
   /** Whether this membership's final close was dispatched. */
   #ended = false;
+  /** @type {Map<number, {resolve: () => void, reject: (err: Error) => void}>} whenDurable calls awaiting the host */
+  #durableWaits = /* @__PURE__ */ new Map();
+  #durableAsks = 0;
   // Only url is named, so that the constructor's length is 1, as
   // WebSocket's is; protocols and options are read from arguments.
   /** @param {unknown} url */
@@ -619,6 +623,21 @@ var SharedSocket = class extends EventTarget {
     this.#posted.push(size);
     this.#postedBytes += size;
   }
+  /**
+   * whenDurable asks the host, after this tab's sends, whether the
+   * connection's store holds them.
+   * @returns {Promise<void>}
+   */
+  whenDurable() {
+    if (this.#closed) {
+      return Promise.reject(new DOMException("the socket was closed", "InvalidStateError"));
+    }
+    const n = ++this.#durableAsks;
+    return new Promise((resolve, reject) => {
+      this.#durableWaits.set(n, { resolve, reject });
+      this.#link.post({ op: "whenDurable", id: this.#id, n });
+    });
+  }
   close() {
     const [code, reason] = checkClose("close", arguments);
     if (this.#closed) {
@@ -676,6 +695,16 @@ var SharedSocket = class extends EventTarget {
         }
         this.#buffered = msg.bufferedAmount ?? 0;
         this.#queued = msg.queuedMessages ?? 0;
+        break;
+      }
+      case "durable": {
+        const w = this.#durableWaits.get(msg.n ?? 0);
+        this.#durableWaits.delete(msg.n ?? 0);
+        if (msg.name === void 0) {
+          w?.resolve();
+        } else {
+          w?.reject(new DOMException(String(msg.message), msg.name));
+        }
         break;
       }
       case "left":

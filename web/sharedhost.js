@@ -77,6 +77,13 @@ var Member = class {
   waitingMessages = 0;
   waitingBytes = 0;
   /**
+   * With persist: the connection's numbers of this member's sends not yet
+   * durable, oldest first, and how many of its sends are.
+   * @type {number[]}
+   */
+  sends = [];
+  durable = 0;
+  /**
    * @param {Tab} tab
    * @param {number} id
    * @param {Connection} conn
@@ -192,6 +199,9 @@ var Connection = class {
   grace = 0;
   /** @type {{maxQueuedMessages: number, maxQueuedBytes: number, outboxPolicy: string}} */
   limits;
+  /** Whether the connection persists (options.persist), and the sends it took. */
+  persist = false;
+  sends = 0;
   /**
    * @param {string} key
    * @param {Socket} ws
@@ -200,6 +210,7 @@ var Connection = class {
   constructor(key, ws, options) {
     this.key = key;
     this.ws = ws;
+    this.persist = typeof options.persist === "string";
     this.limits = {
       maxQueuedMessages: typeof options.maxQueuedMessages === "number" ? options.maxQueuedMessages : DEFAULT_MAX_QUEUED_MESSAGES,
       maxQueuedBytes: typeof options.maxQueuedBytes === "number" ? options.maxQueuedBytes : DEFAULT_MAX_QUEUED_BYTES,
@@ -213,6 +224,25 @@ var Connection = class {
           /** @type {MessageEvent} */
           e.data
         );
+      }
+    });
+    ws.addEventListener("durable", (e) => {
+      const upTo = (
+        /** @type {{sent: number}} */
+        /** @type {unknown} */
+        e.sent
+      );
+      for (const m of this.members) {
+        let n = 0;
+        while (m.sends.length > 0 && /** @type {number} */
+        m.sends[0] <= upTo) {
+          m.sends.shift();
+          n++;
+        }
+        if (n > 0) {
+          m.durable += n;
+          m.post("durable", { sent: m.durable });
+        }
       }
     });
     for (const [type, fields] of Object.entries(FIELDS)) {
@@ -387,10 +417,19 @@ function serve(port) {
       case "send":
         try {
           m.conn.ws.send(msg.data);
+          if (m.conn.persist) {
+            m.sends.push(++m.conn.sends);
+          }
         } catch (err) {
           m.post("error", { message: `failed to send message: ${err instanceof Error ? err.message : err}` });
         }
         tab.sent(m);
+        break;
+      case "whenDurable":
+        m.conn.ws.whenDurable().then(
+          () => port.postMessage({ op: "durable", id: msg.id, n: msg.n }),
+          (err) => port.postMessage({ op: "durable", id: msg.id, n: msg.n, name: err?.name ?? "Error", message: err?.message ?? String(err) })
+        );
         break;
       case "close":
         m.conn.leave(m, msg.code, msg.reason, true);

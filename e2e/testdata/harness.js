@@ -656,3 +656,57 @@ page.h.exchange = (url, n, options) => {
 		return { echoes: echoes.filter(Boolean).length, closed: all.filter((ws) => ws.readyState === 3).length };
 	};
 }
+
+// The persistence tests (persist_test.go) use what follows: h.stored(name)
+// counts the messages the IndexedDB store of options.persist name holds,
+// h.writeMeta(name, meta) writes its session record as another version
+// would, and h.durable(name) awaits whenDurable, answering "ok" or what
+// it rejected with.
+{
+	/** @returns {Promise<IDBDatabase>} */
+	const openStore = () => new Promise((resolve, reject) => {
+		const r = indexedDB.open("resock", 1);
+		r.onupgradeneeded = () => {
+			r.result.createObjectStore("sessions");
+			r.result.createObjectStore("messages");
+		};
+		r.onsuccess = () => resolve(r.result);
+		r.onerror = () => reject(r.error);
+	});
+	page.h.stored = async (name) => {
+		const db = await openStore();
+		try {
+			return await new Promise((resolve, reject) => {
+				const q = db.transaction("messages").objectStore("messages").count(IDBKeyRange.bound([name, 0], [name, Infinity]));
+				q.onsuccess = () => resolve(q.result);
+				q.onerror = () => reject(q.error);
+			});
+		} finally {
+			db.close();
+		}
+	};
+	page.h.writeMeta = async (name, meta) => {
+		const db = await openStore();
+		try {
+			await new Promise((resolve, reject) => {
+				const tx = db.transaction("sessions", "readwrite");
+				tx.objectStore("sessions").put(meta, name);
+				tx.oncomplete = () => resolve(undefined);
+				tx.onabort = () => reject(tx.error);
+			});
+		} finally {
+			db.close();
+		}
+		return true;
+	};
+	page.h.durable = (name) => sockets[name].ws.whenDurable().then(() => "ok", (e) => `${e?.name}: ${e?.message}`);
+	// errors are the messages of the error events of socket name.
+	page.h.errors = (name) => page.h.events(name, "error").length > 0 ? sockets[name].errors : [];
+	const open = page.h.open;
+	page.h.open = (name, url, protocols, options) => {
+		const ok = open(name, url, protocols, options);
+		sockets[name].errors = [];
+		sockets[name].ws.addEventListener("error", (e) => sockets[name].errors.push(e.message));
+		return ok;
+	};
+}

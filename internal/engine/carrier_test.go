@@ -68,6 +68,10 @@ func (c *fakeCarrier) Release(received uint64) error {
 	return nil
 }
 
+func (c *fakeCarrier) Counts() (received, sent, acked uint64) {
+	return c.l.Received, c.l.Sent, c.l.Acked
+}
+
 func (c *fakeCarrier) Window() (frames, bytes int) {
 	for _, m := range c.l.Unacked {
 		bytes += len(m.Data)

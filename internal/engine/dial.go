@@ -34,6 +34,12 @@ func (s *Socket) dial() {
 		s.timers[retryTimer] = nil
 	}
 	s.hintEnds = 0
+	if s.held {
+		// Release makes the attempt.
+		s.heldDial = true
+		s.setState(s.attemptState())
+		return
+	}
 	s.epoch++
 	epoch := s.epoch
 	s.closeProbe()

@@ -83,6 +83,10 @@ type Options struct {
 	// without a network: no attempt is made, and none counted, until
 	// SetOnline(true).
 	Offline bool
+	// Hold makes New return a Socket that makes no attempt until Release:
+	// time to read a stored SessionState, which Release restores. Sends
+	// meanwhile are queued behind what it restores.
+	Hold bool
 	// NetworkChange is what an open connection gets when the network path
 	// may have changed (PathChanged, SetOnline(true)). Default
 	// NetworkCheck.

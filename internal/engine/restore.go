@@ -91,3 +91,99 @@ func restoredSession(st SessionState) (*session, error) {
 	}
 	return ss, nil
 }
+
+// Progress is where a resume session stands, without its messages: what a
+// store of the session must write down as it goes. Message ids are stable
+// across sessions: data frame n of the session has id FirstID+n-1, so
+// frames up to id FirstID+Acked-1 are acknowledged and the next frame sent
+// gets id FirstID+Sent.
+type Progress struct {
+	Session, Token, Client wire.ID
+	FirstID                uint64
+	// Sent, Acked and Received are SessionState's counters.
+	Sent, Acked, Received uint64
+}
+
+// Progress returns the session's progress, read from the Carrier while one
+// holds the ledger; false if the Socket is not in resume mode.
+func (s *Socket) Progress() (Progress, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sess
+	if ss == nil {
+		return Progress{}, false
+	}
+	p := Progress{
+		Session: ss.id, Token: ss.token, Client: ss.client,
+		FirstID: ss.firstID,
+		Sent:    ss.sent, Acked: ss.acked, Received: ss.acks.Received(),
+	}
+	if ss.carrier != nil {
+		p.Received, p.Sent, p.Acked = ss.carrier.Counts()
+	}
+	return p, true
+}
+
+// ErrNotHeld reports a Release of a Socket that was not held, or was
+// released already.
+var ErrNotHeld = errors.New("socket is not held")
+
+// Release ends Options.Hold: the Socket restores st, if not nil, and makes
+// the attempt it held back, unless it is paused or closed meanwhile. The
+// messages sent during the hold go after st's queue. Where st's queue and
+// them pass the outbox's limits, st's oldest messages are dropped and
+// reported in a DroppedEvent, whatever the outboxPolicy: the sends that
+// fit were accepted already. A st that cannot be a session's is refused
+// with ErrBadSessionState, and the Socket is not released.
+func (s *Socket) Release(st *SessionState) error {
+	s.mu.Lock()
+	defer s.unlockAndEmit()
+	if !s.held {
+		return ErrNotHeld
+	}
+	if st != nil {
+		if s.sess == nil {
+			return fmt.Errorf("%w: a session is restored in resume mode only", ErrBadSessionState)
+		}
+		ss, err := restoredSession(*st)
+		if err != nil {
+			return err
+		}
+		s.sess = ss
+		s.restoreQueue(st.Queued)
+	}
+	s.held = false
+	if s.heldDial {
+		s.heldDial = false
+		if s.state == Connecting || s.state == Reconnecting {
+			s.dial()
+		}
+	}
+	return nil
+}
+
+// restoreQueue puts queued in front of the outbox, dropping the oldest of
+// them that do not fit. Called with mu held.
+func (s *Socket) restoreQueue(queued []Message) {
+	q := &s.outbox
+	count, bytes := q.len()+len(queued), q.bytes
+	for _, m := range queued {
+		bytes += len(m.Data)
+	}
+	n, nb := 0, 0
+	for n < len(queued) && (count > q.maxCount || bytes > q.maxBytes) {
+		size := len(queued[n].Data)
+		count, bytes = count-1, bytes-size
+		n, nb = n+1, nb+size
+	}
+	entries := make([]*outboxEntry, 0, count)
+	for _, m := range queued[n:] {
+		m = cloneMessage(m)
+		entries = append(entries, &outboxEntry{msg: m, size: len(m.Data), ready: true})
+	}
+	q.entries = append(entries, q.entries...)
+	q.bytes = bytes
+	if n > 0 {
+		s.emit(DroppedEvent{Messages: n, Bytes: nb, Reason: "outbox full: dropped the oldest restored messages"})
+	}
+}

@@ -61,7 +61,10 @@ type Socket struct {
 
 	// offline and suspended pause the Socket: no attempts while either holds.
 	offline, suspended bool
-	hidden             bool
+	// held holds the first attempt back until Release (Options.Hold);
+	// heldDial says that an attempt is due once it comes.
+	held, heldDial bool
+	hidden         bool
 	// plainOpens counts the probes that opened while resume attempts kept
 	// failing. One failure may be a passing network fault, so only a third
 	// one in a row, with probes opening in between, proves that the server
@@ -141,7 +144,7 @@ func New(url string, o Options) (*Socket, error) {
 	if o.Transport == nil {
 		return nil, errNoTransport
 	}
-	s := &Socket{url: url, o: o}
+	s := &Socket{url: url, o: o, held: o.Hold}
 	s.outbox.maxCount = o.MaxQueuedMessages
 	s.outbox.maxBytes = o.MaxQueuedBytes
 	if o.Resume {

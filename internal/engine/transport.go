@@ -94,6 +94,9 @@ type Carrier interface {
 	Reclaim() Ledger
 	// SendData sends m as the next data frame and keeps it.
 	SendData(m Message) error
+	// Counts are the ledger's counters as they stand (Ledger's Received,
+	// Sent and Acked), without taking it back.
+	Counts() (received, sent, acked uint64)
 	// Release drops the frames up to received, which the server
 	// acknowledged; an error if it acknowledged frames never sent, or
 	// fewer than before.

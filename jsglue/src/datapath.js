@@ -638,6 +638,15 @@ export class DataPath {
 	}
 
 	/**
+	 * ledgerCounts are the carried ledger's counters: frames received, sent
+	 * and acknowledged.
+	 * @returns {number[]}
+	 */
+	ledgerCounts() {
+		return [this.#received, this.#sent, this.#acked];
+	}
+
+	/**
 	 * window is the count of frames kept and their payloads' size.
 	 * @returns {number[]}
 	 */

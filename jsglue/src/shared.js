@@ -27,7 +27,7 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
-const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]);
+const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped", "durable"]);
 
 /** @type {Record<SocketState, number>} */
 const READY = { connecting: CONNECTING, reconnecting: CONNECTING, offline: CONNECTING, open: OPEN, closing: CLOSING, closed: CLOSED };
@@ -284,6 +284,9 @@ class SharedSocket extends EventTarget {
 	#queued = 0;
 	/** Whether this membership's final close was dispatched. */
 	#ended = false;
+	/** @type {Map<number, {resolve: () => void, reject: (err: Error) => void}>} whenDurable calls awaiting the host */
+	#durableWaits = new Map();
+	#durableAsks = 0;
 
 	// Only url is named, so that the constructor's length is 1, as
 	// WebSocket's is; protocols and options are read from arguments.
@@ -419,6 +422,22 @@ class SharedSocket extends EventTarget {
 		this.#postedBytes += size;
 	}
 
+	/**
+	 * whenDurable asks the host, after this tab's sends, whether the
+	 * connection's store holds them.
+	 * @returns {Promise<void>}
+	 */
+	whenDurable() {
+		if (this.#closed) {
+			return Promise.reject(new DOMException("the socket was closed", "InvalidStateError"));
+		}
+		const n = ++this.#durableAsks;
+		return new Promise((resolve, reject) => {
+			this.#durableWaits.set(n, { resolve, reject });
+			this.#link.post({ op: "whenDurable", id: this.#id, n });
+		});
+	}
+
 	close() {
 		const [code, reason] = checkClose("close", arguments);
 		if (this.#closed) {
@@ -477,6 +496,16 @@ class SharedSocket extends EventTarget {
 				}
 				this.#buffered = msg.bufferedAmount ?? 0;
 				this.#queued = msg.queuedMessages ?? 0;
+				break;
+			}
+			case "durable": {
+				const w = this.#durableWaits.get(msg.n ?? 0);
+				this.#durableWaits.delete(msg.n ?? 0);
+				if (msg.name === undefined) {
+					w?.resolve();
+				} else {
+					w?.reject(new DOMException(String(msg.message), msg.name));
+				}
 				break;
 			}
 			case "left":

@@ -106,6 +106,13 @@ class Member {
 	/** Messages among waiting, and their bytes (UTF-8 for text, as the outbox counts). */
 	waitingMessages = 0;
 	waitingBytes = 0;
+	/**
+	 * With persist: the connection's numbers of this member's sends not yet
+	 * durable, oldest first, and how many of its sends are.
+	 * @type {number[]}
+	 */
+	sends = [];
+	durable = 0;
 
 	/**
 	 * @param {Tab} tab
@@ -232,6 +239,9 @@ class Connection {
 	grace = 0;
 	/** @type {{maxQueuedMessages: number, maxQueuedBytes: number, outboxPolicy: string}} */
 	limits;
+	/** Whether the connection persists (options.persist), and the sends it took. */
+	persist = false;
+	sends = 0;
 
 	/**
 	 * @param {string} key
@@ -241,6 +251,7 @@ class Connection {
 	constructor(key, ws, options) {
 		this.key = key;
 		this.ws = ws;
+		this.persist = typeof options.persist === "string";
 		this.limits = {
 			maxQueuedMessages: typeof options.maxQueuedMessages === "number" ? options.maxQueuedMessages : DEFAULT_MAX_QUEUED_MESSAGES,
 			maxQueuedBytes: typeof options.maxQueuedBytes === "number" ? options.maxQueuedBytes : DEFAULT_MAX_QUEUED_BYTES,
@@ -250,6 +261,22 @@ class Connection {
 		ws.addEventListener("message", (e) => {
 			for (const m of this.members) {
 				m.message(/** @type {string | ArrayBuffer} */ (/** @type {MessageEvent} */ (e).data));
+			}
+		});
+		// The connection's durable event counts every tab's sends; each
+		// member's socket hears how many of its own are durable.
+		ws.addEventListener("durable", (e) => {
+			const upTo = /** @type {{sent: number}} */ (/** @type {unknown} */ (e)).sent;
+			for (const m of this.members) {
+				let n = 0;
+				while (m.sends.length > 0 && /** @type {number} */ (m.sends[0]) <= upTo) {
+					m.sends.shift();
+					n++;
+				}
+				if (n > 0) {
+					m.durable += n;
+					m.post("durable", { sent: m.durable });
+				}
 			}
 		});
 		for (const [type, fields] of Object.entries(FIELDS)) {
@@ -468,10 +495,20 @@ export function serve(port) {
 			case "send":
 				try {
 					m.conn.ws.send(msg.data);
+					if (m.conn.persist) {
+						m.sends.push(++m.conn.sends);
+					}
 				} catch (err) {
 					m.post("error", { message: `failed to send message: ${err instanceof Error ? err.message : err}` });
 				}
 				tab.sent(m);
+				break;
+			case "whenDurable":
+				// Every send the tab posted before is the connection's now.
+				m.conn.ws.whenDurable().then(
+					() => port.postMessage({ op: "durable", id: msg.id, n: msg.n }),
+					(err) => port.postMessage({ op: "durable", id: msg.id, n: msg.n, name: err?.name ?? "Error", message: err?.message ?? String(err) }),
+				);
 				break;
 			case "close":
 				m.conn.leave(m, msg.code, msg.reason, true);

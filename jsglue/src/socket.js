@@ -8,6 +8,7 @@
 import { DataPath } from "./datapath.js";
 import { defineSocketMembers, handlersOf } from "./events.js";
 import { track } from "./pagelife.js";
+import { Store } from "./persist.js";
 import { closeArgs, constructorArgs, messageArg } from "./webidl.js";
 
 const CONNECTING = 0;
@@ -17,7 +18,7 @@ const CLOSED = 3;
 
 export { CONNECTING, OPEN, CLOSING, CLOSED };
 
-const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped"]);
+const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reconnecting", "statechange", "dropped", "durable"]);
 
 /** @import * as API from "../resock.d.ts" */
 /** @import { DebugInfo, Program, Result } from "./load.js" */
@@ -48,13 +49,26 @@ const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reco
  * @property {() => Result<undefined>} wake
  * @property {() => Result<undefined>} probe
  * @property {() => Result<undefined>} pathChanged
+ * @property {() => Result<Progress | null>} progress where the resume session stands
+ * @property {(state: StoredState | null) => Result<undefined>} release ends a persistent socket's hold
+ */
+
+/**
+ * Progress is where a resume session stands: its ids in hex and its
+ * counters (engine.Progress).
+ * @typedef {{session: string, token: string, client: string, firstID: number, sent: number, acked: number, received: number}} Progress
+ */
+
+/**
+ * StoredState is a session read from a store (engine.SessionState).
+ * @typedef {{session: string, token: string, client: string, firstID: number, received: number, sent: number, acked: number, unacked: (string | ArrayBuffer)[], queued: (string | ArrayBuffer)[]}} StoredState
  */
 
 /**
  * SocketBridge is a socket's bridge object: its methods, its id, the set of
  * its browser WebSockets, and its DataPath when it runs over the browser's
  * WebSocket.
- * @typedef {SocketMethods & {id: number, webSockets: Set<WebSocket>, path?: DataPath}} SocketBridge
+ * @typedef {SocketMethods & {id: number, webSockets: Set<WebSocket>, path?: DataPath, persist?: string}} SocketBridge
  */
 
 /**
@@ -118,6 +132,8 @@ export function defineSocket(program) {
 		#b;
 		/** @type {DataPath | null} */
 		#path = null;
+		/** @type {Store | null} */
+		#store = null;
 		#url = "";
 
 		// Only url is named, so that the constructor's length is 1, as
@@ -146,7 +162,37 @@ export function defineSocket(program) {
 				this.#path = path;
 				path.setTarget(this, (frame) => this.#queue(frame));
 			}
+			if (typeof this.#b.persist === "string") {
+				this.#persist(this.#b.persist);
+			}
 			track(this, this.#b, program);
+		}
+
+		/**
+		 * persist starts the store of a persistent socket, which reads what
+		 * it holds and then releases the socket, held until then. Its
+		 * listeners come before any the page adds.
+		 * @param {string} name
+		 */
+		#persist(name) {
+			const store = this.#store = new Store(name, this.#url, {
+				progress: () => dead() ? null : this.#bridge("progress", []),
+				release: (state) => {
+					if (!dead()) {
+						this.#bridge("release", [state]);
+					}
+				},
+				dispatch: (ev) => this.dispatchEvent(ev),
+				closing: () => this.readyState >= CLOSING,
+			}, (data) => this.#sendNow(data));
+			this.addEventListener("dropped", (ev) => store.dropped(/** @type {API.DroppedEvent} */ (ev).messages));
+			this.addEventListener("message", () => store.changed());
+			this.addEventListener("open", () => store.changed());
+			this.addEventListener("close", (ev) => {
+				if (!(/** @type {API.ReconnectingCloseEvent} */ (ev).willReconnect)) {
+					store.close();
+				}
+			});
 		}
 
 		/**
@@ -236,15 +282,17 @@ export function defineSocket(program) {
 
 		/** @returns {number} */
 		get bufferedAmount() {
+			// What waits in the store behind a Blob it reads is queued too.
+			const waiting = this.#store?.waiting[1] ?? 0;
 			const path = this.#path;
 			if (path !== null && !dead()) {
 				// While nothing is queued in Go, the data path knows it all.
 				const n = path.bufferedAmount();
 				if (n >= 0) {
-					return n;
+					return n + waiting;
 				}
 			}
-			return this.#get("bufferedAmount", 0);
+			return this.#get("bufferedAmount", 0) + waiting;
 		}
 
 		/** @returns {number} */
@@ -254,7 +302,7 @@ export function defineSocket(program) {
 
 		/** @returns {number} */
 		get queuedMessages() {
-			return this.#get("queuedMessages", 0);
+			return this.#get("queuedMessages", 0) + (this.#store?.waiting[0] ?? 0);
 		}
 
 		/** @returns {number | null} */
@@ -292,8 +340,36 @@ export function defineSocket(program) {
 
 		/** @param {string | ArrayBuffer | ArrayBufferView | Blob} data */
 		send(data) {
+			const store = this.#store;
+			if (store !== null && !dead() && arguments.length > 0) {
+				const [message] = /** @type {[string | ArrayBuffer | ArrayBufferView | Blob]} */ (messageArg(arguments));
+				store.send(message);
+				return;
+			}
+			this.#sendNow(...arguments);
+		}
+
+		/**
+		 * whenDurable resolves once every message sent so far is stored by
+		 * options.persist, or acknowledged by the server; it rejects if the
+		 * store stopped before, or if the socket does not persist.
+		 * @returns {Promise<void>}
+		 */
+		whenDurable() {
+			if (this.#store === null) {
+				return Promise.reject(new DOMException("the socket has no options.persist", "InvalidStateError"));
+			}
+			return this.#store.whenDurable();
+		}
+
+		/**
+		 * sendNow sends through the data path or Go.
+		 * @param {...unknown} args
+		 */
+		#sendNow(...args) {
+			const data = /** @type {string | ArrayBuffer | ArrayBufferView | Blob} */ (args[0]);
 			const path = this.#path;
-			if (path !== null && !dead() && arguments.length > 0) {
+			if (path !== null && !dead() && args.length > 0) {
 				// A string and binary data need no conversion; anything else
 				// becomes a string, as WebSocket makes it, once.
 				const message = typeof data === "string" || data instanceof ArrayBuffer || ArrayBuffer.isView(data) || data instanceof Blob
@@ -306,7 +382,7 @@ export function defineSocket(program) {
 				}
 				return;
 			}
-			this.#bridge("send", messageArg(arguments));
+			this.#bridge("send", messageArg(args));
 		}
 
 		// close and reconnect take (code, reason) from arguments: as

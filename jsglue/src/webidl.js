@@ -15,7 +15,7 @@ const MEMBERS = {
 	backoffFactor: true, binaryType: true, connectTimeout: true, delays: true, heartbeat: true,
 	heartbeatInterval: true, heartbeatTimeout: true, hiddenHeartbeatInterval: true, initialDelay: true,
 	maxDelay: true, maxMessageSize: true, maxQueuedBytes: true, maxQueuedMessages: true, maxRetries: true,
-	maxUnackedBytes: true, minUptime: true, networkChange: true, outboxPolicy: true, resume: true,
+	maxUnackedBytes: true, minUptime: true, networkChange: true, outboxPolicy: true, persist: true, resume: true,
 	shouldReconnect: true,
 };
 
