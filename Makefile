@@ -38,7 +38,7 @@ clean:
 	rm -rf .bin
 
 # Benchmarks; not part of make test. Flags: make bench BENCH_FLAGS="-rounds 9".
-.PHONY: bench bench-server bench-startup bench-broker bench-tabs
+.PHONY: bench bench-server bench-startup bench-broker bench-tabs bench-persist
 
 bench:
 	.ci/ensure-chromium.sh
@@ -67,3 +67,10 @@ bench-tabs:
 	.ci/ensure-chromium.sh
 	.ci/build-wasm.sh
 	go run ./bench/tabs $(BENCH_FLAGS)
+
+# What options.persist costs per message, against resume in memory and the
+# browser's WebSocket: bench/results/persist.md.
+bench-persist:
+	.ci/ensure-chromium.sh
+	.ci/build-wasm.sh
+	go run ./bench/persist $(BENCH_FLAGS)

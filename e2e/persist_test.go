@@ -435,3 +435,34 @@ func TestASecondLiveSocketOfANameKeepsToMemory(t *testing.T) {
 		t.Errorf("the refused store holds %d messages, want none written", got)
 	}
 }
+
+// TestSharedPersistIsOneStoreForTheConnection opens two tabs with shared
+// sockets that persist under one name: they share one connection, whose
+// store in the SharedWorker takes both tabs' messages, and each tab's
+// whenDurable and durable events count its own sends.
+func TestSharedPersistIsOneStoreForTheConnection(t *testing.T) {
+	ctx := testContext(t, time.Minute)
+	srv := startDemo(t)
+	tabs := openSharedTabs(t, ctx, srv, 2, srv.wsURL("/echo"), `{resume: true, persist: "shared"}`)
+	tabs[0].run(`["a-0", "a-1", "a-2"].forEach((m) => t.ws.send(m))`)
+	tabs[1].run(`["b-0", "b-1"].forEach((m) => t.ws.send(m))`)
+	for i, tab := range tabs {
+		if got := evaluate[string](tab.page, `t.ws.whenDurable().then(() => "ok", (e) => e.name + ": " + e.message)`); got != "ok" {
+			t.Errorf("tab %d: whenDurable: %s", i, got)
+		}
+	}
+	tabs[0].waitFor("its three sends durable", `t.log.some((e) => e.type === "durable" && e.data === "3")`)
+	tabs[1].waitFor("its two sends durable", `t.log.some((e) => e.type === "durable" && e.data === "2")`)
+	for i, tab := range tabs {
+		if got := evaluate[int](tab.page, `Math.max(...t.log.filter((e) => e.type === "durable").map((e) => Number(e.data)))`); got != 3-i {
+			t.Errorf("tab %d: durable events counted up to %d sends, want its own %d", i, got, 3-i)
+		}
+		tab.waitFor("every echo", `["a-0", "a-1", "a-2", "b-0", "b-1"].every((m) => t.messages().includes(m))`)
+		if errs := evaluate[int](tab.page, `t.count("error")`); errs != 0 {
+			t.Errorf("tab %d: %d error events", i, errs)
+		}
+	}
+	if st := srv.stats(); st.Clients != 1 {
+		t.Errorf("the server has %d clients, want the one shared connection", st.Clients)
+	}
+}

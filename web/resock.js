@@ -1237,6 +1237,9 @@ var SESSIONS = "sessions";
 var MESSAGES = "messages";
 var LOCK_WAIT = 2e3;
 var ACK_CHECK = 250;
+function sizeOf2(data) {
+  return typeof data === "string" ? utf8Length(data) : data instanceof Blob ? data.size : data.byteLength;
+}
 function errorEvent(message, cause) {
   const error = new Error(message, cause === void 0 ? void 0 : { cause });
   return Object.assign(new Event("error"), { message, error });
@@ -1387,10 +1390,11 @@ var Store = class {
       if (this.#calls.closing()) {
         this.#send(data);
       }
-      const entry = { seq: 0, data: copyOf(data), gone: false };
+      const copy = copyOf(data);
+      const entry = { seq: 0, data: copy, gone: false, size: sizeOf2(copy) };
       this.#push(entry, true);
       this.#waiting++;
-      this.#waitingBytes += data instanceof Blob ? data.size : typeof data === "string" ? data.length : data.byteLength;
+      this.#waitingBytes += entry.size;
       if (data instanceof Blob) {
         data.arrayBuffer().then(
           (buffer) => {
@@ -1407,7 +1411,7 @@ var Store = class {
       return;
     }
     this.#send(data);
-    this.#push({ seq: 0, data: copyOf(data), gone: false }, false);
+    this.#push({ seq: 0, data: copyOf(data), gone: false, size: 0 }, false);
   }
   /**
    * push appends entry to the mirror; a store that is off keeps only
@@ -1430,8 +1434,8 @@ var Store = class {
   // handOn sends the messages held behind Blobs that are read, in order,
   // up to the next Blob still being read.
   #handOn() {
-    const end = this.#mirror.length;
-    for (let i = end - this.#waiting; i < end && this.#waiting > 0; i = end - this.#waiting) {
+    while (this.#waiting > 0) {
+      const i = this.#mirror.length - this.#waiting;
       const entry = (
         /** @type {Entry} */
         this.#mirror[i]
@@ -1440,7 +1444,7 @@ var Store = class {
         return;
       }
       this.#waiting--;
-      this.#waitingBytes -= typeof entry.data === "string" ? entry.data.length : entry.data instanceof Blob ? entry.data.size : entry.data.byteLength;
+      this.#waitingBytes -= entry.size;
       if (!entry.gone) {
         try {
           this.#send(
@@ -1457,7 +1461,7 @@ var Store = class {
         }
       }
       this.#mirror.splice(i, 1);
-      if (!this.#closed) {
+      if (!this.#calls.closing()) {
         this.#forget(entry);
       }
     }
@@ -1557,7 +1561,7 @@ var Store = class {
         stored = data.map((d, i) => ({ seq: (
           /** @type {[string, number]} */
           keys[i][1]
-        ), data: d, gone: false }));
+        ), data: d, gone: false, size: 0 }));
         const unacked = Math.min(m.sent - m.acked, stored.length);
         state = {
           session: m.session,

@@ -34,6 +34,7 @@ const t = {
 		s.addEventListener("statechange", (e) => log.push({ type: "statechange", to: e.to }));
 		s.addEventListener("error", (e) => log.push({ type: "error", data: e.message }));
 		s.addEventListener("dropped", (e) => log.push({ type: "dropped", data: String(e.messages) }));
+		s.addEventListener("durable", (e) => log.push({ type: "durable", data: String(e.sent) }));
 		s.addEventListener("message", (e) => {
 			const data = String(e.data);
 			const kind = typeof e.data === "string" ? "text" : e.data instanceof Blob ? "blob" : "arraybuffer";

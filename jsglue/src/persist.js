@@ -20,6 +20,8 @@
 // back after a reload is sent with its id again, so a server that has it
 // already drops it.
 
+import { utf8Length } from "./utf8.js";
+
 /** @import { Progress, StoredState } from "./socket.js" */
 
 const DB_NAME = "resock";
@@ -47,9 +49,18 @@ const ACK_CHECK = 250;
 
 /**
  * Entry is a message of the mirror: its key in the store once written (0
- * before), its data, and gone once acknowledged or dropped before it was.
- * @typedef {{seq: number, data: Data, gone: boolean}} Entry
+ * before), its data, gone once acknowledged or dropped before it was, and
+ * its size in bytes while it waits behind a Blob.
+ * @typedef {{seq: number, data: Data, gone: boolean, size: number}} Entry
  */
+
+/**
+ * sizeOf is the size of data as the outbox counts it.
+ * @param {Data} data
+ */
+function sizeOf(data) {
+	return typeof data === "string" ? utf8Length(data) : data instanceof Blob ? data.size : data.byteLength;
+}
 
 /**
  * Meta is the session record of a name.
@@ -269,10 +280,11 @@ export class Store {
 			if (this.#calls.closing()) {
 				this.#send(data);
 			}
-			const entry = { seq: 0, data: copyOf(data), gone: false };
+			const copy = copyOf(data);
+			const entry = { seq: 0, data: copy, gone: false, size: sizeOf(copy) };
 			this.#push(entry, true);
 			this.#waiting++;
-			this.#waitingBytes += data instanceof Blob ? data.size : typeof data === "string" ? data.length : data.byteLength;
+			this.#waitingBytes += entry.size;
 			if (data instanceof Blob) {
 				data.arrayBuffer().then(
 					(buffer) => {
@@ -289,7 +301,7 @@ export class Store {
 			return;
 		}
 		this.#send(data);
-		this.#push({ seq: 0, data: copyOf(data), gone: false }, false);
+		this.#push({ seq: 0, data: copyOf(data), gone: false, size: 0 }, false);
 	}
 
 	/**
@@ -314,14 +326,16 @@ export class Store {
 	// handOn sends the messages held behind Blobs that are read, in order,
 	// up to the next Blob still being read.
 	#handOn() {
-		const end = this.#mirror.length;
-		for (let i = end - this.#waiting; i < end && this.#waiting > 0; i = end - this.#waiting) {
+		// The entries that wait are the mirror's last: nothing behind them
+		// reached the socket.
+		while (this.#waiting > 0) {
+			const i = this.#mirror.length - this.#waiting;
 			const entry = /** @type {Entry} */ (this.#mirror[i]);
 			if (entry.data instanceof Blob && !entry.gone) {
 				return;
 			}
 			this.#waiting--;
-			this.#waitingBytes -= typeof entry.data === "string" ? entry.data.length : entry.data instanceof Blob ? entry.data.size : entry.data.byteLength;
+			this.#waitingBytes -= entry.size;
 			if (!entry.gone) {
 				try {
 					this.#send(/** @type {string | ArrayBuffer} */ (entry.data));
@@ -336,9 +350,10 @@ export class Store {
 				}
 			}
 			// It will never have a frame: it leaves the mirror, and the store
-			// unless the socket is closed, whose messages stay for the next.
+			// unless close() was called, after which what was sent stays
+			// stored for the next socket of the name.
 			this.#mirror.splice(i, 1);
-			if (!this.#closed) {
+			if (!this.#calls.closing()) {
 				this.#forget(entry);
 			}
 		}
@@ -441,7 +456,7 @@ export class Store {
 				}
 				// Blobs stored before they were read are read now.
 				const data = await Promise.all(values.map((v) => v instanceof Blob ? v.arrayBuffer() : v));
-				stored = data.map((d, i) => ({ seq: /** @type {[string, number]} */ (keys[i])[1], data: d, gone: false }));
+				stored = data.map((d, i) => ({ seq: /** @type {[string, number]} */ (keys[i])[1], data: d, gone: false, size: 0 }));
 				const unacked = Math.min(m.sent - m.acked, stored.length);
 				state = {
 					session: m.session, token: m.token, client: m.client,
