@@ -351,7 +351,9 @@ func TestAFullQuotaIsAnErrorAndLosesNothing(t *testing.T) {
 	if _, err := chromedp.Call(p.ctx, storage.OverrideQuotaForOrigin, storage.OverrideQuotaForOriginParams{Origin: origin, QuotaSize: &full}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { chromedp.Call(p.ctx, storage.OverrideQuotaForOrigin, storage.OverrideQuotaForOriginParams{Origin: origin}) })
+	t.Cleanup(func() {
+		chromedp.Call(p.ctx, storage.OverrideQuotaForOrigin, storage.OverrideQuotaForOriginParams{Origin: origin})
+	})
 	p.waitFor("the quota to be full", `new Promise((done) => {
 		const r = indexedDB.open("probe", 1);
 		r.onupgradeneeded = () => r.result.createObjectStore("s");
