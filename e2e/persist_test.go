@@ -398,7 +398,8 @@ func TestAFullQuotaIsAnErrorAndLosesNothing(t *testing.T) {
 // same name in one page: the second cannot take the store, says so with
 // an error event, and still delivers what it is sent; the first persists.
 // A store written in another format is refused, with an error, and left
-// as it is; options.persist without resume is a TypeError.
+// as it is; an IndexedDB that never answers is given up after a while;
+// options.persist without resume is a TypeError.
 func TestASecondLiveSocketOfANameKeepsToMemory(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	app := newLedgerApp()
@@ -436,6 +437,14 @@ func TestASecondLiveSocketOfANameKeepsToMemory(t *testing.T) {
 	if got := evaluate[int](p, `h.stored("old")`); got != 0 {
 		t.Errorf("the refused store holds %d messages, want none written", got)
 	}
+
+	// An IndexedDB that never answers holds the socket back only so long.
+	p.run(`h.realOpen = indexedDB.open.bind(indexedDB), indexedDB.open = () => ({})`)
+	p.run(fmt.Sprintf(`h.open("n", %q, undefined, %s)`, s.wsURL(), persistOptions("hung", "")))
+	p.run(`h.ws("n").send("n0")`)
+	p.waitFor("the store's timeout", `h.errors("n").some((m) => m.includes("did not answer"))`)
+	p.run(`indexedDB.open = h.realOpen`)
+	app.waitFor(t, "the message of the socket whose store did not answer", "n", 1, 10*time.Second)
 }
 
 // TestSharedPersistIsOneStoreForTheConnection opens two tabs with shared

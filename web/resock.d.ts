@@ -233,9 +233,9 @@ export interface ReconnectingWebSocketOptions {
 	 * - **One socket per name.** A Web Lock keeps a second live socket of
 	 *   the name from the store: after 2 s it gets an `error` event and runs
 	 *   in memory. Share one across tabs with `resock/shared`.
-	 * - **Failures.** A store that cannot be opened, is full (a quota
-	 *   error), was written by another version of resock or for another
-	 *   URL is an `error` event; the socket goes on in memory with all it
+	 * - **Failures.** A store that cannot be opened (or does not answer
+	 *   within 5 s), is full (a quota error), was written by another
+	 *   version of resock or for another URL is an `error` event; the socket goes on in memory with all it
 	 *   holds, and a store it did not read is left as it is.
 	 * - **The limits.** `maxQueuedMessages`, `maxQueuedBytes` and
 	 *   `outboxPolicy` apply to what is stored as to the outbox; a stored

@@ -1236,6 +1236,7 @@ var FORMAT = 1;
 var SESSIONS = "sessions";
 var MESSAGES = "messages";
 var LOCK_WAIT = 2e3;
+var OPEN_WAIT = 5e3;
 var ACK_CHECK = 250;
 function sizeOf2(data) {
   return typeof data === "string" ? utf8Length(data) : data instanceof Blob ? data.size : data.byteLength;
@@ -1287,6 +1288,21 @@ function openDB() {
     };
     req.onblocked = () => reject(new DOMException(`the database "${DB_NAME}" is held open by a page with an older version of resock`, "InvalidStateError"));
   });
+}
+async function readStore(name) {
+  const db = await openDB();
+  try {
+    const tx = db.transaction([SESSIONS, MESSAGES], "readonly");
+    const [meta, keys, values] = await Promise.all([
+      request(tx.objectStore(SESSIONS).get(name)),
+      request(tx.objectStore(MESSAGES).getAllKeys(keyRange(name))),
+      request(tx.objectStore(MESSAGES).getAll(keyRange(name)))
+    ]);
+    return { db, meta, keys, values };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }
 function keyRange(name) {
   return IDBKeyRange.bound([name, 0], [name, Infinity]);
@@ -1539,13 +1555,17 @@ var Store = class {
     let nextSeq = 1;
     try {
       await this.#lock();
-      const db = this.#db = await openDB();
-      const tx = db.transaction([SESSIONS, MESSAGES], "readonly");
-      const [meta, keys, values] = await Promise.all([
-        request(tx.objectStore(SESSIONS).get(this.#name)),
-        request(tx.objectStore(MESSAGES).getAllKeys(keyRange(this.#name))),
-        request(tx.objectStore(MESSAGES).getAll(keyRange(this.#name)))
-      ]);
+      const read = readStore(this.#name);
+      let timer = 0;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          read.then(({ db: db2 }) => db2.close(), () => {
+          });
+          reject(new DOMException(`IndexedDB did not answer within ${OPEN_WAIT / 1e3} s`, "TimeoutError"));
+        }, OPEN_WAIT);
+      });
+      const { db, meta, keys, values } = await Promise.race([read, late]).finally(() => clearTimeout(timer));
+      this.#db = db;
       if (meta !== void 0) {
         const m = (
           /** @type {Meta} */
@@ -1557,7 +1577,10 @@ var Store = class {
         if (m.url !== this.#url) {
           throw new DOMException(`persist "${this.#name}" holds a session of ${m.url}, not of ${this.#url}; it is left as it is`, "InvalidStateError");
         }
-        const data = await Promise.all(values.map((v) => v instanceof Blob ? v.arrayBuffer() : v));
+        const data = await Promise.all(values.map((v) => v instanceof Blob ? v.arrayBuffer() : (
+          /** @type {string | ArrayBuffer} */
+          v
+        )));
         stored = data.map((d, i) => ({ seq: (
           /** @type {[string, number]} */
           keys[i][1]
@@ -1585,7 +1608,7 @@ var Store = class {
       }
     } catch (err) {
       this.#fail(`persist "${this.#name}" is not available, and the socket keeps its messages in memory only: ${describe(err)}`, err);
-      this.#calls.release(null);
+      this.#release(null);
       return;
     }
     this.#mirror = [...stored, ...this.#mirror];
@@ -1593,7 +1616,7 @@ var Store = class {
     this.#headID = state === null ? 1 : state.firstID + state.acked;
     if (this.#closed) {
       this.#off();
-      this.#calls.release(null);
+      this.#release(null);
       return;
     }
     this.#state = "on";
@@ -1603,10 +1626,21 @@ var Store = class {
       this.#mirror = this.#mirror.slice(stored.length);
       this.#headID = 1;
       this.#fail(`persist "${this.#name}" holds a session that cannot be restored; it is left as it is, and the socket keeps its messages in memory only: ${describe(err)}`, err);
-      this.#calls.release(null);
+      this.#release(null);
       return;
     }
     this.#schedule();
+  }
+  /**
+   * release ends the socket's hold without a state; should the Go
+   * program have ended, there is nothing left to release.
+   * @param {null} state
+   */
+  #release(state) {
+    try {
+      this.#calls.release(state);
+    } catch {
+    }
   }
   /**
    * lock takes the Web Lock of the name, so that no other socket writes

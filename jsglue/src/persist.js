@@ -37,6 +37,9 @@ const MESSAGES = "messages";
 // remount) to finish its last write, short enough that a page whose other
 // tab holds the name is not held back for long.
 const LOCK_WAIT = 2000;
+// OPEN_WAIT is how long the socket waits for IndexedDB to open and read
+// the store before it goes on in memory.
+const OPEN_WAIT = 5000;
 // ACK_CHECK is how often a store with messages sent and not acknowledged
 // looks for acknowledgements, to forget what the server has.
 const ACK_CHECK = 250;
@@ -148,6 +151,28 @@ function openDB() {
 		};
 		req.onblocked = () => reject(new DOMException(`the database "${DB_NAME}" is held open by a page with an older version of resock`, "InvalidStateError"));
 	});
+}
+
+/**
+ * readStore opens the database and reads the session record and the
+ * messages of name, with their keys.
+ * @param {string} name
+ * @returns {Promise<{db: IDBDatabase, meta: unknown, keys: IDBValidKey[], values: unknown[]}>}
+ */
+async function readStore(name) {
+	const db = await openDB();
+	try {
+		const tx = db.transaction([SESSIONS, MESSAGES], "readonly");
+		const [meta, keys, values] = await Promise.all([
+			request(tx.objectStore(SESSIONS).get(name)),
+			request(tx.objectStore(MESSAGES).getAllKeys(keyRange(name))),
+			request(tx.objectStore(MESSAGES).getAll(keyRange(name))),
+		]);
+		return { db, meta, keys, values };
+	} catch (err) {
+		db.close();
+		throw err;
+	}
 }
 
 /**
@@ -439,13 +464,20 @@ export class Store {
 		let nextSeq = 1;
 		try {
 			await this.#lock();
-			const db = this.#db = await openDB();
-			const tx = db.transaction([SESSIONS, MESSAGES], "readonly");
-			const [meta, keys, values] = await Promise.all([
-				request(tx.objectStore(SESSIONS).get(this.#name)),
-				request(tx.objectStore(MESSAGES).getAllKeys(keyRange(this.#name))),
-				request(tx.objectStore(MESSAGES).getAll(keyRange(this.#name))),
-			]);
+			// An IndexedDB that never answers (a browser's private mode, a
+			// broken profile) must not hold the socket back for good.
+			const read = readStore(this.#name);
+			/** @type {ReturnType<typeof setTimeout> | 0} */
+			let timer = 0;
+			/** @type {Promise<never>} */
+			const late = new Promise((_, reject) => {
+				timer = setTimeout(() => {
+					read.then(({ db }) => db.close(), () => {});
+					reject(new DOMException(`IndexedDB did not answer within ${OPEN_WAIT / 1000} s`, "TimeoutError"));
+				}, OPEN_WAIT);
+			});
+			const { db, meta, keys, values } = await Promise.race([read, late]).finally(() => clearTimeout(timer));
+			this.#db = db;
 			if (meta !== undefined) {
 				const m = /** @type {Meta} */ (meta);
 				if (m === null || typeof m !== "object" || m.v !== FORMAT) {
@@ -455,7 +487,7 @@ export class Store {
 					throw new DOMException(`persist "${this.#name}" holds a session of ${m.url}, not of ${this.#url}; it is left as it is`, "InvalidStateError");
 				}
 				// Blobs stored before they were read are read now.
-				const data = await Promise.all(values.map((v) => v instanceof Blob ? v.arrayBuffer() : v));
+				const data = await Promise.all(values.map((v) => v instanceof Blob ? v.arrayBuffer() : /** @type {string | ArrayBuffer} */ (v)));
 				stored = data.map((d, i) => ({ seq: /** @type {[string, number]} */ (keys[i])[1], data: d, gone: false, size: 0 }));
 				const unacked = Math.min(m.sent - m.acked, stored.length);
 				state = {
@@ -470,7 +502,7 @@ export class Store {
 			}
 		} catch (err) {
 			this.#fail(`persist "${this.#name}" is not available, and the socket keeps its messages in memory only: ${describe(err)}`, err);
-			this.#calls.release(null);
+			this.#release(null);
 			return;
 		}
 		// What was sent during the load follows what was stored.
@@ -480,7 +512,7 @@ export class Store {
 		if (this.#closed) {
 			// Closed during the load: the store stays as it was.
 			this.#off();
-			this.#calls.release(null);
+			this.#release(null);
 			return;
 		}
 		this.#state = "on";
@@ -490,10 +522,23 @@ export class Store {
 			this.#mirror = this.#mirror.slice(stored.length);
 			this.#headID = 1;
 			this.#fail(`persist "${this.#name}" holds a session that cannot be restored; it is left as it is, and the socket keeps its messages in memory only: ${describe(err)}`, err);
-			this.#calls.release(null);
+			this.#release(null);
 			return;
 		}
 		this.#schedule();
+	}
+
+	/**
+	 * release ends the socket's hold without a state; should the Go
+	 * program have ended, there is nothing left to release.
+	 * @param {null} state
+	 */
+	#release(state) {
+		try {
+			this.#calls.release(state);
+		} catch {
+			// The socket reports a Go program that ended on its own.
+		}
 	}
 
 	/**
