@@ -477,3 +477,60 @@ func TestSharedPersistIsOneStoreForTheConnection(t *testing.T) {
 		t.Errorf("the server has %d clients, want the one shared connection", st.Clients)
 	}
 }
+
+// TestARestoredSessionNumbersAfterWhatItsPredecessorSent stores a state,
+// then lets the page send ten more messages, which the server's app
+// applies, and ends the page with the older state in its store, as a page
+// that crashed before its last writes leaves it. The renderer's end closes
+// its connection with 1001, which ends the session, so the next page gets
+// a fresh one; its welcome says where the app's messages end, and the
+// page's own message takes the id after them: the app applies it, where a
+// reused id would have been taken for one it applied already.
+func TestARestoredSessionNumbersAfterWhatItsPredecessorSent(t *testing.T) {
+	ctx := testContext(t, time.Minute)
+	app := newLedgerApp()
+	s := startPersistServers(t, app)
+	s.start()
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	first := &page{t: t, name: "first", ctx: tab, dump: "h.dump()"}
+	if err := chromedp.Do(tab, chromedp.Navigate(s.page)); err != nil {
+		t.Fatal(err)
+	}
+	first.waitFor("the page to be ready", "window.h?.ready === true")
+	first.run(fmt.Sprintf(`h.open("a", %q, undefined, %s)`, s.wsURL(), persistOptions("older", "")))
+	first.run(`(() => { for (let i = 0; i < 10; i++) h.ws("a").send("c" + i); return true; })()`)
+	app.waitFor(t, "the first ten", "c", 10, 10*time.Second)
+	first.waitFor("the store to hold the first ten acknowledged", `h.stored("older").then(async (n) => n === 0 && (await h.readMeta("older"))?.acked === 10)`)
+	first.run(`h.older = h.readMeta("older")`)
+	first.run(`(() => { for (let i = 10; i < 20; i++) h.ws("a").send("c" + i); return true; })()`)
+	app.waitFor(t, "the next ten", "c", 20, 10*time.Second)
+	first.waitFor("the store to hold the next ten acknowledged", `h.stored("older").then(async (n) => n === 0 && (await h.readMeta("older"))?.acked === 20)`)
+	first.run(`h.older.then((m) => h.writeMeta("older", m))`)
+	first.waitFor("the older state to be back", `h.readMeta("older").then((m) => m.acked === 10)`)
+	// The page ends without a word, its store ten messages behind.
+	crashCtx, crashCancel := context.WithTimeout(tab, 2*time.Second)
+	chromedp.Call(crashCtx, cdppage.Crash, cdp.Empty{})
+	crashCancel()
+	cancel()
+
+	second := openPage(t, ctx, "second", s.page, "window.h?.ready === true", "h.dump()")
+	second.run(fmt.Sprintf(`h.open("a", %q, undefined, %s)`, s.wsURL(), persistOptions("older", "")))
+	second.run(`h.ws("a").send("c20")`)
+	got := app.waitFor(t, "the new page's message", "c", 21, 10*time.Second)
+	if want := everyKindText("c", 21); !slices.Equal(got, want) {
+		t.Errorf("the app applied %v, want c0…c20 once each", got)
+	}
+	if errs := evaluate[[]string](second, `h.errors("a")`); len(errs) != 0 {
+		t.Errorf("error events: %q", errs)
+	}
+}
+
+// everyKindText is n text messages prefix0 … as ledgerApp records them.
+func everyKindText(prefix string, n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("t:%s%d", prefix, i))
+	}
+	return out
+}

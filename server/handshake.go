@@ -237,6 +237,14 @@ func (s *Server) newSession(wc *wsConn, h wire.Hello) (sess *session, err error)
 			return nil, fmt.Errorf("Options.Applied: %w", err)
 		}
 		sess.applied = n
+		if h.Version >= 2 && n >= sess.firstID {
+			// The app has the client's messages up to n: a client that
+			// understands it starts the session after them, so that no
+			// message of its own takes an id the app has seen. (A page
+			// that restored an older state would otherwise give its next
+			// message the id of one it sent unrecorded before it ended.)
+			sess.firstID = n + 1
+		}
 	}
 	_, _ = rand.Read(sess.id[:])
 	_, _ = rand.Read(sess.token[:])

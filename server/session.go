@@ -454,7 +454,7 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 	s.recountLocked()
 	s.cfg.table.setDetached(s, false)
 	frames := append([]dataMessage(nil), s.unacked...)
-	welcome := wire.AppendWelcome(nil, wire.Welcome{
+	w := wire.Welcome{
 		Resumed:         resumed,
 		Session:         s.id,
 		Token:           s.token,
@@ -462,7 +462,11 @@ func (s *session) attach(wc *wsConn, h wire.Hello, resumed bool) bool {
 		HeartbeatMillis: uint64(s.cfg.heartbeatInterval / time.Millisecond),
 		RetentionMillis: uint64(s.cfg.retention / time.Millisecond),
 		Client:          s.client,
-	})
+	}
+	if !resumed && h.Version >= 2 && s.firstID > h.FirstID {
+		w.FirstID = s.firstID
+	}
+	welcome := wire.AppendWelcome(nil, w)
 	s.acks.Restore(s.acks.Received(), s.received)
 	s.mu.Unlock()
 

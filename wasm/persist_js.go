@@ -56,6 +56,7 @@ func (k *socket) progress([]safejs.Value) (any, error) {
 		"sent":     float64(p.Sent),
 		"acked":    float64(p.Acked),
 		"received": float64(p.Received),
+		"foreign":  float64(p.Foreign),
 	}, nil
 }
 

@@ -659,8 +659,8 @@ page.h.exchange = (url, n, options) => {
 
 // The persistence tests (persist_test.go) use what follows: h.stored(name)
 // counts the messages the IndexedDB store of options.persist name holds,
-// h.writeMeta(name, meta) writes its session record as another version
-// would, and h.durable(name) awaits whenDurable, answering "ok" or what
+// h.readMeta(name) reads its session record and h.writeMeta(name, meta)
+// writes one, as another version or an older state would, and h.durable(name) awaits whenDurable, answering "ok" or what
 // it rejected with.
 {
 	/** @returns {Promise<IDBDatabase>} */
@@ -698,6 +698,18 @@ page.h.exchange = (url, n, options) => {
 			db.close();
 		}
 		return true;
+	};
+	page.h.readMeta = async (name) => {
+		const db = await openStore();
+		try {
+			return await new Promise((resolve, reject) => {
+				const q = db.transaction("sessions").objectStore("sessions").get(name);
+				q.onsuccess = () => resolve(q.result);
+				q.onerror = () => reject(q.error);
+			});
+		} finally {
+			db.close();
+		}
 	};
 	page.h.durable = (name) => sockets[name].ws.whenDurable().then(() => "ok", (e) => `${e?.name}: ${e?.message}`);
 	// errors are the messages of the error events of socket name.

@@ -132,3 +132,46 @@ func TestProgressIsFalseInPlainMode(t *testing.T) {
 		t.Fatal("Progress reports a session in plain mode")
 	}
 }
+
+// TestARestoredSessionTakesTheFramesItsPredecessorSentUnstored restores a
+// state stored before the Socket that stored it sent more: the server's
+// welcome counts frames beyond it. The restored Socket takes them as
+// sent, drops the restored messages among them, which the server has, and
+// numbers its own after them, instead of reusing their ids.
+func TestARestoredSessionTakesTheFramesItsPredecessorSentUnstored(t *testing.T) {
+	tr := &carrierTransport{}
+	h := resumeHarness(t, func(o *Options) { o.Transport = tr; o.Hold = true })
+	h.s.Send(text("new"))
+	st := &SessionState{
+		Session: sessA, FirstID: 1, Sent: 5, Acked: 3,
+		Unacked: []Message{text("u4"), text("u5")},
+		Queued:  []Message{text("q6"), text("q7")},
+	}
+	if err := h.s.Release(st); err != nil {
+		t.Fatal(err)
+	}
+	c := tr.carriers[0]
+	c.h.OnOpen(wire.Protocol, "")
+	// The stored Socket sent q6, q7 and one message it never stored.
+	c.welcome(wire.Welcome{Resumed: true, Session: sessA, Received: 8})
+	if closed, code := c.Closed(); closed {
+		t.Fatalf("the connection closed with %d: the welcome was taken for a protocol error", code)
+	}
+	if got := c.dataSent(t); !reflect.DeepEqual(got, []string{"new"}) {
+		t.Fatalf("data sent %q, want only the message the server lacks", got)
+	}
+	p, _ := h.s.Progress()
+	if p.Sent != 9 || p.Acked != 8 || p.Foreign != 1 {
+		t.Fatalf("progress %+v, want 9 sent (the new message is frame 9), 8 acknowledged, 1 foreign", p)
+	}
+	// Later welcomes are judged as always: a count beyond what was sent
+	// is a protocol error.
+	c.drop(1006, "")
+	h.clock.Advance(time.Second)
+	next := tr.carriers[1]
+	next.h.OnOpen(wire.Protocol, "")
+	next.welcome(wire.Welcome{Resumed: true, Session: sessA, Received: 12})
+	if closed, code := next.Closed(); !closed || code != 1002 {
+		t.Fatalf("closed=%v code=%d after a later welcome counting frames never sent, want 1002", closed, code)
+	}
+}

@@ -102,6 +102,10 @@ type Progress struct {
 	FirstID                uint64
 	// Sent, Acked and Received are SessionState's counters.
 	Sent, Acked, Received uint64
+	// Foreign counts the frames, among Sent, that an earlier Socket of a
+	// restored session sent after its state was stored: the server had
+	// them, and this Socket never had their messages.
+	Foreign uint64
 }
 
 // Progress returns the session's progress, read from the Carrier while one
@@ -117,6 +121,7 @@ func (s *Socket) Progress() (Progress, bool) {
 		Session: ss.id, Token: ss.token, Client: ss.client,
 		FirstID: ss.firstID,
 		Sent:    ss.sent, Acked: ss.acked, Received: ss.acks.Received(),
+		Foreign: ss.foreign,
 	}
 	if ss.carrier != nil {
 		p.Received, p.Sent, p.Acked = ss.carrier.Counts()
@@ -150,7 +155,8 @@ func (s *Socket) Release(st *SessionState) error {
 			return err
 		}
 		s.sess = ss
-		s.restoreQueue(st.Queued)
+		ss.restored = true
+		ss.restoredQueued = s.restoreQueue(st.Queued)
 	}
 	s.held = false
 	if s.heldDial {
@@ -163,8 +169,8 @@ func (s *Socket) Release(st *SessionState) error {
 }
 
 // restoreQueue puts queued in front of the outbox, dropping the oldest of
-// them that do not fit. Called with mu held.
-func (s *Socket) restoreQueue(queued []Message) {
+// them that do not fit, and returns how many it kept. Called with mu held.
+func (s *Socket) restoreQueue(queued []Message) int {
 	q := &s.outbox
 	count, bytes := q.len()+len(queued), q.bytes
 	for _, m := range queued {
@@ -186,4 +192,5 @@ func (s *Socket) restoreQueue(queued []Message) {
 	if n > 0 {
 		s.emit(DroppedEvent{Messages: n, Bytes: nb, Reason: "outbox full: dropped the oldest restored messages"})
 	}
+	return len(queued) - n
 }

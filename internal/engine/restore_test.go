@@ -284,3 +284,94 @@ func TestRestoredSocketResendsWithItsIdsWhenTheSessionIsGone(t *testing.T) {
 		t.Errorf("the app was given %d messages it had applied", dupes)
 	}
 }
+
+// TestARestoredSocketNumbersAfterWhatTheAppApplied restores a state stored
+// before the Socket that stored it sent five more messages, which the app
+// applied, and gives it to a server that lost the session: the fresh
+// session's welcome says where the app's messages end, and the restored
+// Socket's next message takes the id after them, where an id it reused
+// would be taken for one applied already, and dropped.
+func TestARestoredSocketNumbersAfterWhatTheAppApplied(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	var mu sync.Mutex
+	applied := map[server.ClientID]uint64{}
+	var read []string
+	app := func(ctx context.Context, c *server.Conn) {
+		for {
+			m, err := c.ReadMessage(ctx)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			applied[m.ID.Client] = max(applied[m.ID.Client], m.ID.N)
+			read = append(read, string(m.Data))
+			mu.Unlock()
+		}
+	}
+	reads := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(read)
+	}
+	opts := server.Options{
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ClientKey: key,
+		Applied: func(_ context.Context, c server.ClientID) (uint64, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return applied[c], nil
+		},
+	}
+	first := server.New(opts)
+	hs1 := httptest.NewServer(first.Handler(app))
+	a := &watched{}
+	var err error
+	o := Options{Resume: true, Backoff: Backoff{Delays: []time.Duration{20 * time.Millisecond}}, OnEvent: a.onEvent}
+	if a.s, err = New("ws"+strings.TrimPrefix(hs1.URL, "http"), o); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		a.s.Send(text(fmt.Sprintf("a%d", i)))
+	}
+	var st SessionState
+	waitUntil(t, 10*time.Second, "the first five acknowledged", func() bool {
+		var ok bool
+		st, ok = a.s.SessionState()
+		return ok && st.Acked == 5
+	})
+	for i := 5; i < 10; i++ {
+		a.s.Send(text(fmt.Sprintf("a%d", i)))
+	}
+	waitUntil(t, 10*time.Second, "all ten read", func() bool { return reads() == 10 })
+	a.s.Close(1000, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	first.Shutdown(ctx)
+	hs1.Close()
+
+	second := server.New(opts)
+	hs2 := httptest.NewServer(second.Handler(app))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		second.Shutdown(ctx)
+		hs2.Close()
+	})
+	b := &watched{}
+	o = Options{Resume: true, Restore: &st, Backoff: Backoff{Delays: []time.Duration{20 * time.Millisecond}}, OnEvent: b.onEvent}
+	if b.s, err = New("ws"+strings.TrimPrefix(hs2.URL, "http"), o); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.s.Close(1000, "") })
+	b.s.Send(text("b0"))
+	waitUntil(t, 10*time.Second, "the restored Socket's message read", func() bool { return reads() == 11 })
+	mu.Lock()
+	last := read[len(read)-1]
+	mu.Unlock()
+	if last != "b0" {
+		t.Errorf("the app read %q last, want b0", last)
+	}
+	if p, _ := b.s.Progress(); p.Foreign != 5 || p.FirstID != 11 {
+		t.Errorf("progress %+v, want the session to start at id 11 with 5 foreign frames", p)
+	}
+}

@@ -41,6 +41,15 @@ type session struct {
 	// the engine does.
 	carrier Carrier
 
+	// restored says, until the first welcome, that the session comes from
+	// a SessionState, whose first restoredQueued outbox messages were
+	// queued in it. foreign counts the frames the server had from an
+	// earlier Socket of the session that this one never knew of (see
+	// adopt).
+	restored       bool
+	restoredQueued int
+	foreign        uint64
+
 	handshaking bool
 }
 
@@ -286,6 +295,9 @@ func (s *Socket) welcome(w wire.Welcome) {
 	if resumed {
 		// The hello told the server what arrived: nothing waits for an ack.
 		ss.acks.Restore(ss.acks.Received(), ss.acks.Received())
+		if ss.restored && w.Received > ss.sent {
+			s.adopt(w.Received)
+		}
 		if err := ss.release(w.Received); err != nil {
 			// The server claims frames that were never sent: it cannot be
 			// trusted with this session, so the next connection starts a
@@ -299,7 +311,11 @@ func (s *Socket) welcome(w wire.Welcome) {
 		ss.id, ss.token = w.Session, w.Token
 		ss.acks.Restore(0, 0)
 		ss.sent, ss.acked = uint64(len(ss.unacked)), 0
+		if w.FirstID > ss.firstID {
+			s.skipTo(w.FirstID)
+		}
 	}
+	ss.restored = false
 	if !w.Client.IsZero() {
 		// The server's own id for this client, which the next sessions'
 		// hellos present and its messages' ids carry.
@@ -307,6 +323,55 @@ func (s *Socket) welcome(w wire.Welcome) {
 	}
 	ss.carry(s.link.conn)
 	s.opened(resumed)
+}
+
+// adopt takes the server's word, on the first welcome of a restored
+// session, that it has received frames up to received, beyond those the
+// stored state knew were sent: the Socket that stored it sent more before
+// it ended. Those frames were the restored queue's first messages, which
+// the server has and which leave the outbox, and then messages that were
+// never stored, which are foreign: their ids are taken, and this Socket's
+// messages go on after them. Called with mu held.
+func (s *Socket) adopt(received uint64) {
+	ss := s.sess
+	k := received - ss.sent
+	d := min(k, uint64(ss.restoredQueued), uint64(s.outbox.len()))
+	for range d {
+		s.outbox.pop()
+	}
+	ss.foreign += k - d
+	ss.sent = received
+	// The frames are the server's; none of them is kept for resending.
+	ss.unacked = append(ss.unacked, make([]Message, k)...)
+}
+
+// skipTo starts a fresh session at message id first, as its welcome asks:
+// the server's application has applied the client's messages before it.
+// The unacknowledged messages among them, and then those of a restored
+// queue, which an earlier Socket of the session sent, are not sent again;
+// the ids past those are foreign (see adopt). Called with mu held.
+func (s *Socket) skipTo(first uint64) {
+	ss := s.sess
+	k := first - ss.firstID
+	n := min(k, uint64(len(ss.unacked)))
+	for i := range n {
+		ss.unackedBytes -= len(ss.unacked[i].Data)
+	}
+	ss.unacked = ss.unacked[n:]
+	if len(ss.unacked) == 0 {
+		ss.unacked = nil
+	}
+	k -= n
+	if ss.restored {
+		d := min(k, uint64(ss.restoredQueued), uint64(s.outbox.len()))
+		for range d {
+			s.outbox.pop()
+		}
+		k -= d
+	}
+	ss.foreign += k
+	ss.firstID = first
+	ss.sent = uint64(len(ss.unacked))
 }
 
 // ackDue is the pending check of the session's acks: it acknowledges once

@@ -155,6 +155,7 @@ func New(url string, o Options) (*Socket, error) {
 				return nil, err
 			}
 			s.sess = ss
+			ss.restored, ss.restoredQueued = true, len(o.Restore.Queued)
 			for _, m := range o.Restore.Queued {
 				if err := s.outbox.push(cloneMessage(m)); err != nil {
 					return nil, fmt.Errorf("%w: its queue does not fit: %w", ErrBadSessionState, err)

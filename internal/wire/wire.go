@@ -26,8 +26,9 @@ import (
 // Protocol is the WebSocket subprotocol name of resock.v1.
 const Protocol = "resock.v1"
 
-// Version is the protocol version carried in Hello.
-const Version = 1
+// Version is the protocol version carried in Hello. A client of version 2
+// or later understands a welcome's first message id (Welcome.FirstID).
+const Version = 2
 
 // When a receiver acknowledges: once AckEvery data frames or AckBytes bytes
 // of payload are unacknowledged, when the stream has been quiet for
@@ -118,6 +119,12 @@ type Welcome struct {
 	// client presents it in every later hello, in place of the one it
 	// chose, and the server names the client's messages with it.
 	Client ID
+	// FirstID, when not zero, is the id of the client's data frame 1 in a
+	// fresh session, where it is above the hello's: the server's
+	// application has applied the client's messages before it, so the
+	// client sends none of them and numbers its next message FirstID. Only
+	// a client of Version 2 or later is sent it.
+	FirstID uint64
 }
 
 // Frame is one decoded frame. Only the fields of its Type are set.
@@ -142,6 +149,7 @@ var ErrInvalidUTF8 = fmt.Errorf("%w: text payload is not valid UTF-8", ErrMalfor
 const (
 	welcomeResumed = 1 << iota
 	welcomeClient
+	welcomeFirstID
 )
 
 // AppendHello appends the encoding of h to b.
@@ -163,6 +171,9 @@ func AppendWelcome(b []byte, w Welcome) []byte {
 	if !w.Client.IsZero() {
 		flags |= welcomeClient
 	}
+	if w.FirstID != 0 {
+		flags |= welcomeFirstID
+	}
 	b = append(b, byte(TypeWelcome), flags)
 	b = append(b, w.Session[:]...)
 	b = append(b, w.Token[:]...)
@@ -171,6 +182,9 @@ func AppendWelcome(b []byte, w Welcome) []byte {
 	b = binary.AppendUvarint(b, w.RetentionMillis)
 	if !w.Client.IsZero() {
 		b = append(b, w.Client[:]...)
+	}
+	if w.FirstID != 0 {
+		b = binary.AppendUvarint(b, w.FirstID)
 	}
 	return b
 }
@@ -235,7 +249,7 @@ func Parse(b []byte) (Frame, error) {
 	case TypeWelcome:
 		w := &f.Welcome
 		flags := r.byte()
-		if flags&^(welcomeResumed|welcomeClient) != 0 {
+		if flags&^(welcomeResumed|welcomeClient|welcomeFirstID) != 0 {
 			r.fail("unknown welcome flags")
 		}
 		w.Resumed = flags&welcomeResumed != 0
@@ -246,6 +260,11 @@ func Parse(b []byte) (Frame, error) {
 		w.RetentionMillis = r.uvarint()
 		if flags&welcomeClient != 0 {
 			w.Client = r.id()
+		}
+		if flags&welcomeFirstID != 0 {
+			if w.FirstID = r.uvarint(); w.FirstID == 0 {
+				r.fail("welcome's first message id is 0")
+			}
 		}
 	case TypeAck, TypePing, TypePong, TypeRetryAfter:
 		f.Value = r.uvarint()

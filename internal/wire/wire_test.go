@@ -17,6 +17,8 @@ func sampleFrames() [][]byte {
 		AppendWelcome(nil, Welcome{Resumed: true, Session: id(4), Token: id(5), Received: 300, HeartbeatMillis: 10000, RetentionMillis: 120000}),
 		AppendWelcome(nil, Welcome{}),
 		AppendWelcome(nil, Welcome{Session: id(6), Token: id(7), Client: id(8)}),
+		AppendWelcome(nil, Welcome{Session: id(9), Token: id(10), Client: id(11), FirstID: 1 << 33}),
+		AppendWelcome(nil, Welcome{Session: id(12), Token: id(13), FirstID: 2}),
 		AppendData(nil, true, []byte{0, 1, 2, 255}),
 		AppendData(nil, true, nil),
 		AppendValue(nil, TypeAck, 64),

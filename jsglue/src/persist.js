@@ -242,6 +242,9 @@ export class Store {
 	#mirror = [];
 	#head = 0;
 	#headID = 1;
+	// foreign is the engine's count of frames without entries, as of the
+	// last align.
+	#foreign = 0;
 	/**
 	 * How many entries at the mirror's end wait in the glue, behind a Blob
 	 * being read: they reach the socket only once it is.
@@ -407,6 +410,7 @@ export class Store {
 		if (p === null || this.#state === "off") {
 			return;
 		}
+		this.#align(p);
 		const at = this.#head + (p.firstID + p.sent - this.#headID);
 		for (const entry of this.#mirror.splice(at, n)) {
 			this.#forget(entry);
@@ -594,18 +598,7 @@ export class Store {
 		if (p === null) {
 			return;
 		}
-		// The server acknowledged the messages before ackedID.
-		const ackedID = p.firstID + p.acked;
-		while (this.#headID < ackedID && this.#head < this.#mirror.length) {
-			const entry = /** @type {Entry} */ (this.#mirror[this.#head]);
-			this.#head++;
-			this.#headID++;
-			this.#forget(entry);
-		}
-		if (this.#head >= 1024 && 2 * this.#head >= this.#mirror.length) {
-			this.#mirror = this.#mirror.slice(this.#head);
-			this.#head = 0;
-		}
+		this.#align(p);
 		const puts = this.#puts.filter((e) => !e.gone);
 		for (const e of puts) {
 			e.seq = this.#nextSeq++;
@@ -665,6 +658,30 @@ export class Store {
 			const err = tx.error ?? new DOMException("the transaction was aborted", "AbortError");
 			this.#fail(`failed to store messages for persist "${this.#name}"; the socket keeps them in memory only: ${describe(err)}`, err);
 		};
+	}
+
+	/**
+	 * align forgets the messages the server acknowledged, those before
+	 * p's acknowledged id. Frames the server had from the socket that
+	 * stored a restored session and that this one never had (foreign) are
+	 * acknowledged with them, and take ids without taking entries.
+	 * @param {Progress} p
+	 */
+	#align(p) {
+		const foreign = p.foreign - this.#foreign;
+		this.#foreign = p.foreign;
+		const ackedID = p.firstID + p.acked;
+		while (this.#headID + foreign < ackedID && this.#head < this.#mirror.length) {
+			const entry = /** @type {Entry} */ (this.#mirror[this.#head]);
+			this.#head++;
+			this.#headID++;
+			this.#forget(entry);
+		}
+		this.#headID += foreign;
+		if (this.#head >= 1024 && 2 * this.#head >= this.#mirror.length) {
+			this.#mirror = this.#mirror.slice(this.#head);
+			this.#head = 0;
+		}
 	}
 
 	/**

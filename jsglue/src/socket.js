@@ -56,7 +56,7 @@ const EVENTS = /** @type {const} */ (["open", "message", "close", "error", "reco
 /**
  * Progress is where a resume session stands: its ids in hex and its
  * counters (engine.Progress).
- * @typedef {{session: string, token: string, client: string, firstID: number, sent: number, acked: number, received: number}} Progress
+ * @typedef {{session: string, token: string, client: string, firstID: number, sent: number, acked: number, received: number, foreign: number}} Progress
  */
 
 /**
