@@ -41,11 +41,27 @@ type ledgerApp struct {
 	// until it is closed.
 	gate   chan struct{}
 	stopAt int
+	// out, while not nil, takes texts the app writes to the client.
+	out chan string
 }
 
 func newLedgerApp() *ledgerApp { return &ledgerApp{applied: map[server.ClientID]uint64{}} }
 
 func (a *ledgerApp) serve(ctx context.Context, c *server.Conn) {
+	if a.out != nil {
+		go func() {
+			for {
+				select {
+				case m := <-a.out:
+					if c.Write(ctx, server.MessageText, []byte(m)) != nil {
+						return
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	for {
 		m, err := c.ReadMessage(ctx)
 		if err != nil {
@@ -533,4 +549,47 @@ func everyKindText(prefix string, n int) []string {
 		out = append(out, fmt.Sprintf("t:%s%d", prefix, i))
 	}
 	return out
+}
+
+// TestAReloadKeepsTheSession reloads a page whose socket persists: the
+// socket closes its connection as a suspended one does before the browser
+// can close it with 1001, which would end the session, so the next page
+// resumes it and gets what the server sent in between.
+func TestAReloadKeepsTheSession(t *testing.T) {
+	ctx := testContext(t, time.Minute)
+	app := newLedgerApp()
+	app.out = make(chan string, 1)
+	s := startPersistServers(t, app)
+	s.start()
+	p := openPage(t, ctx, "page", s.page, "window.h?.ready === true", "h.dump()")
+	open := func() {
+		p.run(fmt.Sprintf(`h.open("a", %q, undefined, %s), h.ws("a").addEventListener("open", (e) => { h.resumed = e.resumed; }, {once: true})`, s.wsURL(), persistOptions("keep", "")))
+	}
+	open()
+	p.run(`h.ws("a").send("c0")`)
+	app.waitFor(t, "the first message", "c", 1, 10*time.Second)
+	p.waitFor("the store to know the session", `h.readMeta("keep").then((m) => m?.session !== "0".repeat(32))`)
+	if err := chromedp.Do(p.ctx, chromedp.Reload()); err != nil {
+		t.Fatalf("failed to reload: %v", err)
+	}
+	p.waitFor("the page to load again", "window.h?.ready === true")
+	deadline := time.Now().Add(10 * time.Second)
+	for s.srv.Stats().Clients != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the old page's connection is still up")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Written while the session has no connection: the next one gets it.
+	app.out <- "late"
+	open()
+	p.waitFor("the open", `h.resumed !== undefined`)
+	if !evaluate[bool](p, `h.resumed`) {
+		t.Fatalf("the reloaded page's socket opened a fresh session, want the old one resumed: %s %s", evaluate[string](p, `JSON.stringify(h.rec("a").events)`), evaluate[string](p, `JSON.stringify(h.errors("a"))`))
+	}
+	p.waitFor("what the server sent meanwhile", `h.texts("a").includes("late")`)
+	p.run(`h.ws("a").send("c1")`)
+	if got := app.waitFor(t, "the next message", "c", 2, 10*time.Second); !slices.Equal(got, []string{"t:c0", "t:c1"}) {
+		t.Errorf("the app applied %v, want c0 and c1", got)
+	}
 }

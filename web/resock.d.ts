@@ -63,6 +63,9 @@
  *   suspended"; in resume mode a code that keeps the session) and the state
  *   is `"offline"`; `pageshow` with `persisted` reconnects. resock adds no
  *   `unload` listener, so pages with sockets stay eligible for the cache.
+ *   A socket with `persist` does the same on a `pagehide` without
+ *   `persisted` (the page is going away), so that the server keeps its
+ *   session for the next page of the name.
  *
  * Misuse throws what `WebSocket` throws: a bad URL or subprotocol a
  * `SyntaxError` DOMException, a bad close code an `InvalidAccessError`, a close

@@ -1033,9 +1033,11 @@ function followThePage() {
   globalThis.addEventListener("online", () => each((b) => b.setOnline(true)));
   globalThis.addEventListener("offline", () => each((b) => b.setOnline(false)));
   globalThis.addEventListener("pagehide", (e) => {
-    if (e.persisted) {
-      each((b) => b.suspend());
-    }
+    each((b) => {
+      if (e.persisted || b.persist !== void 0) {
+        b.suspend();
+      }
+    });
   });
   globalThis.addEventListener("pageshow", (e) => {
     if (e.persisted) {

@@ -21,6 +21,7 @@ import { reportException } from "./events.js";
  * @property {() => void} pathChanged
  * @property {() => Result<SocketState>} state
  * @property {Set<WebSocket>} webSockets
+ * @property {string} [persist] the store's name, with options.persist
  */
 
 /**
@@ -104,11 +105,16 @@ function followThePage() {
 	globalThis.addEventListener("offline", () => each((b) => b.setOnline(false)));
 	// pagehide and pageshow with persisted: the page enters and leaves the
 	// back/forward cache. Without persisted the page is going away for good
-	// and the browser closes its sockets itself.
+	// and the browser closes its sockets itself, with 1001, which ends a
+	// resume session; a socket with options.persist closes its own first
+	// as a suspended one does, keeping the session for the next page of
+	// the name.
 	globalThis.addEventListener("pagehide", (e) => {
-		if (e.persisted) {
-			each((b) => b.suspend());
-		}
+		each((b) => {
+			if (e.persisted || b.persist !== undefined) {
+				b.suspend();
+			}
+		});
 	});
 	globalThis.addEventListener("pageshow", (e) => {
 		if (e.persisted) {
