@@ -223,6 +223,26 @@ func everyKind(prefix string, from, n int) []string {
 	return out
 }
 
+// openCrashablePage opens url in a tab of its own, which crash ends by
+// crashing its renderer (CDP Page.crash): no pagehide, no script runs.
+func openCrashablePage(t *testing.T, ctx context.Context, url string) (*page, func()) {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	p := &page{t: t, name: "first", ctx: tab, dump: "h.dump()"}
+	if err := chromedp.Do(tab, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("the page to be ready", "window.h?.ready === true")
+	return p, func() {
+		crashCtx, crashCancel := context.WithTimeout(tab, 2*time.Second)
+		// The call gets no answer from a renderer that crashed.
+		chromedp.Call(crashCtx, cdppage.Crash, cdp.Empty{})
+		crashCancel()
+		cancel()
+	}
+}
+
 func persistOptions(name string, extra string) string {
 	return fmt.Sprintf(`{resume: true, persist: %q, initialDelay: 50, maxDelay: 200%s}`, name, extra)
 }
@@ -307,13 +327,7 @@ func TestPersistedMessagesSurviveACrashedRenderer(t *testing.T) {
 	url := "ws://" + proxy.Addr() + "/echo"
 	opts := persistOptions("crash", ", heartbeatInterval: 500, heartbeatTimeout: 500")
 
-	tab, cancel := chromedp.NewContext(ctx)
-	defer cancel()
-	first := &page{t: t, name: "first", ctx: tab, dump: "h.dump()"}
-	if err := chromedp.Do(tab, chromedp.Navigate(s.page)); err != nil {
-		t.Fatal(err)
-	}
-	first.waitFor("the page to be ready", "window.h?.ready === true")
+	first, crash := openCrashablePage(t, ctx, s.page)
 	first.run(fmt.Sprintf(`h.open("a", %q, undefined, %s)`, url, opts))
 	first.run(sendKinds("a", "c", n))
 	if got := evaluate[string](first, `h.durable("a")`); got != "ok" {
@@ -322,10 +336,7 @@ func TestPersistedMessagesSurviveACrashedRenderer(t *testing.T) {
 	app.waitFor(t, "the app to hold back", "c", stopAt, 30*time.Second)
 	inFlight := evaluate[int](first, `h.stored("crash")`)
 	// The renderer dies without a word: no pagehide, no close frame.
-	crashCtx, crashCancel := context.WithTimeout(tab, 2*time.Second)
-	chromedp.Call(crashCtx, cdppage.Crash, cdp.Empty{})
-	crashCancel()
-	cancel()
+	crash()
 	close(app.gate)
 	t.Logf("renderer crashed with %d messages stored, the app having applied %d", inFlight, len(app.read("c")))
 	if inFlight == 0 {
@@ -507,13 +518,7 @@ func TestARestoredSessionNumbersAfterWhatItsPredecessorSent(t *testing.T) {
 	app := newLedgerApp()
 	s := startPersistServers(t, app)
 	s.start()
-	tab, cancel := chromedp.NewContext(ctx)
-	defer cancel()
-	first := &page{t: t, name: "first", ctx: tab, dump: "h.dump()"}
-	if err := chromedp.Do(tab, chromedp.Navigate(s.page)); err != nil {
-		t.Fatal(err)
-	}
-	first.waitFor("the page to be ready", "window.h?.ready === true")
+	first, crash := openCrashablePage(t, ctx, s.page)
 	first.run(fmt.Sprintf(`h.open("a", %q, undefined, %s)`, s.wsURL(), persistOptions("older", "")))
 	first.run(`(() => { for (let i = 0; i < 10; i++) h.ws("a").send("c" + i); return true; })()`)
 	app.waitFor(t, "the first ten", "c", 10, 10*time.Second)
@@ -525,10 +530,7 @@ func TestARestoredSessionNumbersAfterWhatItsPredecessorSent(t *testing.T) {
 	first.run(`h.older.then((m) => h.writeMeta("older", m))`)
 	first.waitFor("the older state to be back", `h.readMeta("older").then((m) => m.acked === 10)`)
 	// The page ends without a word, its store ten messages behind.
-	crashCtx, crashCancel := context.WithTimeout(tab, 2*time.Second)
-	chromedp.Call(crashCtx, cdppage.Crash, cdp.Empty{})
-	crashCancel()
-	cancel()
+	crash()
 
 	second := openPage(t, ctx, "second", s.page, "window.h?.ready === true", "h.dump()")
 	second.run(fmt.Sprintf(`h.open("a", %q, undefined, %s)`, s.wsURL(), persistOptions("older", "")))

@@ -244,25 +244,7 @@ func TestRestoredSocketResendsWithItsIdsWhenTheSessionIsGone(t *testing.T) {
 	a.s.Close(1000, "")
 	// The server goes, and its sessions with it.
 	close(gate)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	first.Shutdown(ctx)
-	hs1.Close()
-
-	second := server.New(opts)
-	hs2 := httptest.NewServer(second.Handler(app))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		second.Shutdown(ctx)
-		hs2.Close()
-	})
-	b := &watched{}
-	o = Options{Resume: true, Restore: &st, Backoff: Backoff{Delays: []time.Duration{20 * time.Millisecond}}, OnEvent: b.onEvent}
-	if b.s, err = New("ws"+strings.TrimPrefix(hs2.URL, "http"), o); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.s.Close(1000, "") })
+	b := restoreOnRestart(t, first, hs1, opts, app, &st)
 	waitUntil(t, 10*time.Second, "every message read", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -344,25 +326,7 @@ func TestARestoredSocketNumbersAfterWhatTheAppApplied(t *testing.T) {
 	}
 	waitUntil(t, 10*time.Second, "all ten read", func() bool { return reads() == 10 })
 	a.s.Close(1000, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	first.Shutdown(ctx)
-	hs1.Close()
-
-	second := server.New(opts)
-	hs2 := httptest.NewServer(second.Handler(app))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		second.Shutdown(ctx)
-		hs2.Close()
-	})
-	b := &watched{}
-	o = Options{Resume: true, Restore: &st, Backoff: Backoff{Delays: []time.Duration{20 * time.Millisecond}}, OnEvent: b.onEvent}
-	if b.s, err = New("ws"+strings.TrimPrefix(hs2.URL, "http"), o); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.s.Close(1000, "") })
+	b := restoreOnRestart(t, first, hs1, opts, app, &st)
 	b.s.Send(text("b0"))
 	waitUntil(t, 10*time.Second, "the restored Socket's message read", func() bool { return reads() == 11 })
 	mu.Lock()
@@ -374,4 +338,30 @@ func TestARestoredSocketNumbersAfterWhatTheAppApplied(t *testing.T) {
 	if p, _ := b.s.Progress(); p.Foreign != 5 || p.FirstID != 11 {
 		t.Errorf("progress %+v, want the session to start at id 11 with 5 foreign frames", p)
 	}
+}
+
+// restoreOnRestart shuts srv down, and its sessions with it, serves app
+// again on a server of opts, and restores st on a Socket of that server.
+func restoreOnRestart(t *testing.T, srv *server.Server, hs *httptest.Server, opts server.Options, app func(context.Context, *server.Conn), st *SessionState) *watched {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	hs.Close()
+	next := server.New(opts)
+	hs2 := httptest.NewServer(next.Handler(app))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		next.Shutdown(ctx)
+		hs2.Close()
+	})
+	b := &watched{}
+	o := Options{Resume: true, Restore: st, Backoff: Backoff{Delays: []time.Duration{20 * time.Millisecond}}, OnEvent: b.onEvent}
+	var err error
+	if b.s, err = New("ws"+strings.TrimPrefix(hs2.URL, "http"), o); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.s.Close(1000, "") })
+	return b
 }
