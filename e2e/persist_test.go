@@ -443,6 +443,11 @@ func TestASecondLiveSocketOfANameKeepsToMemory(t *testing.T) {
 	p.run(fmt.Sprintf(`h.open("a", %q, undefined, %s)`, s.wsURL(), persistOptions("twin", "")))
 	p.run(fmt.Sprintf(`h.open("b", %q, undefined, %s)`, s.wsURL(), persistOptions("twin", "")))
 	p.run(`h.ws("a").send("a0"), h.ws("b").send("b0")`)
+	// A detached buffer is an empty message, as WebSocket sends it, on the
+	// store's path too.
+	if got := evaluate[string](p, `h.errorName(() => { const b = new ArrayBuffer(4); structuredClone(b, {transfer: [b]}); h.ws("a").send(b); })`); got != "none" {
+		t.Errorf("sending a detached ArrayBuffer threw %s, want nothing", got)
+	}
 	p.waitForWithin("the second socket's error", `h.errors("b").some((m) => m.includes("another socket"))`, 5*time.Second)
 	if got := evaluate[string](p, `h.durable("a")`); got != "ok" {
 		t.Errorf("the first socket's whenDurable: %s", got)

@@ -1313,22 +1313,7 @@ function copyOf(data) {
   if (typeof data === "string" || data instanceof Blob) {
     return data;
   }
-  if (data instanceof ArrayBuffer) {
-    return data.slice(0);
-  }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
-}
-function checkData(data) {
-  if (typeof data === "string" || data instanceof Blob) {
-    return;
-  }
-  const buffer = data instanceof ArrayBuffer ? data : data.buffer;
-  if (!(buffer instanceof ArrayBuffer)) {
-    throw new TypeError("Failed to execute 'send' on 'ReconnectingWebSocket': The provided ArrayBufferView value must not be shared.");
-  }
-  if (buffer.resizable) {
-    throw new TypeError("Failed to execute 'send' on 'ReconnectingWebSocket': The provided ArrayBuffer value must not be resizable.");
-  }
+  return bytesOf(data).slice().buffer;
 }
 var Store = class {
   #name;
@@ -1407,11 +1392,10 @@ var Store = class {
    */
   send(data) {
     if (data instanceof Blob || this.#waiting > 0) {
-      checkData(data);
+      const copy = copyOf(data);
       if (this.#calls.closing()) {
         this.#send(data);
       }
-      const copy = copyOf(data);
       const entry = { seq: 0, data: copy, gone: false, size: sizeOf2(copy) };
       this.#push(entry, true);
       this.#waiting++;

@@ -21,6 +21,7 @@
 // already drops it.
 
 import { utf8Length } from "./utf8.js";
+import { bytesOf } from "./webidl.js";
 
 /** @import { Progress, StoredState } from "./socket.js" */
 
@@ -184,8 +185,10 @@ function keyRange(name) {
 }
 
 /**
- * copyOf copies binary data as WebSocket.send takes it: only the bytes a
- * view views. Text and Blobs are immutable and kept as they are.
+ * copyOf copies binary data as WebSocket.send takes it (bytesOf: only the
+ * bytes a view views, none of a detached buffer, and the TypeError of a
+ * shared or resizable one). Text and Blobs are immutable and kept as they
+ * are.
  * @param {string | ArrayBuffer | ArrayBufferView | Blob} data
  * @returns {Data}
  */
@@ -193,28 +196,7 @@ function copyOf(data) {
 	if (typeof data === "string" || data instanceof Blob) {
 		return data;
 	}
-	if (data instanceof ArrayBuffer) {
-		return data.slice(0);
-	}
-	return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
-}
-
-/**
- * checkData throws what send() throws for binary data WebSocket refuses,
- * for a message held behind a Blob, which reaches the socket only later.
- * @param {string | ArrayBuffer | ArrayBufferView | Blob} data
- */
-function checkData(data) {
-	if (typeof data === "string" || data instanceof Blob) {
-		return;
-	}
-	const buffer = data instanceof ArrayBuffer ? data : data.buffer;
-	if (!(buffer instanceof ArrayBuffer)) {
-		throw new TypeError("Failed to execute 'send' on 'ReconnectingWebSocket': The provided ArrayBufferView value must not be shared.");
-	}
-	if (buffer.resizable) {
-		throw new TypeError("Failed to execute 'send' on 'ReconnectingWebSocket': The provided ArrayBuffer value must not be resizable.");
-	}
+	return bytesOf(data).slice().buffer;
 }
 
 /**
@@ -303,12 +285,13 @@ export class Store {
 	 */
 	send(data) {
 		if (data instanceof Blob || this.#waiting > 0) {
-			checkData(data);
-			// After close() the socket throws what it throws.
+			// Copied at the call, which throws what send() throws for binary
+			// data WebSocket refuses; after close() the socket throws what
+			// it throws.
+			const copy = copyOf(data);
 			if (this.#calls.closing()) {
 				this.#send(data);
 			}
-			const copy = copyOf(data);
 			const entry = { seq: 0, data: copy, gone: false, size: sizeOf(copy) };
 			this.#push(entry, true);
 			this.#waiting++;
