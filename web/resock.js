@@ -1924,7 +1924,7 @@ function defineSocket(program2) {
         },
         dispatch: (ev) => this.dispatchEvent(ev),
         closing: () => this.readyState >= CLOSING
-      }, (data) => this.#sendNow(data));
+      }, (data) => this.#sendNow([data]));
       this.addEventListener("dropped", (ev) => store.dropped(
         /** @type {API.DroppedEvent} */
         ev.messages
@@ -2090,7 +2090,7 @@ function defineSocket(program2) {
         store.send(message);
         return;
       }
-      this.#sendNow(...arguments);
+      this.#sendNow(arguments);
     }
     /**
      * whenDurable resolves once every message sent so far is stored by
@@ -2105,10 +2105,11 @@ function defineSocket(program2) {
       return this.#store.whenDurable();
     }
     /**
-     * sendNow sends through the data path or Go.
-     * @param {...unknown} args
+     * sendNow sends send()'s arguments through the data path or Go. It
+     * takes them as they are, so that a send makes no copy of them.
+     * @param {ArrayLike<unknown>} args
      */
-    #sendNow(...args) {
+    #sendNow(args) {
       const data = (
         /** @type {string | ArrayBuffer | ArrayBufferView | Blob} */
         args[0]

@@ -184,7 +184,7 @@ export function defineSocket(program) {
 				},
 				dispatch: (ev) => this.dispatchEvent(ev),
 				closing: () => this.readyState >= CLOSING,
-			}, (data) => this.#sendNow(data));
+			}, (data) => this.#sendNow([data]));
 			this.addEventListener("dropped", (ev) => store.dropped(/** @type {API.DroppedEvent} */ (ev).messages));
 			this.addEventListener("message", () => store.changed());
 			this.addEventListener("open", () => store.changed());
@@ -346,7 +346,7 @@ export function defineSocket(program) {
 				store.send(message);
 				return;
 			}
-			this.#sendNow(...arguments);
+			this.#sendNow(arguments);
 		}
 
 		/**
@@ -363,10 +363,11 @@ export function defineSocket(program) {
 		}
 
 		/**
-		 * sendNow sends through the data path or Go.
-		 * @param {...unknown} args
+		 * sendNow sends send()'s arguments through the data path or Go. It
+		 * takes them as they are, so that a send makes no copy of them.
+		 * @param {ArrayLike<unknown>} args
 		 */
-		#sendNow(...args) {
+		#sendNow(args) {
 			const data = /** @type {string | ArrayBuffer | ArrayBufferView | Blob} */ (args[0]);
 			const path = this.#path;
 			if (path !== null && !dead() && args.length > 0) {
